@@ -37,13 +37,19 @@ export function clientHooks(metrics: DaemonMetrics): Pick<AepClientExtras, 'onRe
  * A ProgressSink for the daemon: one log line per finished step with sandbox and key
  * bound, the steps counter, and the queue depth (steps of the pass not finished yet).
  */
-export function daemonProgress(plan: Plan, log: Logger, metrics: DaemonMetrics): ProgressSink {
+export function daemonProgress(
+  plan: Plan,
+  log: Logger,
+  metrics: DaemonMetrics,
+  finished: (result: StepResult) => void = () => undefined,
+): ProgressSink {
   const waiting = new Set(plan.steps.filter((s) => !s.blocked && !s.deferred).map((s) => s.id));
   metrics.queueDepth.set(waiting.size);
   const stepLog = (step: Step) => log.child({ sandbox: step.sandbox, key: step.key, step: step.kind });
   return {
     stepStarted: (step) => stepLog(step).debug({ reason: step.reason }, 'step started'),
     stepFinished: (result) => {
+      finished(result);
       if (waiting.delete(result.step.id)) metrics.queueDepth.set(waiting.size);
       metrics.steps.inc({ kind: result.step.kind, result: stepResultLabel(result) });
       const details = {

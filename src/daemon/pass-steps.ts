@@ -67,14 +67,16 @@ export async function applyDesired(
         for (const note of resumed) log.info({ note }, 'resumed interrupted work');
         const held = tracker.hold(plan, clock.now());
         if (held > 0) log.info({ held }, 'steps held back by backoff');
-        publishPlan(deps, revision.revision, plan);
+        publishPlan(deps, revision.revision, plan, new Date(clock.now()));
         // Auto-approve: the controller is the reviewer. Stopping: nothing new starts.
         return Promise.resolve(!signal.aborted);
       },
       onDropped: (dropped) => {
         for (const note of dropped) log.info({ note }, 'dropped a spent runs-only record');
       },
-      progress: (plan) => daemonProgress(plan, log, deps.metrics),
+      // Each finished step told to the board too: a pass that fails after some still says them.
+      progress: (plan) =>
+        daemonProgress(plan, log, deps.metrics, (result) => deps.board.stepFinished(result)),
     },
   );
   return { plan: outcome.plan, results: outcome.report?.results ?? [] };
@@ -119,7 +121,7 @@ export async function planDesired(
     lookElsewhere(revision, deps.settings, writing),
     { repository: options.repository, sourceRoot: options.sourceRoot },
   );
-  publishPlan(deps, revision.revision, plan);
+  publishPlan(deps, revision.revision, plan, new Date(deps.clock.now()));
   return { plan, records: recorded.audiences };
 }
 

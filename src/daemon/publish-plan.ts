@@ -8,13 +8,15 @@ import type { StatusBoard } from './status-board.js';
  * Publishes a pass's plan (/status, /plan). Its Markdown names the AEP org of each sandbox its
  * steps go to, as `plan --output markdown` made with credentials does (README, "Plan output"):
  * the controller's named `prod/gold` and no org, in which org's prod? (review 39, L-2). A client
- * without credentials (a dry-run controller) knows no org, and the plan names none.
+ * without credentials (a dry-run controller) knows no org, and the plan names none. `at`: when it
+ * was made, which /plan and /status show with when its pass applied it (plan-outcome.ts).
  */
 export function publishPlan(
   deps: { board: StatusBoard; client: Pick<AepClient, 'orgOf'> },
   revision: string,
   plan: Plan,
+  at: Date,
 ): void {
   const orgs = stepOrgs(plan.steps, (sandbox) => deps.client.orgOf(sandbox)?.orgId);
-  deps.board.planned(revision, plan, renderMarkdown(plan, { orgs }));
+  deps.board.planned(revision, plan, (marks) => renderMarkdown(plan, { orgs, marks }), at);
 }

@@ -268,6 +268,7 @@ export class Reconciler implements DaemonStatusProvider {
     this.board.passFinished(outcome, new Date(now), {
       ...(error ? { error } : {}),
       ...(details.result && this.#reconciled ? { revision: this.#reconciled } : {}),
+      results: details.result?.results,
     });
     if (outcome !== 'aborted')
       this.board.credentialsChecked(error && credentialsRefused(details.error) ? error : null);

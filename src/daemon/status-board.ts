@@ -1,6 +1,9 @@
 import { redactText } from '../log.js';
 import { summarise } from '../plan/plan.js';
+import type { StepResult } from '../apply/types.js';
+import type { PlanMarks } from '../plan/render/markdown.js';
 import type { Plan } from '../plan/schema.js';
+import { appliedStage, interruptedStage, plannedStage, planMarks } from './plan-outcome.js';
 import type {
   AudienceStatus,
   ClockStatus,
@@ -8,6 +11,7 @@ import type {
   DriftInfo,
   DiagnosticInfo,
   ErrorInfo,
+  PlanStage,
   Readiness,
   RefreshStatus,
   StatusSnapshot,
@@ -58,6 +62,10 @@ export class StatusBoard implements DaemonStatusProvider {
   };
   #plan: StatusSnapshot['plan'] = null;
   #markdown: string | undefined;
+  /** The last plan, to mark its steps with their outcomes once its pass ends (plan-outcome.ts). */
+  #published: { plan: Plan; render: (marks: PlanMarks) => string; stage: PlanStage } | undefined;
+  /** What became of the last plan's steps so far, by step id, as its pass finished them. */
+  #outcomes = new Map<string, StepResult>();
   #diagnostics: DiagnosticInfo[] = [];
   #audiences: AudienceStatus[] = [];
   /** The keys of the drift the last refresh found (not kept from an earlier one). */
@@ -147,10 +155,15 @@ export class StatusBoard implements DaemonStatusProvider {
     this.#reconcile = { ...this.#reconcile, lastStartedAt: at.toISOString() };
   }
 
+  /**
+   * A pass ended. The plan it published is marked with what became of its steps (`results`,
+   * else those it finished before it failed), and when: a plan published and left as it was
+   * showed steps the pass had done as still to do, until the next pass (docs M-3).
+   */
   passFinished(
     result: NonNullable<ReconcileStatus['lastResult']>,
     at: Date,
-    details: { error?: ErrorInfo; revision?: string } = {},
+    details: { error?: ErrorInfo; revision?: string; results?: readonly StepResult[] | undefined } = {},
   ): void {
     this.#reconcile = {
       ...this.#reconcile,
@@ -159,13 +172,40 @@ export class StatusBoard implements DaemonStatusProvider {
       lastError: details.error ?? null,
       ...(details.revision === undefined ? {} : { lastRevision: details.revision }),
     };
+    const published = this.#published;
+    // Only the plan this pass published: one that failed before planning leaves the last as it is.
+    if (published?.stage.state !== 'applying') return;
+    if (details.error) {
+      this.#stage(interruptedStage(published.stage, published.plan, this.#outcomes, details.error));
+      return;
+    }
+    if (details.results) this.#outcomes = new Map(details.results.map((r) => [r.step.id, r]));
+    this.#stage(appliedStage(published.stage, published.plan, this.#outcomes, at));
   }
 
-  /** The plan of a pass (before execution, so /plan shows what is being applied). */
-  planned(revision: string, plan: Plan, markdown: string): void {
-    this.#plan = { revision, summary: summarisePlan(plan) };
-    this.#markdown = markdown;
+  /**
+   * The plan of a pass, before execution: /plan shows what is being applied, and `render`
+   * marks its steps with their outcomes once the pass ends (passFinished).
+   */
+  planned(revision: string, plan: Plan, render: (marks: PlanMarks) => string, at: Date): void {
+    this.#published = { plan, render, stage: plannedStage(this.#mode === 'dry-run', at) };
+    this.#outcomes = new Map();
+    this.#plan = { revision, summary: summarisePlan(plan), ...this.#published.stage };
+    this.#markdown = render(planMarks(this.#published.stage, this.#outcomes));
     this.#diagnostics = diagnosticsOf(plan);
+  }
+
+  /** A step of the plan being applied finished: kept for a pass that fails before it ends. */
+  stepFinished(result: StepResult): void {
+    if (this.#published?.stage.state === 'applying') this.#outcomes.set(result.step.id, result);
+  }
+
+  #stage(stage: PlanStage): void {
+    const published = this.#published!;
+    published.stage = stage;
+    const { revision, summary } = this.#plan!;
+    this.#plan = { revision, summary, ...stage };
+    this.#markdown = published.render(planMarks(stage, this.#outcomes));
   }
 
   audiencesChanged(audiences: AudienceStatus[]): void {

@@ -112,8 +112,8 @@ export type StatusSnapshot = {
     /** Revision the last completed pass reconciled. */
     lastRevision?: string | null;
   };
-  /** Step counts of the last plan by kind (create, patch, run, delete, blocked, deferred...). */
-  plan: { revision: string; summary: Record<string, number> } | null;
+  /** The last plan: its step counts by kind, and what became of its steps (PlanStatus). */
+  plan: PlanStatus | null;
   diagnostics: DiagnosticInfo[];
   audiences: AudienceStatus[];
   /** What the last refresh found (absent from providers that do not refresh). */
@@ -121,6 +121,42 @@ export type StatusSnapshot = {
   /** AEP's clock against the local one; absent before the first AEP answer. */
   clock?: ClockStatus;
 };
+
+/** Steps of an applied plan by what became of them (StepStatus), each status counted. */
+export type StepOutcomeCounts = Record<
+  'applied' | 'started' | 'failed' | 'blocked' | 'deferred' | 'skipped',
+  number
+>;
+
+/**
+ * The last plan on /status: step counts by kind (create, update, run, delete, blocked,
+ * deferred...), when it was made, and where its pass stands. A plan shown without what became
+ * of its steps read as work still to do after the pass had done it (docs M-3).
+ */
+export type PlanStatus = { revision: string; summary: Record<string, number> } & PlanStage;
+
+/** When the last plan was made, and where its pass stands (PlanStatus). */
+export type PlanStage = { plannedAt: string } &
+  /** A dry run: nothing is applied. */
+  (
+    | { state: 'dry-run' }
+    /** Its pass is carrying it out. */
+    | { state: 'applying' }
+    /**
+     * Its pass ended (`appliedAt`, its `reconcile.lastFinishedAt`): `results` counts its steps by
+     * outcome; `left` the steps not carried out (failed, blocked, deferred, skipped, or never
+     * reached by a stopped pass).
+     */
+    | { state: 'applied'; appliedAt: string; results: StepOutcomeCounts; left: number }
+    /** Its pass failed (`error`) at `failedAt`, after the steps `results` counts. */
+    | {
+        state: 'interrupted';
+        failedAt: string;
+        error: ErrorInfo;
+        results: StepOutcomeCounts;
+        left: number;
+      }
+  );
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 

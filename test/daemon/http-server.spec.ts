@@ -22,7 +22,12 @@ const snapshot: StatusSnapshot = {
     lastResult: 'success',
     lastError: null,
   },
-  plan: { revision: 'abc123', summary: { create: 1 } },
+  plan: {
+    revision: 'abc123',
+    summary: { create: 1 },
+    plannedAt: '2026-01-01T00:00:00.000Z',
+    state: 'dry-run',
+  },
   diagnostics: [{ file: 'bad.yaml', line: 3, column: 5, message: 'unknown key "nmae"' }],
   audiences: [{ sandbox: 'prod', key: 'gold', state: 'pending' }],
 };

@@ -109,8 +109,47 @@ function clipper(folded: Folded): (text: string) => string {
   };
 }
 
-function kindsOf(steps: readonly Step[]): string {
-  return steps.map((s) => `${SYMBOLS[s.kind]} ${s.kind}${s.blocked ? ' (blocked)' : ''}`).join(', ');
+/**
+ * A plan a controller's pass carried out, as /plan shows it (src/daemon/plan-outcome.ts): a
+ * headline saying when it was planned and applied, and what became of each step. Without it
+ * the steps read as still to do, after the pass had done them (docs M-3).
+ */
+export type PlanMarks = {
+  /** Said first, `lead` in bold. */
+  headline: { lead: string; rest: string };
+  /** What became of each step, by step id; absent while none has an outcome yet. */
+  steps?: {
+    of: ReadonlyMap<string, { status: string; message: string }>;
+    /** The mark of a step the pass did not reach. */
+    unreached: string;
+  };
+};
+
+/** What became of a step, when the plan is marked so. */
+function outcomeOf(
+  step: Step,
+  marks: PlanMarks | undefined,
+): { status: string; message: string } | undefined {
+  if (!marks?.steps) return undefined;
+  return marks.steps.of.get(step.id) ?? { status: marks.steps.unreached, message: '' };
+}
+
+function kindsOf(steps: readonly Step[], marks?: PlanMarks): string {
+  return steps
+    .map((s) => {
+      const mark = outcomeOf(s, marks)?.status ?? (s.blocked ? 'blocked' : undefined);
+      return `${SYMBOLS[s.kind]} ${s.kind}${mark ? ` (${mark})` : ''}`;
+    })
+    .join(', ');
+}
+
+/** The outcome line under a marked step: its message, unless the plan's own line said it. */
+function outcomeLine(step: Step, outcome: { status: string; message: string }): string {
+  const said =
+    outcome.message === '' ||
+    (outcome.status === 'blocked' && outcome.message === step.blocked) ||
+    (outcome.status === 'deferred' && outcome.message === step.deferred);
+  return `    outcome: ${outcome.status}${said ? '' : `: ${outcome.message}`}`;
 }
 
 function isDestructive(steps: readonly Step[]): boolean {
@@ -118,18 +157,30 @@ function isDestructive(steps: readonly Step[]): boolean {
 }
 
 /** One line naming an audience whose section was folded. */
-function compactLine(id: string, steps: readonly Step[], clip: (text: string) => string): string {
-  return `- <code>${escapeInline(clip(id))}</code>: ${escapeInline(kindsOf(steps))}`;
+function compactLine(
+  id: string,
+  steps: readonly Step[],
+  clip: (text: string) => string,
+  marks?: PlanMarks,
+): string {
+  return `- <code>${escapeInline(clip(id))}</code>: ${escapeInline(kindsOf(steps, marks))}`;
 }
 
-function audienceSection(id: string, steps: readonly Step[], clip: (text: string) => string): string {
-  const kinds = kindsOf(steps);
+function audienceSection(
+  id: string,
+  steps: readonly Step[],
+  clip: (text: string) => string,
+  marks?: PlanMarks,
+): string {
+  const kinds = kindsOf(steps, marks);
   const body: string[] = [];
   for (const step of steps) {
     body.push(`${SYMBOLS[step.kind]} ${step.kind}: ${step.reason}`);
     for (const detail of stepDetails(step)) body.push(`    ${detail}`);
     if (step.blocked) body.push(`    blocked: ${step.blocked}`);
     if (step.deferred) body.push(`    deferred: ${step.deferred}`);
+    const outcome = outcomeOf(step, marks);
+    if (outcome) body.push(outcomeLine(step, outcome));
   }
   return [
     `<details><summary><code>${escapeHtml(clip(id))}</code>: ${escapeHtml(kinds)}</summary>`,
@@ -226,9 +277,13 @@ function notes(folded: Folded): string[] {
  * audiences and diagnostics. Whatever the plan holds, the document stays under
  * MARKDOWN_LIMIT: long lines are shortened, and what does not fit is folded and counted.
  */
-export function renderMarkdown(given: Plan, options: { orgs?: PlanOrgs | undefined } = {}): string {
+export function renderMarkdown(
+  given: Plan,
+  options: { orgs?: PlanOrgs | undefined; marks?: PlanMarks | undefined } = {},
+): string {
   // Every string of the plan shown escaped: a PR comment is reviewed like a terminal plan.
   const plan = escapeDeep(given);
+  const marks = options.marks && escapeMarks(options.marks);
   const folded: Folded = {
     audiences: 0,
     destructive: 0,
@@ -247,6 +302,9 @@ export function renderMarkdown(given: Plan, options: { orgs?: PlanOrgs | undefin
     const { lead, rest } = noStepsHeadline(plan);
     head.push(`**${lead}** ${rest}`, '');
   }
+  // After the plan's own headline: /plan heads as `plan --output markdown` does.
+  if (marks)
+    head.push(clip(`**${escapeInline(marks.headline.lead)}** ${escapeInline(marks.headline.rest)}`), '');
   head.push(
     '| create | adopt | update | replace | delete | forget | run | move | blocked | deferred |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -286,7 +344,7 @@ export function renderMarkdown(given: Plan, options: { orgs?: PlanOrgs | undefin
       cost([...compactHeader, '']) +
         ordered
           .filter(([, steps]) => isDestructive(steps))
-          .reduce((sum, [id, steps]) => sum + cost([compactLine(id, steps, estimate)]), 0),
+          .reduce((sum, [id, steps]) => sum + cost([compactLine(id, steps, estimate, marks)]), 0),
     ),
   );
 
@@ -329,7 +387,7 @@ export function renderMarkdown(given: Plan, options: { orgs?: PlanOrgs | undefin
   const sections: string[] = [];
   const unshown: string[] = [];
   for (const [id, steps] of ordered) {
-    const section = folded.audiences > 0 ? undefined : audienceSection(id, steps, clip);
+    const section = folded.audiences > 0 ? undefined : audienceSection(id, steps, clip, marks);
     if (section !== undefined && budget.take([section])) {
       sections.push(section);
       continue;
@@ -337,7 +395,7 @@ export function renderMarkdown(given: Plan, options: { orgs?: PlanOrgs | undefin
     folded.audiences += 1;
     if (isDestructive(steps)) {
       folded.destructive += 1;
-      unshown.push(compactLine(id, steps, clip));
+      unshown.push(compactLine(id, steps, clip, marks));
     }
   }
   budget.release(reserved);
@@ -362,4 +420,12 @@ export function renderMarkdown(given: Plan, options: { orgs?: PlanOrgs | undefin
     ...held.lines,
     ...diagnostics.lines,
   ].join('\n');
+}
+
+/** The marks' text escaped as the plan's is (a step's outcome quotes the service). */
+function escapeMarks(marks: PlanMarks): PlanMarks {
+  const headline = escapeDeep(marks.headline);
+  if (!marks.steps) return { headline };
+  const of = new Map([...marks.steps.of].map(([id, outcome]) => [id, escapeDeep(outcome)]));
+  return { headline, steps: { of, unreached: marks.steps.unreached } };
 }

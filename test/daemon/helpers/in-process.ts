@@ -51,6 +51,8 @@ export type InProcessController = {
   logs: LogLine[];
   /** GET /status from the HTTP server. */
   status: () => Promise<StatusSnapshot>;
+  /** GET /plan from the HTTP server: its status code and body. */
+  plan: () => Promise<{ code: number; body: string }>;
   /**
    * With `source: 'git'`: another controller on the same store and service, following `url`
    * (a path to the repository) from a work dir of its own; leading while `isLeader` says so
@@ -216,6 +218,10 @@ export async function withInProcessController<T>(
           reconciler,
           logs,
           status: async () => (await (await fetch(`${server.url}/status`)).json()) as StatusSnapshot,
+          plan: async () => {
+            const response = await fetch(`${server.url}/plan`);
+            return { code: response.status, body: await response.text() };
+          },
           replica,
         });
       } finally {

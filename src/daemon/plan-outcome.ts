@@ -1,0 +1,126 @@
+import type { StepResult } from '../apply/types.js';
+import type { PlanMarks } from '../plan/render/markdown.js';
+import type { Plan } from '../plan/schema.js';
+import type { ErrorInfo, PlanStage, StepOutcomeCounts } from './types.js';
+
+// What /plan and /status say of the last plan once its pass has carried it out (docs M-3): each
+// step marked with its outcome, the time of the plan and of the apply, and what is left to do.
+// Until then the steps of a plan already applied read as work still to do.
+
+/** Step outcomes in the order they are told. */
+const OUTCOMES = ['applied', 'started', 'failed', 'blocked', 'deferred', 'skipped'] as const;
+
+/** The mark of a step an interrupted or stopped pass never reached. */
+const UNREACHED = 'not done';
+
+/** Each step's outcome counted, and the steps left to do (not applied nor started, or not reached). */
+export function countOutcomes(
+  plan: Plan,
+  results: ReadonlyMap<string, StepResult>,
+): { results: StepOutcomeCounts; left: number } {
+  const counts: StepOutcomeCounts = {
+    applied: 0,
+    started: 0,
+    failed: 0,
+    blocked: 0,
+    deferred: 0,
+    skipped: 0,
+  };
+  let left = 0;
+  for (const step of plan.steps) {
+    const status = results.get(step.id)?.status;
+    if (status !== undefined) counts[status] += 1;
+    if (status !== 'applied' && status !== 'started') left += 1;
+  }
+  return { results: counts, left };
+}
+
+function countsText(counts: StepOutcomeCounts, left: number): string {
+  const said = OUTCOMES.filter((status) => counts[status] > 0).map((status) => `${counts[status]} ${status}`);
+  if (said.length > 0) return said.join(', ');
+  return left === 0 ? 'it had no step' : 'no step carried out';
+}
+
+function leftText(left: number, interrupted: boolean): string {
+  if (left === 0) return 'nothing.';
+  const marked = interrupted
+    ? 'marked failed, blocked, deferred, skipped or not done below; the next pass plans again'
+    : 'marked failed, blocked, deferred or skipped below';
+  return `${left} step(s), ${marked}.`;
+}
+
+/** The stage a plan is published at: a dry run's, or one its pass is about to apply. */
+export function plannedStage(dryRun: boolean, at: Date): PlanStage {
+  return { plannedAt: at.toISOString(), state: dryRun ? 'dry-run' : 'applying' };
+}
+
+/** The stage of a plan whose pass ended (stopped or not), with what became of its steps. */
+export function appliedStage(
+  stage: PlanStage,
+  plan: Plan,
+  results: ReadonlyMap<string, StepResult>,
+  at: Date,
+): PlanStage {
+  return {
+    plannedAt: stage.plannedAt,
+    state: 'applied',
+    appliedAt: at.toISOString(),
+    ...countOutcomes(plan, results),
+  };
+}
+
+/** The stage of a plan whose pass failed after publishing it, with the steps done before. */
+export function interruptedStage(
+  stage: PlanStage,
+  plan: Plan,
+  results: ReadonlyMap<string, StepResult>,
+  error: ErrorInfo,
+): PlanStage {
+  return {
+    plannedAt: stage.plannedAt,
+    state: 'interrupted',
+    failedAt: error.at,
+    error,
+    ...countOutcomes(plan, results),
+  };
+}
+
+/** The headline and step marks /plan's Markdown shows for a stage. */
+export function planMarks(stage: PlanStage, results: ReadonlyMap<string, StepResult>): PlanMarks {
+  const steps = {
+    of: new Map([...results].map(([id, result]) => [id, { status: result.status, message: result.message }])),
+    unreached: UNREACHED,
+  };
+  switch (stage.state) {
+    case 'dry-run':
+      return { headline: { lead: 'Dry run:', rest: `planned at ${stage.plannedAt}; nothing is applied.` } };
+    case 'applying':
+      return {
+        headline: {
+          lead: 'Being applied:',
+          rest: `planned at ${stage.plannedAt}; each step is marked with what became of it once the pass ends.`,
+        },
+      };
+    case 'applied':
+      return {
+        headline: {
+          lead: 'Applied:',
+          rest:
+            `planned at ${stage.plannedAt}, applied by the pass that ended at ${stage.appliedAt}: ` +
+            `${countsText(stage.results, stage.left)}. Left to do: ${leftText(stage.left, false)}`,
+        },
+        steps,
+      };
+    case 'interrupted':
+      return {
+        headline: {
+          lead: 'Not applied to the end:',
+          rest:
+            `planned at ${stage.plannedAt}; the pass failed at ${stage.failedAt} ` +
+            `(${stage.error.code}: ${stage.error.message}) after ${countsText(stage.results, stage.left)}. ` +
+            `Left to do: ${leftText(stage.left, true)}`,
+        },
+        steps,
+      };
+  }
+}
