@@ -8,10 +8,14 @@
 // and node alone (an empty script), measured in the same rounds, so the ratios hold
 // on a busy machine. Wall time, CPU time (all threads) and peak RSS. Default sizes:
 // 1,000 and 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node
-// measures under another node binary (bench/lib/measure.ts).
+// measures under another node binary (bench/lib/measure.ts). BENCH_BEFORE=path/to/dist/cli/main.js
+// (another build: the code before a change) adds its cold and warm plans to the same rounds, on
+// a copy of the state (each build keeps its own caches), and prints before against after with
+// the median of each round's difference: on a machine shared with other jobs (a load of 20 on
+// two cores, its wall times up to ten times an idle run's) only runs paired so compare.
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +54,8 @@ const SIZES = (flag('--sizes') ?? '1000,10000')
   .map(Number)
   .filter((n) => n > 0);
 const RUNS = Number(flag('--runs') ?? 5);
+/** Another build's CLI, measured in the same rounds (the code before a change). */
+const BEFORE = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : undefined;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -85,7 +91,7 @@ type Case = { name: string; run: () => Promise<Measurement>; before?: () => void
  * runs of one case then the next: this VM's speed drifts by up to 20% within minutes, and
  * in rounds each case and the floor it is compared with meet the same drift.
  */
-async function medians(cases: Case[]): Promise<Map<string, Summary>> {
+async function measureRounds(cases: Case[]): Promise<Map<string, Measurement[]>> {
   const runs = new Map<string, Measurement[]>(cases.map((c) => [c.name, []]));
   for (let i = 0; i < RUNS; i += 1) {
     for (const { name, run, before } of cases) {
@@ -98,7 +104,12 @@ async function medians(cases: Case[]): Promise<Map<string, Summary>> {
       runs.get(name)!.push(measured);
     }
   }
-  return new Map([...runs].map(([name, measured]) => [name, summary(measured)]));
+  return runs;
+}
+
+/** The median of each round's difference, `after` minus `before` (their i-th runs share a round). */
+function pairedMedian(after: Measurement[], before: Measurement[], of: (m: Measurement) => number): number {
+  return median(after.map((run, i) => of(run) - of(before[i]!)));
 }
 
 const load = os
@@ -161,7 +172,28 @@ for (const size of SIZES) {
     const first = await measureCli(plan);
     if (!first.stdout.includes('No changes.'))
       throw new Error(`the generated repository's plan is not "No changes":\n${first.stdout.slice(0, 500)}`);
-    const figures = await medians([
+    // The build before, on a copy of the state: the two builds' caches (each names its parser's
+    // code) would otherwise void each other's, and every warm run would be a cold one.
+    const stateBefore = `${state}-before`;
+    const planBefore = ['plan', manifests, '--state', stateBefore];
+    const cacheBefore = path.join(stateBefore, 'manifest-cache.jsonl');
+    if (BEFORE) {
+      cpSync(state, stateBefore, { recursive: true });
+      const firstBefore = await measureCli(planBefore, {}, { script: BEFORE });
+      if (!firstBefore.stdout.includes('No changes.'))
+        throw new Error(`BENCH_BEFORE's plan is not "No changes":\n${firstBefore.stdout.slice(0, 500)}`);
+    }
+    const before: Case[] = BEFORE
+      ? [
+          { name: 'before warm', run: () => measureCli(planBefore, {}, { script: BEFORE }) },
+          {
+            name: 'before cold',
+            run: () => measureCli(planBefore, {}, { script: BEFORE }),
+            before: () => rmSync(cacheBefore, { force: true }),
+          },
+        ]
+      : [];
+    const rounds = await measureRounds([
       { name: 'node alone', run: () => measureCli([], {}, { script: EMPTY }) },
       { name: 'floor', run: () => measureCli([manifests, state], {}, { script: FLOOR }) },
       { name: 'bound', run: () => boundRun(bound, manifests, size) },
@@ -173,7 +205,9 @@ for (const size of SIZES) {
         name: 'plan --base',
         run: () => measureCli(['plan', manifests, '--base', 'HEAD'], {}, { cwd: root }),
       },
+      ...before,
     ]);
+    const figures = new Map([...rounds].map(([name, measured]) => [name, summary(measured)]));
     const figure = (name: string) => figures.get(name)!;
     console.log(
       [
@@ -184,6 +218,19 @@ for (const size of SIZES) {
         ),
       ].join(' | '),
     );
+    if (BEFORE) {
+      for (const kind of ['cold', 'warm']) {
+        const after = rounds.get(`plan ${kind}`)!;
+        const was = rounds.get(`before ${kind}`)!;
+        const paired = (of: (m: Measurement) => number) => pairedMedian(after, was, of).toFixed(2);
+        console.log(
+          `${String(size).padStart(9)} plan ${kind}: before ${cell(figure(`before ${kind}`)).trim()}, ` +
+            `after ${cell(figure(`plan ${kind}`)).trim()}; ` +
+            `median of the rounds' differences (after - before): wall ${paired((m) => m.seconds)} s, ` +
+            `CPU ${paired((m) => m.cpuSeconds)} s, peak ${paired((m) => m.peakRssMb)} MB`,
+        );
+      }
+    }
   } finally {
     await rm(root, { recursive: true, force: true });
   }
