@@ -85,41 +85,75 @@ export function interruptedStage(
   };
 }
 
-/** The headline and step marks /plan's Markdown shows for a stage. */
-export function planMarks(stage: PlanStage, results: ReadonlyMap<string, StepResult>): PlanMarks {
+/**
+ * A pass that failed before it published a plan of its own (the state lock held, the store
+ * unreadable, IMS refusing the credentials): the plan shown is an earlier pass's, and its
+ * "Left to do: nothing" is no word on the revision that pass could not plan.
+ */
+export type Unplanned = { startedAt: string; error: ErrorInfo };
+
+/** The lines and step marks /plan's Markdown shows for a stage (and a later pass that did not plan). */
+export function planMarks(
+  stage: PlanStage,
+  results: ReadonlyMap<string, StepResult>,
+  revision: string,
+  unplanned?: Unplanned,
+): PlanMarks {
+  const own = stageMarks(stage, results);
+  if (!unplanned) return own;
+  const { startedAt, error } = unplanned;
+  const note = {
+    lead: 'Not planned again:',
+    rest:
+      `the last pass, started at ${startedAt}, failed at ${error.at} before it planned ` +
+      `(${error.code}: ${error.message}); this is the plan of the pass before it, of revision ${revision}: ` +
+      'what is left to do may have changed since.',
+  };
+  return { ...own, headlines: [note, ...own.headlines] };
+}
+
+function stageMarks(stage: PlanStage, results: ReadonlyMap<string, StepResult>): PlanMarks {
   const steps = {
     of: new Map([...results].map(([id, result]) => [id, { status: result.status, message: result.message }])),
     unreached: UNREACHED,
   };
   switch (stage.state) {
     case 'dry-run':
-      return { headline: { lead: 'Dry run:', rest: `planned at ${stage.plannedAt}; nothing is applied.` } };
+      return {
+        headlines: [{ lead: 'Dry run:', rest: `planned at ${stage.plannedAt}; nothing is applied.` }],
+      };
     case 'applying':
       return {
-        headline: {
-          lead: 'Being applied:',
-          rest: `planned at ${stage.plannedAt}; each step is marked with what became of it once the pass ends.`,
-        },
+        headlines: [
+          {
+            lead: 'Being applied:',
+            rest: `planned at ${stage.plannedAt}; each step is marked with what became of it once the pass ends.`,
+          },
+        ],
       };
     case 'applied':
       return {
-        headline: {
-          lead: 'Applied:',
-          rest:
-            `planned at ${stage.plannedAt}, applied by the pass that ended at ${stage.appliedAt}: ` +
-            `${countsText(stage.results, stage.left)}. Left to do: ${leftText(stage.left, false)}`,
-        },
+        headlines: [
+          {
+            lead: 'Applied:',
+            rest:
+              `planned at ${stage.plannedAt}, applied by the pass that ended at ${stage.appliedAt}: ` +
+              `${countsText(stage.results, stage.left)}. Left to do: ${leftText(stage.left, false)}`,
+          },
+        ],
         steps,
       };
     case 'interrupted':
       return {
-        headline: {
-          lead: 'Not applied to the end:',
-          rest:
-            `planned at ${stage.plannedAt}; the pass failed at ${stage.failedAt} ` +
-            `(${stage.error.code}: ${stage.error.message}) after ${countsText(stage.results, stage.left)}. ` +
-            `Left to do: ${leftText(stage.left, true)}`,
-        },
+        headlines: [
+          {
+            lead: 'Not applied to the end:',
+            rest:
+              `planned at ${stage.plannedAt}; the pass failed at ${stage.failedAt} ` +
+              `(${stage.error.code}: ${stage.error.message}) after ${countsText(stage.results, stage.left)}. ` +
+              `Left to do: ${leftText(stage.left, true)}`,
+          },
+        ],
         steps,
       };
   }

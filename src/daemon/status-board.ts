@@ -3,7 +3,7 @@ import { summarise } from '../plan/plan.js';
 import type { StepResult } from '../apply/types.js';
 import type { PlanMarks } from '../plan/render/markdown.js';
 import type { Plan } from '../plan/schema.js';
-import { appliedStage, interruptedStage, plannedStage, planMarks } from './plan-outcome.js';
+import { appliedStage, interruptedStage, plannedStage, planMarks, type Unplanned } from './plan-outcome.js';
 import type {
   AudienceStatus,
   ClockStatus,
@@ -66,6 +66,10 @@ export class StatusBoard implements DaemonStatusProvider {
   #published: { plan: Plan; render: (marks: PlanMarks) => string; stage: PlanStage } | undefined;
   /** What became of the last plan's steps so far, by step id, as its pass finished them. */
   #outcomes = new Map<string, StepResult>();
+  /** The last pass failed before it published a plan: the one shown is an earlier pass's. */
+  #unplanned: Unplanned | undefined;
+  /** The pass running (or the last) published a plan (planned). */
+  #plannedThisPass = false;
   #diagnostics: DiagnosticInfo[] = [];
   #audiences: AudienceStatus[] = [];
   /** The keys of the drift the last refresh found (not kept from an earlier one). */
@@ -153,6 +157,7 @@ export class StatusBoard implements DaemonStatusProvider {
 
   passStarted(at: Date): void {
     this.#reconcile = { ...this.#reconcile, lastStartedAt: at.toISOString() };
+    this.#plannedThisPass = false;
   }
 
   /**
@@ -173,8 +178,17 @@ export class StatusBoard implements DaemonStatusProvider {
       ...(details.revision === undefined ? {} : { lastRevision: details.revision }),
     };
     const published = this.#published;
-    // Only the plan this pass published: one that failed before planning leaves the last as it is.
-    if (published?.stage.state !== 'applying') return;
+    if (published === undefined) return;
+    // A pass that failed before it planned leaves the last plan as it was, saying so on /plan.
+    if (!this.#plannedThisPass) {
+      const startedAt = this.#reconcile.lastStartedAt;
+      const unplanned = details.error && startedAt ? { startedAt, error: details.error } : undefined;
+      if (unplanned === undefined && this.#unplanned === undefined) return;
+      this.#unplanned = unplanned;
+      this.#stage(published.stage);
+      return;
+    }
+    if (published.stage.state !== 'applying') return;
     if (details.error) {
       this.#stage(interruptedStage(published.stage, published.plan, this.#outcomes, details.error));
       return;
@@ -190,8 +204,10 @@ export class StatusBoard implements DaemonStatusProvider {
   planned(revision: string, plan: Plan, render: (marks: PlanMarks) => string, at: Date): void {
     this.#published = { plan, render, stage: plannedStage(this.#mode === 'dry-run', at) };
     this.#outcomes = new Map();
+    this.#unplanned = undefined;
+    this.#plannedThisPass = true;
     this.#plan = { revision, summary: summarisePlan(plan), ...this.#published.stage };
-    this.#markdown = render(planMarks(this.#published.stage, this.#outcomes));
+    this.#markdown = render(planMarks(this.#published.stage, this.#outcomes, revision));
     this.#diagnostics = diagnosticsOf(plan);
   }
 
@@ -205,7 +221,7 @@ export class StatusBoard implements DaemonStatusProvider {
     published.stage = stage;
     const { revision, summary } = this.#plan!;
     this.#plan = { revision, summary, ...stage };
-    this.#markdown = published.render(planMarks(stage, this.#outcomes));
+    this.#markdown = published.render(planMarks(stage, this.#outcomes, revision, this.#unplanned));
   }
 
   audiencesChanged(audiences: AudienceStatus[]): void {

@@ -111,4 +111,56 @@ describe('the controller: /plan after a pass applied it', () => {
       },
     );
   });
+
+  it("a later pass that fails before it plans: /plan says its plan is the pass before's", async () => {
+    let failReads = false;
+    await withInProcessController(
+      {
+        hooks: {
+          beforeRecords: () =>
+            failReads ? Promise.reject(new Error('the state store cannot be read')) : Promise.resolve(),
+        },
+      },
+      async ({ dir, reconciler, status, plan }) => {
+        await writeFile(path.join(dir, 'gold.yaml'), gold);
+        reconciler.trigger('startup');
+        await reconciler.settled();
+        const applied = await status();
+
+        // silver is added; the next pass cannot read the records, and plans nothing.
+        failReads = true;
+        await writeFile(
+          path.join(dir, 'silver.yaml'),
+          manifestYaml('silver', { ingestion: { onCreate: false } }),
+        );
+        reconciler.trigger('watch');
+        await reconciler.settled();
+        const failed = await status();
+        expect(failed.reconcile.lastResult).toBe('failure');
+        expect(failed.source.revision).not.toBe(applied.source.revision);
+        // The plan shown is still gold's, applied: what /status says of it is unchanged.
+        expect(failed.plan).toEqual(applied.plan);
+
+        const { body } = await plan();
+        const lines = body.split('\n');
+        const note = lines.find((line) => line.startsWith('**Not planned again:**'));
+        expect(note).toBe(
+          `**Not planned again:** the last pass, started at ${failed.reconcile.lastStartedAt ?? ''}, failed at ` +
+            `${failed.reconcile.lastFinishedAt ?? ''} before it planned (INTERNAL\\_ERROR: the state store cannot be read); ` +
+            `this is the plan of the pass before it, of revision ${applied.plan?.revision ?? ''}: what is left to do may have changed since.`,
+        );
+        // Said before the plan's own account of itself.
+        expect(lines.indexOf(note ?? '')).toBeLessThan(
+          lines.findIndex((line) => line.startsWith('**Applied:**')),
+        );
+
+        // A pass that plans again takes the note away.
+        failReads = false;
+        reconciler.trigger('resync');
+        await reconciler.settled();
+        expect((await plan()).body).not.toContain('Not planned again');
+        expect((await status()).plan).toMatchObject({ state: 'applied', summary: { create: 1 }, left: 0 });
+      },
+    );
+  });
 });

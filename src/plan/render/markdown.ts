@@ -110,13 +110,13 @@ function clipper(folded: Folded): (text: string) => string {
 }
 
 /**
- * A plan a controller's pass carried out, as /plan shows it (src/daemon/plan-outcome.ts): a
- * headline saying when it was planned and applied, and what became of each step. Without it
- * the steps read as still to do, after the pass had done them (docs M-3).
+ * A plan a controller's pass carried out, as /plan shows it (src/daemon/plan-outcome.ts): lines
+ * saying when it was planned and applied, and what became of each step. Without them the steps
+ * read as still to do, after the pass had done them (docs M-3).
  */
 export type PlanMarks = {
-  /** Said first, `lead` in bold. */
-  headline: { lead: string; rest: string };
+  /** Said first, each `lead` in bold. */
+  headlines: ReadonlyArray<{ lead: string; rest: string }>;
   /** What became of each step, by step id; absent while none has an outcome yet. */
   steps?: {
     of: ReadonlyMap<string, { status: string; message: string }>;
@@ -303,8 +303,8 @@ export function renderMarkdown(
     head.push(`**${lead}** ${rest}`, '');
   }
   // After the plan's own headline: /plan heads as `plan --output markdown` does.
-  if (marks)
-    head.push(clip(`**${escapeInline(marks.headline.lead)}** ${escapeInline(marks.headline.rest)}`), '');
+  for (const { lead, rest } of marks?.headlines ?? [])
+    head.push(clip(`**${escapeInline(lead)}** ${escapeInline(rest)}`), '');
   head.push(
     '| create | adopt | update | replace | delete | forget | run | move | blocked | deferred |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -424,8 +424,8 @@ export function renderMarkdown(
 
 /** The marks' text escaped as the plan's is (a step's outcome quotes the service). */
 function escapeMarks(marks: PlanMarks): PlanMarks {
-  const headline = escapeDeep(marks.headline);
-  if (!marks.steps) return { headline };
+  const headlines = escapeDeep(marks.headlines);
+  if (!marks.steps) return { headlines };
   const of = new Map([...marks.steps.of].map(([id, outcome]) => [id, escapeDeep(outcome)]));
-  return { headline, steps: { of, unreached: marks.steps.unreached } };
+  return { headlines, steps: { of, unreached: marks.steps.unreached } };
 }
