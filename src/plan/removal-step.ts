@@ -2,7 +2,14 @@ import type { AudienceRecord } from '../state/schema.js';
 import type { Step } from './schema.js';
 import { createUnsettled, isWaiting } from '../state/waiting.js';
 import { baseStep } from './move-steps.js';
-import { forgetCommand, manifestsCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
+import {
+  forgetCommand,
+  manifestsCommand,
+  manifestsDirNote,
+  stateImportCommand,
+  type PasteFlags,
+} from '../text/paste-flags.js';
+import { CREATE_LANDS_WITHIN_MS, repeatWait, untimedShows } from '../state/create-repeat-wait.js';
 import { unverifiedWithoutName } from './unverified-import.js';
 
 /**
@@ -76,13 +83,28 @@ export function removalStep(
  * audience, if the POST made one, is audiencectl's own (the intent proves it), but only the
  * create's resume may settle which audience that is (adopted by name, or created): a removal
  * that looked it up and deleted it would act on a name lookup alone, and could delete someone
- * else's audience. So the way that deletes it is the manifest put back for one apply.
+ * else's audience. So the way that deletes it is the manifest put back for one apply. That apply
+ * settles the create as the create step does: while the earlier POST may still land unlisted it
+ * holds it (exit 3), and where the record shows no time for that POST, on every apply
+ * (steps/create-hold.ts): said so, as the plan of the create itself says (resume-create.ts).
  */
 function createInterrupted(record: AudienceRecord, paste: PasteFlags | undefined): string {
   const manifest = record.manifestFile ?? 'its manifest';
+  const again = 'then remove the manifest again, and the next apply deletes the audience. ';
   return (
     "its create was interrupted: the audience it made very likely exists in AEP and is audiencectl's own, but audiencectl never learned its id, so it cannot be deleted now. " +
-    `To delete it: put ${manifest} back and run \`${manifestsCommand('apply', paste)}\`${manifestsDirNote(paste)}: the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ` +
+    `To delete it: put ${manifest} back and run \`${manifestsCommand('apply', paste)}\`${manifestsDirNote(paste)}: ${settledBy(record, paste)} ${again}` +
     `To leave it in AEP, unmanaged: \`${forgetCommand(record.key, record.sandbox, paste)}\` (that drops only the record)`
   );
+}
+
+/** What the apply with the manifest back does with the create, up to the removal that follows. */
+function settledBy(record: AudienceRecord, paste: PasteFlags | undefined): string {
+  // An operation recorded is awaited, never held (resume-create.ts, heldNote).
+  if (record.operationId !== undefined) return 'the create is settled (its audience adopted, or created);';
+  // Whether the record shows a time for its POST depends on the record alone, not on a clock.
+  if (repeatWait(record, undefined) === undefined)
+    return `its audience is adopted if the service lists it; else, its state record showing ${untimedShows(record)} for its earlier POST, every apply holds the create (exit 3): if that POST made the audience, find its id in AEP, then run: ${stateImportCommand(record.key, record.sandbox, paste)},`;
+  const minutes = CREATE_LANDS_WITHIN_MS / 60_000;
+  return `the create is settled: its audience adopted once the service lists it, else created once ${minutes} minutes have passed since its earlier POST (until then that apply holds it, exit 3);`;
 }

@@ -178,7 +178,7 @@ describe('a removed manifest whose create never gave an id', () => {
     expect(kinds(result)).toEqual(['forget prod/bronze (blocked)']);
     expect(result.steps[0]!.blocked).toBe(
       "its create was interrupted: the audience it made very likely exists in AEP and is audiencectl's own, but audiencectl never learned its id, so it cannot be deleted now. " +
-        'To delete it: put loyalty/bronze.yaml back and run `audiencectl apply MANIFESTS_DIR` (MANIFESTS_DIR: your manifests directory): the create is settled (its audience adopted, or created); then remove the manifest again, and the next apply deletes the audience. ' +
+        'To delete it: put loyalty/bronze.yaml back and run `audiencectl apply MANIFESTS_DIR` (MANIFESTS_DIR: your manifests directory): the create is settled: its audience adopted once the service lists it, else created once 15 minutes have passed since its earlier POST (until then that apply holds it, exit 3); then remove the manifest again, and the next apply deletes the audience. ' +
         'To leave it in AEP, unmanaged: `audiencectl state forget bronze --sandbox prod` (that drops only the record)',
     );
     // The apply a person pastes names the directory this plan was given, with its typed flags:
