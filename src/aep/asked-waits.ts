@@ -1,4 +1,4 @@
-import { AepError } from './errors.js';
+import { askedWait } from './retry-policy.js';
 
 /** A wait the service asked for and a call did not take: what it asked, and what is left of it. */
 export type AskedWait = {
@@ -6,32 +6,41 @@ export type AskedWait = {
   retryAfterMs: number;
   /** What is left of it now, in ms (> 0). */
   leftMs: number;
+  /** When it ends, epoch ms on this machine's clock: for messages, never for timing. */
+  until: number;
 };
 
 /**
- * Per sandbox, the latest end of a Retry-After a call gave up on (longer than
- * retry.maxRetryAfterMs: the call fails at once rather than hold its caller for minutes). The
- * caller that schedules the work again (the controller's backoff) reads it, so that the next
- * attempt is not sent sooner than the service asked. On a monotonic clock: a wall clock stepped
- * by NTP moves no such end.
+ * Per sandbox, the latest end of a Retry-After too long to wait for (longer than
+ * retry.maxRetryAfterMs: the call fails at once rather than hold its caller for minutes),
+ * taken in as its answer arrives. Until it ends no call of the sandbox is sent (http.ts holds
+ * them: AEP throttles the whole org, and each call sent meanwhile only earns a 429 of its own),
+ * the executor blocks the steps left, and the caller that schedules the work again (the
+ * controller's backoff) waits for it. Timed on a monotonic clock: a wall clock stepped by NTP
+ * moves no such end.
  */
 export class AskedWaits {
-  readonly #ends = new Map<string, { retryAfterMs: number; endsAt: number }>();
+  readonly #ends = new Map<string, { retryAfterMs: number; endsAt: number; until: number }>();
 
   constructor(
     private readonly maxRetryAfterMs: number,
     private readonly now: () => number = () => performance.now(),
+    private readonly wallNow: () => number = Date.now,
   ) {}
 
-  /** Takes in a call's failure: a 429 or 5xx whose Retry-After was too long to wait for. */
-  failed(sandbox: string, error: unknown): void {
-    if (!(error instanceof AepError)) return;
-    const { status, retryAfterMs } = error;
-    if (status === undefined || (status !== 429 && status < 500)) return;
-    if (retryAfterMs === undefined || retryAfterMs <= this.maxRetryAfterMs) return;
-    const endsAt = this.now() + retryAfterMs;
+  /**
+   * Takes in an answer of `status` with `retryAfterMs` (its Retry-After, if any): a 429 or 5xx
+   * asking for longer than retry.maxRetryAfterMs starts a wait of the sandbox. True when it did.
+   */
+  answered(sandbox: string, status: number, retryAfterMs: number | undefined): boolean {
+    if (status !== 429 && status < 500) return false;
+    const asked = askedWait(retryAfterMs);
+    if (asked === undefined || asked <= this.maxRetryAfterMs) return false;
+    const endsAt = this.now() + asked;
     const known = this.#ends.get(sandbox);
-    if (known === undefined || endsAt > known.endsAt) this.#ends.set(sandbox, { retryAfterMs, endsAt });
+    if (known === undefined || endsAt > known.endsAt)
+      this.#ends.set(sandbox, { retryAfterMs: asked, endsAt, until: this.wallNow() + asked });
+    return true;
   }
 
   /** The wait still asked for in `sandbox`, if any. */
@@ -39,8 +48,16 @@ export class AskedWaits {
     const known = this.#ends.get(sandbox);
     if (known === undefined) return undefined;
     const leftMs = known.endsAt - this.now();
-    if (leftMs > 0) return { retryAfterMs: known.retryAfterMs, leftMs };
+    if (leftMs > 0) return { retryAfterMs: known.retryAfterMs, leftMs, until: known.until };
     this.#ends.delete(sandbox);
     return undefined;
   }
+}
+
+/**
+ * Why nothing more is sent to `sandbox` for now, in the words every message of it uses (the
+ * call refused before it left, the step blocked).
+ */
+export function heldSandboxText(sandbox: string, wait: AskedWait): string {
+  return `AEP asked for a Retry-After of ${Math.ceil(wait.retryAfterMs / 1000)} s in sandbox "${sandbox}" (longer than retry.maxRetryAfterMs, so a call gave up on it): every call of the sandbox is held until ${new Date(wait.until).toISOString()}`;
 }

@@ -17,7 +17,9 @@ export type AepErrorCode =
   | 'AEP_BAD_RESPONSE'
   /** An error answer that is not the service's (a 404 page of a proxy or web server): see foreign-answer.ts. */
   | 'AEP_UNEXPECTED_RESPONSE'
-  | 'AEP_AUTH';
+  | 'AEP_AUTH'
+  /** Not sent: the service asked the sandbox for a wait longer than retry.maxRetryAfterMs (asked-waits.ts). */
+  | 'AEP_HELD';
 
 /** One broken rule the service listed, e.g. `{ path: 'fields[0].type', message: '...' }`. */
 export type AepErrorDetail = { path?: string; message: string };

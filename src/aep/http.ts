@@ -1,11 +1,12 @@
 import got, { type AfterResponseHook, type BeforeRequestHook, type Got, type RetryFunction } from 'got';
 import type { Logger } from '../log.js';
-import { callStateOf, type CallState } from './call-state.js';
+import { callFacts, callStateOf, type CallState } from './call-state.js';
 import { readErrorBody, type ErrorBodyInfo } from './error-body.js';
 import { AepError } from './errors.js';
 import type { AepTimeouts } from './options.js';
 import { proxyAgents } from './proxy.js';
 import type { ServiceClock } from './service-clock.js';
+import { heldSandboxText, type AskedWaits } from './asked-waits.js';
 import {
   askedWait,
   backoffDelay,
@@ -34,6 +35,8 @@ export type HttpDeps = {
    * error in AEP's JSON (IMS answers are another host's).
    */
   clock: ServiceClock;
+  /** The waits the service asked of each sandbox that no call takes: calls are held through them. */
+  askedWaits: AskedWaits;
 };
 
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'] as const;
@@ -89,9 +92,25 @@ function isServiceAnswer(
 export function createHttp(deps: HttpDeps): Got {
   const { timeouts } = deps;
 
+  /**
+   * Refuses the attempt, before it leaves, while the service's answer to another call of the
+   * sandbox asks it to wait longer than retry.maxRetryAfterMs (AskedWaits).
+   */
+  const holdIfAsked = (state: CallState): void => {
+    const wait = deps.askedWaits.of(state.sandbox);
+    if (wait === undefined) return;
+    throw new AepError({
+      code: 'AEP_HELD',
+      message: `The call ${state.endpoint} in sandbox "${state.sandbox}" was not sent: ${heldSandboxText(state.sandbox, wait)}.`,
+      retryAfterMs: wait.retryAfterMs,
+      ...callFacts(state),
+    });
+  };
+
   const beforeRequest: BeforeRequestHook = async (options) => {
     const state = callStateOf(options);
     if (!state) return;
+    holdIfAsked(state);
     // Token first, window second: the recorded start is as close to the send as possible.
     const token = await state.token.get(state.signal);
     state.tokenUsed = token;
@@ -101,6 +120,8 @@ export function createHttp(deps: HttpDeps): Got {
     options.headers['x-sandbox-name'] = state.sandbox;
     const admission = await state.budget.admit(state.signal);
     if (admission.waitedMs > 0) deps.onRateLimitWait(state.sandbox, admission.waitedMs);
+    // Another call's answer may have asked for the wait while this one waited for its turn.
+    holdIfAsked(state);
     state.attempts += 1;
     state.attemptStartedAt = admission.at;
     state.awaitingAnswer = true;
@@ -119,12 +140,22 @@ export function createHttp(deps: HttpDeps): Got {
       state,
       info?.platformCode === undefined ? { status } : { status, platformCode: info.platformCode },
     );
-    if (status === 429) {
-      const retryAfter = retryAfterOf(response.headers);
+    const retryAfter = status === 429 || status >= 500 ? retryAfterOf(response.headers) : undefined;
+    // Taken in as it arrives, before this call gives up on it: a call of the sandbox whose turn
+    // comes next is held already (beforeRequest), not sent after a pause of maxRetryAfterMs.
+    if (retryAfter !== undefined && deps.askedWaits.answered(state.sandbox, status, retryAfter)) {
+      if (status === 429) state.lastRetryAfterMs = retryAfter;
+      deps.logger?.warn(
+        { sandbox: state.sandbox, endpoint: state.endpoint, status, retryAfterMs: retryAfter },
+        "AEP asked for a wait longer than retry.maxRetryAfterMs; the sandbox's calls are held until it is over",
+      );
+    } else if (status === 429) {
       state.lastRetryAfterMs = retryAfter;
       // A Retry-After asking for no wait pauses as none does (askedWait).
-      const asked = askedWait(retryAfter) ?? deps.retry.rateLimitPauseMs;
-      const pauseMs = Math.min(asked, deps.retry.maxRetryAfterMs);
+      const pauseMs = Math.min(
+        askedWait(retryAfter) ?? deps.retry.rateLimitPauseMs,
+        deps.retry.maxRetryAfterMs,
+      );
       state.budget.pause(pauseMs);
       deps.logger?.warn(
         { sandbox: state.sandbox, endpoint: state.endpoint, pauseMs, retryAfterMs: retryAfter },

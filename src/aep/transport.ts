@@ -121,6 +121,7 @@ export function createTransport(options: AepClientOptions): Transport {
       options.onRateLimitWait?.(sandbox, ms);
     },
     clock,
+    askedWaits,
   });
   const tokens = new ImsTokens(
     (credentials) =>
@@ -200,9 +201,7 @@ export function createTransport(options: AepClientOptions): Transport {
     } catch (error) {
       const awaitingAnswer = state.awaitingAnswer;
       report(state, { error: signal?.aborted ? 'ABORTED' : errorName(error) });
-      const failure = keptUnknown(toAepError(error, state, awaitingAnswer), state);
-      askedWaits.failed(sandbox, failure);
-      throw failure;
+      throw keptUnknown(toAepError(error, state, awaitingAnswer), state);
     }
   }
 

@@ -1,5 +1,7 @@
 import type { Plan, Step } from '../plan/schema.js';
 import { readBeforeDeletes, type DeleteReads, type LiveRead } from './delete-check.js';
+import { heldByAskedWait } from './asked-wait-hold.js';
+import { watchHeldCalls } from './held-calls.js';
 import { deactivatedSince, readBeforeChanges } from './deactivated-since.js';
 import { nameWaits, notFreedOutcome } from './name-waits.js';
 import { notRecorded, result } from './record-helpers.js';
@@ -124,6 +126,8 @@ async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<
     let outcome: StepResult;
     // Deactivated in the UI since a refresh read it (deactivated-since.ts): neither PATCHed nor run.
     const held = deactivatedSince(step, deps);
+    // AEP asked its sandbox to wait (a 429 or 503 of another step's call): not sent before then.
+    const asked = heldByAskedWait(step, deps.client);
     if (step.blocked) outcome = result(step, 'blocked', step.blocked);
     else if (step.deferred) outcome = result(step, 'deferred', step.deferred);
     else if (deps.signal?.aborted || deps.drain?.aborted)
@@ -133,15 +137,20 @@ async function runAudience(steps: readonly Step[], deps: ExecutorDeps): Promise<
     else if (step.dependsOn && !succeeded.has(step.dependsOn))
       outcome = result(step, 'skipped', `${step.dependsOn} did not succeed`);
     else if (held) outcome = held;
+    else if (asked) outcome = asked;
     else {
       deps.progress.stepStarted(step);
       const call = watchCall();
+      const calls = watchHeldCalls(deps.client);
       try {
-        outcome = await HANDLERS[step.kind](step, { ...deps, marks: call.marks });
+        outcome = await HANDLERS[step.kind](step, { ...deps, marks: call.marks, client: calls.client });
       } catch (error) {
         // One audience's failure never stops the others.
         outcome = thrownOutcome(step, call.unrecorded(), error, deps);
       }
+      // Under way when the service asked its sandbox to wait: blocked as the steps after it are.
+      if (outcome.status === 'failed' && calls.heldOnly())
+        outcome = heldByAskedWait(step, deps.client) ?? outcome;
     }
     // Whatever became of it, a create waiting for its DELETE learns of it (a replace said so already once deleted).
     deps.names?.settle(step.id, { deleted: outcome.status === 'applied', status: outcome.status });

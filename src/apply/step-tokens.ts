@@ -7,7 +7,7 @@ import { holdRefusedSandboxes, tokensFor, type RefusedSandbox } from './hold-ref
  * A step the executor makes calls for: not held (blocked, deferred), nor one that only writes the
  * record (a forget, an update without a PATCH: a file moved, a repository recorded).
  */
-function callsService(step: Step): boolean {
+export function callsService(step: Step): boolean {
   return !step.blocked && !step.deferred && step.kind !== 'forget' && !isRecordOnly(step);
 }
 

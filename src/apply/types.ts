@@ -1,3 +1,4 @@
+import type { AskedWait } from '../aep/asked-waits.js';
 import type { AepClient } from '../aep/types.js';
 import type { Step } from '../plan/schema.js';
 import type { AppliedRevision } from '../state/schema.js';
@@ -41,6 +42,11 @@ export type StepResult = {
   audienceId?: string;
   runId?: string;
   runStatus?: string;
+  /**
+   * Blocked and not sent: the service asked its sandbox for this wait, longer than
+   * retry.maxRetryAfterMs (asked-wait-hold.ts); the controller tries it again once it is over.
+   */
+  askedWait?: AskedWait;
 };
 
 export type ApplyReport = {

@@ -82,6 +82,11 @@ export function stateOf(step: Step, status: StepStatus | undefined): AudienceSta
   return states[status];
 }
 
+/** A step not sent for the wait the service asked of its sandbox (apply/asked-wait-hold.ts). */
+function waitsForService(result: StepResult): boolean {
+  return result.status === 'blocked' && result.askedWait !== undefined;
+}
+
 /** True when a result asks for a later pass: a run was in progress, so the step waits (requeue). */
 export function wantsRequeue(result: StepResult): boolean {
   return result.status === 'deferred' && result.step.deferred === undefined;
@@ -143,16 +148,18 @@ export class AudienceTracker {
     now: number,
     stopping: boolean,
     correcting: ReadonlySet<string> = new Set(),
-    askedWait?: (sandbox: string) => AskedWait | undefined,
+    askedWait?: (sandbox: string) => Pick<AskedWait, 'retryAfterMs' | 'leftMs'> | undefined,
   ): AskedWaitTaken[] {
     const planned = byAudience(plan.steps, (s) => s);
     const waited: AskedWaitTaken[] = [];
     for (const [id, list] of byAudience(results, (r) => r.step)) {
-      const failed = list.find((r) => r.status === 'failed');
+      // Not sent for the wait the service asked of its sandbox: tried again once it is over, as
+      // a failure in that sandbox is (a block would wait for a new revision, or the resync).
+      const failed = list.find((r) => r.status === 'failed') ?? list.find(waitsForService);
       const blocked = list.find((r) => r.status === 'blocked');
       if (failed) {
         const error = {
-          code: 'STEP_FAILED',
+          code: failed.status === 'failed' ? 'STEP_FAILED' : 'STEP_HELD',
           message: `${failed.step.kind}: ${failed.message}`,
           at: iso(now),
         };
@@ -215,7 +222,10 @@ export class AudienceTracker {
       });
     }
     const outcomes = results ?? plan.steps.map((step) => ({ step, status: undefined }));
-    for (const { step, status } of outcomes) {
+    for (const outcome of outcomes) {
+      const { step } = outcome;
+      // Held for the service's wait: backing off until it is over (#decorate), not blocked.
+      const status = 'message' in outcome && waitsForService(outcome) ? 'failed' : outcome.status;
       const id = idOf(step);
       const removal = step.kind === 'delete' || step.kind === 'forget';
       if (removal && status === 'applied') {

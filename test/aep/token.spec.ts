@@ -1,6 +1,7 @@
 import net from 'node:net';
 import got from 'got';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AskedWaits } from '../../src/aep/asked-waits.js';
 import type { AepCredentials } from '../../src/aep/credentials.js';
 import { AepAuthError, AepError } from '../../src/aep/errors.js';
 import { createHttp } from '../../src/aep/http.js';
@@ -465,6 +466,7 @@ describe('IMS refusing connections (the client’s own got instance)', () => {
       report: () => undefined,
       onRateLimitWait: () => undefined,
       clock: new ServiceClock(),
+      askedWaits: new AskedWaits(DEFAULT_RETRY.maxRetryAfterMs),
     }).extend({
       hooks: {
         beforeRequest: [
