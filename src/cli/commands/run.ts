@@ -20,6 +20,7 @@ import { connect, credentialsAbsent, offlineConnection } from '../connect.js';
 import { readFilterEnv, type FilterEnvReading } from '../filter-env.js';
 import { planOptionsFrom } from '../plan-options.js';
 import { pasteFlagsOf } from '../paste-flags.js';
+import { assertDirectory } from '../source-options.js';
 import { locateState, storeAccessOf } from '../state-options.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { backoffProblems, defineRunOptions, type RunFlags } from './run-options.js';
@@ -111,10 +112,26 @@ function subPathOf(subPath: string, root: string, name: string): string {
   }
 }
 
+/**
+ * `--dir` (or AUDIENCECTL_DIR, `name`) checked at start, as plan checks its directory: one
+ * missing was told as the state store's problem first, or (the store there) started a
+ * controller whose every sync failed; one naming a file ended in an internal error that never
+ * exited. While the controller runs, a directory gone is waited for (docs/controller.md).
+ */
+function directoryOf(dir: string, name: string): void {
+  try {
+    assertDirectory(dir);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(error.code, `${name}: ${error.message}`);
+    throw error;
+  }
+}
+
 function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): ControllerSource {
   if (flags.repo !== undefined && flags.dir !== undefined)
     throw new UsageError('RUN_SOURCE', `give either ${named('repo')} or ${named('dir')}, not both`);
   if (flags.dir !== undefined) {
+    directoryOf(flags.dir, named('dir'));
     // As inside a repository: --path names a directory under --dir, never one beside it.
     const subPath = subPathOf(flags.path, 'the directory', named('path'));
     return { kind: 'dir', dir: path.resolve(flags.dir, subPath), debounceMs: flags.watchDebounce };
