@@ -213,11 +213,42 @@ export function audienceReads(transport: Transport, compat: Compat): AudienceRea
         options,
       );
     } catch (error) {
-      // Only the service's 404 (a JSON body) says "no such audience"; a proxy's page is thrown.
-      if (isNotFoundAnswer(error)) return undefined;
-      throw error;
+      // Only the service's 404 (a JSON body) says "no such id"; a proxy's page is thrown.
+      if (!isNotFoundAnswer(error)) throw error;
     }
+    return byAudienceId(sandbox, id, options);
   };
+
+  /**
+   * The audience whose `audienceId` is `id`, where its lookup by `id` was the service's 404.
+   * The page's notes read an external audience's `id` there as its /core/ais audienceId, and
+   * say to "accept a match on `audienceId`": a service that shows it under an `id` of its own
+   * answers that lookup (and bulk-get) with nothing, and read so, a refresh re-created every
+   * audience and a removed manifest's was forgotten, never deleted. The page's own filter
+   * example, `property=audienceId==…`, lists inactive audiences too. undefined only when that
+   * list, read to its end, holds none; two of that audienceId are no answer.
+   */
+  async function byAudienceId(
+    sandbox: string,
+    id: string,
+    options: CallOptions | undefined,
+  ): Promise<LiveAudience | undefined> {
+    const listed = await readList(sandbox, { property: `audienceId==${id}` }, NAME_LOOKUP_PAGES, options, {
+      what: `audiences of audienceId ${JSON.stringify(id)} (does the service ignore property=audienceId==...?)`,
+    });
+    // Exact here too: a service that ignores `property` lists others.
+    const matches = listed.filter((audience) => audience.audienceId === id || audience.id === id);
+    if (matches.length > 1) {
+      throw new AepError({
+        code: 'AEP_BAD_RESPONSE',
+        message: `AEP answered GET /audiences/${id} in sandbox "${sandbox}" with 404, and lists ${matches.length} audiences of audienceId ${id} (ids ${matches.map((audience) => audience.id).join(', ')}): which one is meant cannot be told, so none is read as it, nor as gone`,
+        sandbox,
+        endpoint: 'listAudiences',
+        method: 'GET',
+      });
+    }
+    return matches[0];
+  }
 
   /**
    * Every audience of a `property` list, page by page. What was not read may hold the audience

@@ -119,6 +119,17 @@ export const CompatInput = z.strictObject({
    * position), the next page named by its index. Default offset.
    */
   audiencesPaging: z.enum(['offset', 'page']).optional(),
+  /**
+   * Which id the Audiences API shows an external audience under. The notes on its page: `id` is
+   * system-generated and, for an audience made through /core/ais, the `audienceId` its operation
+   * returned (the samples of both pages show the same uuid); `audienceId` is the client's own
+   * identifier, and a client should "match on `id` first, and accept a match on `audienceId`".
+   * `same`: `id` is the /core/ais audienceId, `audienceId` its `customAudienceId` (or the id);
+   * `distinct`: `id` is an id of the Audiences API's own, and `audienceId` the /core/ais one, so
+   * `GET /audiences/{audienceId}` is a 404 and bulk-get leaves it out, while
+   * `property=audienceId==…` finds it. Default same.
+   */
+  audienceIds: z.enum(['same', 'distinct']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -145,6 +156,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   errorDetail: 'named',
   audiencesTotalCount: 'listed',
   audiencesPaging: 'offset',
+  audienceIds: 'same',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -174,5 +186,6 @@ export function resolveCompat(
     errorDetail: compat?.errorDetail ?? base.errorDetail,
     audiencesTotalCount: compat?.audiencesTotalCount ?? base.audiencesTotalCount,
     audiencesPaging: compat?.audiencesPaging ?? base.audiencesPaging,
+    audienceIds: compat?.audienceIds ?? base.audienceIds,
   };
 }

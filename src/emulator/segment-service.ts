@@ -4,7 +4,7 @@ import { notFound, validationError } from './errors.js';
 import { isAudienceReady } from './lifecycle.js';
 import type { AudienceRecord } from './model.js';
 import type { Call } from './service-context.js';
-import { segmentView, type SegmentAudience } from './segment-views.js';
+import { segmentIdOf, segmentView, type SegmentAudience } from './segment-views.js';
 import { parseOrThrow } from './validate.js';
 import { compareText } from '../text/compare.js';
 
@@ -116,7 +116,12 @@ export function listAudiences(
   rawQuery: unknown,
   compat: Pick<
     ResolvedCompat,
-    'listInactive' | 'lifecycleStateFilter' | 'creationTimeUnit' | 'audiencesTotalCount' | 'audiencesPaging'
+    | 'listInactive'
+    | 'lifecycleStateFilter'
+    | 'creationTimeUnit'
+    | 'audiencesTotalCount'
+    | 'audiencesPaging'
+    | 'audienceIds'
   >,
 ): AudienceList {
   const query = parseOrThrow(ListAudiencesQuery, rawQuery, 'query');
@@ -131,7 +136,7 @@ export function listAudiences(
   }
   const inactive = compat.listInactive;
   let views = ready(call)
-    .map((audience) => segmentView(audience, compat.creationTimeUnit))
+    .map((audience) => segmentView(audience, compat.creationTimeUnit, compat.audienceIds))
     .filter((view) => filters.every((filter) => filter.matches(view)));
   if (!listsInactive(filters, inactive)) views = views.filter((view) => view.lifecycleState !== 'inactive');
   if (query.name !== undefined) views = views.filter((view) => contains(view.name, query.name ?? ''));
@@ -156,14 +161,27 @@ export function listAudiences(
   };
 }
 
+/**
+ * The audience the Audiences API shows under `id`. With `audienceIds: distinct` its ids are not
+ * the store's keys: the sandbox's audiences are looked through (that reading only; the default
+ * costs one map access).
+ */
+function bySegmentId(call: Call, id: string, ids: ResolvedCompat['audienceIds']): AudienceRecord | undefined {
+  if (ids === 'same') return call.scope.audiences.get(id);
+  for (const audience of call.scope.audiences.values()) {
+    if (segmentIdOf(audience.audienceId, ids) === id) return audience;
+  }
+  return undefined;
+}
+
 export function getAudience(
   call: Call,
   id: string,
-  compat: Pick<ResolvedCompat, 'creationTimeUnit'>,
+  compat: Pick<ResolvedCompat, 'creationTimeUnit' | 'audienceIds'>,
 ): SegmentAudience {
-  const audience = call.scope.audiences.get(id);
+  const audience = bySegmentId(call, id, compat.audienceIds);
   if (!audience || !isAudienceReady(audience, call.nowMs)) throw notFound('audience', id);
-  return segmentView(audience, compat.creationTimeUnit);
+  return segmentView(audience, compat.creationTimeUnit, compat.audienceIds);
 }
 
 /** A bulk-get entry for an id not found, with `bulkGetMissing: status`, as the page describes one. */
@@ -179,19 +197,22 @@ export type MissingEntry = { status: 404 };
 export function bulkGetAudiences(
   call: Call,
   input: unknown,
-  compat: Pick<ResolvedCompat, 'bulkGetInactive' | 'creationTimeUnit' | 'bulkGetMissing' | 'absentFields'>,
+  compat: Pick<
+    ResolvedCompat,
+    'bulkGetInactive' | 'creationTimeUnit' | 'bulkGetMissing' | 'absentFields' | 'audienceIds'
+  >,
 ): { results: Record<string, SegmentAudience | MissingEntry | null> } {
   const body = parseOrThrow(BulkGetBody, input, 'body');
   const results: Record<string, SegmentAudience | MissingEntry | null> = {};
   for (const { id } of body.ids) {
-    const audience = call.scope.audiences.get(id);
+    const audience = bySegmentId(call, id, compat.audienceIds);
     if (!audience || !isAudienceReady(audience, call.nowMs)) {
       if (compat.bulkGetMissing === 'status') results[id] = { status: 404 };
       else if (compat.absentFields === 'null') results[id] = null;
       continue;
     }
     if (compat.bulkGetInactive === 'omitted' && audience.lifecycleState === 'inactive') continue;
-    results[id] = segmentView(audience, compat.creationTimeUnit);
+    results[id] = segmentView(audience, compat.creationTimeUnit, compat.audienceIds);
   }
   return { results };
 }

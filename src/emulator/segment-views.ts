@@ -36,18 +36,31 @@ function sandboxId(orgId: string, sandbox: string): string {
 }
 
 /**
+ * The id the Audiences API shows an audience under (the `audienceIds` reading): its /core/ais
+ * audienceId (`same`), or one of its own (`distinct`), made from it so that it stays the same
+ * across reads and restarts.
+ */
+export function segmentIdOf(audienceId: string, ids: 'same' | 'distinct' = 'same'): string {
+  if (ids === 'same') return audienceId;
+  const hex = createHash('sha256').update(`ups/${audienceId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
  * `unit`: of `creationTime` and `updateTime`, milliseconds as the page's property table says, or
  * microseconds as one of its samples shows (the `creationTimeUnit` reading).
  */
 export function segmentView(
   audience: AudienceRecord,
   unit: 'milliseconds' | 'microseconds' = 'milliseconds',
+  /** `distinct`: `id` one of its own, `audienceId` the /core/ais one (the `audienceIds` reading). */
+  ids: 'same' | 'distinct' = 'same',
 ): SegmentAudience {
   const external = audience.originName === 'CUSTOM_UPLOAD';
   const perSecond = unit === 'microseconds' ? 1_000_000 : 1000;
   return compact({
-    id: audience.audienceId,
-    audienceId: audience.customAudienceId ?? audience.audienceId,
+    id: segmentIdOf(audience.audienceId, ids),
+    audienceId: ids === 'distinct' ? audience.audienceId : (audience.customAudienceId ?? audience.audienceId),
     name: audience.name,
     description: audience.description,
     type: external ? ('ExternalSegment' as const) : ('SegmentDefinition' as const),

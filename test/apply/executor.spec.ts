@@ -275,9 +275,10 @@ describe('the executor against the emulator', () => {
     });
   });
 
-  // One 404 of the lookup proves nothing (a replica that has not seen the audience): the
-  // resume sends no DELETE, asks the runs list, and a second read decides.
-  it('resumes an interrupted DELETE whose lookup alone answers 404: no DELETE sent by the resume; the runs list answers and a second read shows the audience, so it is left for the plan', async () => {
+  // One 404 of the lookup proves nothing (a replica that has not seen the audience, a service
+  // that shows it under an id of its own): the resume sends no DELETE, and the list by its
+  // audienceId, asked after that 404, shows it.
+  it('resumes an interrupted DELETE whose lookup alone answers 404: no DELETE sent by the resume; the list by its audienceId shows the audience, so it is left for the plan', async () => {
     await withExecutor(undefined, async (env) => {
       await env.apply([quiet('gold'), quiet('silver')]);
       const silver = idOf(env, 'silver');
@@ -292,7 +293,7 @@ describe('the executor against the emulator', () => {
         },
       });
       expect(resumed).toEqual([
-        `prod/silver: interrupted delete of ${silver} did not happen (its lookup answered 404, but its runs list answers and a second read shows the audience); left for the plan`,
+        `prod/silver: interrupted delete of ${silver} did not happen (the audience is still there); left for the plan`,
       ]);
       expect(env.emulator.control.counters().byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
       const record = await env.store().get('prod', 'silver');

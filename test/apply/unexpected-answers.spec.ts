@@ -166,12 +166,18 @@ describe('a read that misses an audience is not its deletion', () => {
         at.endsWith('/audiences/bulk-get') ? { results: {} } : undefined;
       proxy.alter(bulkGetWithout);
       expect((await env.apply([withRun], { refresh: true })).plan.steps).toEqual([]);
-      // The lookup misses it too: the planner reads it as deleted outside and re-creates it.
-      proxy.alter((request) =>
-        request.method === 'GET' && request.path.startsWith('/data/core/ups/audiences/')
-          ? reply(404, { title: 'Not Found', status: 404 })
-          : bulkGetWithout(request),
-      );
+      // The lookup misses it too, and so does the list by its audienceId (asked after the
+      // lookup's 404): the planner reads it as deleted outside and re-creates it.
+      proxy.alter((request) => {
+        if (request.method === 'GET' && request.path.startsWith('/data/core/ups/audiences/'))
+          return reply(404, { title: 'Not Found', status: 404 });
+        if (
+          request.path === '/data/core/ups/audiences' &&
+          request.query.getAll('property').some((p) => p.startsWith('audienceId=='))
+        )
+          return { children: [], _page: { totalCount: 0, pageSize: 0 } };
+        return bulkGetWithout(request);
+      });
       const outcome = await env.apply([withRun], { refresh: true });
       expect(outcome.plan.steps.map((step) => step.kind)).toEqual(['create', 'run']);
       const [create, run] = outcome.report!.results;

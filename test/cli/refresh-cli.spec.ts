@@ -48,12 +48,14 @@ describe('plan --refresh and apply --refresh (CLI)', () => {
           '1 deleted, 0 changed, 0 renamed, 0 deactivated outside audiencectl.',
         );
         expect(planned.stdout).toContain('Not compared (the Audiences API does not show them)');
-        // Three ids, two a batch (the config file): two reads and the deleted one's own lookup (a
-        // key a bulk-get leaves out is no proof), nothing else but the new process's token.
+        // Three ids, two a batch (the config file): two reads, the deleted one's own lookup (a
+        // key a bulk-get leaves out is no proof) and, after its 404, the list by its audienceId,
+        // nothing else but the new process's token.
         const counters = emulator.control.counters();
         expect(counters.byEndpoint.bulkGetAudiences.requests).toBe(2);
         expect(counters.byEndpoint.getAudience.requests).toBe(1);
-        expect(counters.requests - counters.byEndpoint.imsToken.requests).toBe(3);
+        expect(counters.byEndpoint.listAudiences.requests).toBe(1);
+        expect(counters.requests - counters.byEndpoint.imsToken.requests).toBe(4);
 
         const withBase = await runCliInProcess(['plan', dir, '--refresh', '--base', 'main'], { env });
         expect(withBase.code).toBe(1);

@@ -199,10 +199,12 @@ describe('controller refresh', () => {
     ]);
     expect(await metric('audiencectl_drifted_audiences', 'deleted')).toBe(1);
     expect(await metric('audiencectl_drifted_audiences', 'changed')).toBe(1);
-    // The bulk-gets and the deleted one's own lookup: a dry run corrects nothing.
+    // The bulk-gets, the deleted one's own lookup and (after its 404) the list by its
+    // audienceId: a dry run corrects nothing.
     const counters = em.control.counters();
     expect(counters.byEndpoint.getAudience.requests).toBe(1);
-    expect(counters.requests - counters.byEndpoint.imsToken.requests).toBe(3);
+    expect(counters.byEndpoint.listAudiences.requests).toBe(1);
+    expect(counters.requests - counters.byEndpoint.imsToken.requests).toBe(4);
     expect(byName().has('Audience deleted')).toBe(false);
 
     em.control.queueFault({ kind: 'error502', endpoint: 'bulkGetAudiences', count: 100 });

@@ -58,6 +58,7 @@ export type Flags = {
   errorDetail: 'named' | 'appendix';
   audiencesTotalCount: 'listed' | 'sandbox';
   audiencesPaging: 'offset' | 'page';
+  audienceIds: 'same' | 'distinct';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -194,6 +195,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       errorDetail: flags.errorDetail,
       audiencesTotalCount: flags.audiencesTotalCount,
       audiencesPaging: flags.audiencesPaging,
+      audienceIds: flags.audienceIds,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

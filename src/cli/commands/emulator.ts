@@ -304,6 +304,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--audience-ids <mode>',
+        "the Audiences API's id of an external audience: its /core/ais audienceId, or an id of its own (audienceId then the /core/ais one)",
+        ['same', 'distinct'],
+      ).default('same'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
