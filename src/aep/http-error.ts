@@ -44,6 +44,13 @@ function advise(status: number, platformCode: string | undefined, state: CallSta
     case '100940-404':
       return { code: 'AEP_NOT_FOUND', text: 'AEP has no such audience, operation or run in this sandbox' };
     case '100950-409':
+      // The appendix's one conflict; a service may answer a run start with it while a run of
+      // the audience is in progress (the page names no code for that refusal).
+      if (state.endpoint === 'startRun')
+        return {
+          code: 'AEP_CONFLICT',
+          text: 'AEP refused the run as a conflict (a run of this audience may be in progress)',
+        };
       return { code: 'AEP_CONFLICT', text: 'An audience with this name already exists in the sandbox' };
     case '100960-422':
       return { code: 'AEP_UNPROCESSABLE', text: 'AEP could not process the request' };

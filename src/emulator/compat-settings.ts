@@ -130,6 +130,13 @@ export const CompatInput = z.strictObject({
    * `property=audienceId==…` finds it. Default same.
    */
   audienceIds: z.enum(['same', 'distinct']).optional(),
+  /**
+   * How a run start is refused while the audience's run is in progress. The page says only
+   * that a new ingestion cannot be started then, and its appendix has two codes that fit:
+   * `422` (100960-422, "cannot be processed due to logical or semantic errors") and `409`
+   * (100950-409, its only conflict). Default 422.
+   */
+  runInProgress: z.enum(['422', '409']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -157,6 +164,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   audiencesTotalCount: 'listed',
   audiencesPaging: 'offset',
   audienceIds: 'same',
+  runInProgress: '422',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -187,5 +195,6 @@ export function resolveCompat(
     audiencesTotalCount: compat?.audiencesTotalCount ?? base.audiencesTotalCount,
     audiencesPaging: compat?.audiencesPaging ?? base.audiencesPaging,
     audienceIds: compat?.audienceIds ?? base.audienceIds,
+    runInProgress: compat?.runInProgress ?? base.runInProgress,
   };
 }

@@ -35,7 +35,9 @@ export function startRun(runtime: Runtime, call: Call, audienceId: string, input
   const previous = runsOf(call, audience);
   const last = previous.at(-1);
   if (last && runStatus(last, nowMs) === 'PROCESSING') {
-    throw new ApiError('100960-422', `Run ${last.runId} of this audience is still in progress.`);
+    // Which of the appendix's codes says so is the `runInProgress` reading.
+    const code = compat.runInProgress === '409' ? '100950-409' : '100960-422';
+    throw new ApiError(code, `Run ${last.runId} of this audience is still in progress.`);
   }
   const lifetime = guardrails.runsPerAudienceWindow === 'lifetime';
   // The page's "10 ingestions per audience" names no window: `day` (the last 24 h) is what the

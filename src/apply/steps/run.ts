@@ -395,8 +395,9 @@ export async function runStep(step: Step, deps: ExecutorDeps): Promise<StepResul
       await clearIntent(store, pending);
       deps.marks?.recorded();
       if (!refused) return result(step, 'failed', `run request failed: ${failure.message}`, { audienceId });
-      // 422: a run in progress, or a guardrail (runs a day); neither is fixed by retrying now.
-      const status = failure.status === 422 ? 'deferred' : 'failed';
+      // 422: a run in progress, or a guardrail (runs a day); neither is fixed by retrying now. 409
+      // too: the page names no code for a run in progress, and the appendix's one conflict fits.
+      const status = failure.status === 422 || failure.status === 409 ? 'deferred' : 'failed';
       return result(step, status, `the service refused the run: ${failure.message}`, { audienceId });
     }
   }

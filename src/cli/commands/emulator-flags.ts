@@ -59,6 +59,7 @@ export type Flags = {
   audiencesTotalCount: 'listed' | 'sandbox';
   audiencesPaging: 'offset' | 'page';
   audienceIds: 'same' | 'distinct';
+  runInProgress: '422' | '409';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -196,6 +197,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       audiencesTotalCount: flags.audiencesTotalCount,
       audiencesPaging: flags.audiencesPaging,
       audienceIds: flags.audienceIds,
+      runInProgress: flags.runInProgress,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -311,6 +311,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--run-in-progress <status>',
+        "the status of a run start refused while the audience's run is in progress (the page names none)",
+        ['422', '409'],
+      ).default('422'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
