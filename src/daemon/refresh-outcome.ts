@@ -12,6 +12,8 @@ import type { DriftInfo } from './types.js';
  * it could not read (planned from their records alone) as `refresh.lastError`. Only a refresh
  * that read every sandbox is a successful one (`lastAt`, the last-successful-refresh metric):
  * a sandbox left unread is read again on the backoff schedule. Returns the drift now shown.
+ * `lastAt` and the metric are when the audiences were read (the plan's `refresh.at`, as /plan
+ * says it), not when the pass ended: its steps and the runs it followed came after the read.
  */
 export function publishRefresh(
   deps: { board: StatusBoard; metrics: DaemonMetrics },
@@ -24,6 +26,7 @@ export function publishRefresh(
   log: Logger,
 ): DriftInfo[] {
   const at = new Date(now);
+  const readAt = outcome.plan.refresh ? new Date(outcome.plan.refresh.at) : at;
   const found = driftStatuses(outcome.plan, outcome.results);
   const { failed } = outcome;
   for (const { sandbox, error } of failed)
@@ -35,9 +38,9 @@ export function publishRefresh(
     failed.length === 0
       ? undefined
       : { sandboxes: new Set(failed.map((f) => f.sandbox)), error: errorInfo(joined(failed), at) };
-  const standing = deps.board.refreshed(at, found, failure);
+  const standing = deps.board.refreshed(readAt, found, failure);
   publishDrift(deps.metrics, found, standing);
-  if (failure === undefined) deps.metrics.lastRefreshTimestamp.set(now / 1000);
+  if (failure === undefined) deps.metrics.lastRefreshTimestamp.set(readAt.getTime() / 1000);
   if (found.length > 0)
     log.info({ drifted: found.length }, 'refresh found audiences changed outside audiencectl');
   return standing;
