@@ -1,4 +1,5 @@
 import type { DesiredManifest } from '../manifest/load.js';
+import { settledBy } from './create-settled-by.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { FieldChange, PlainStepKind, Step } from './schema.js';
@@ -41,7 +42,7 @@ function settleFirst(
   const sent = record.pendingCreate ? ` ("${record.pendingCreate.body.name}")` : '';
   return (
     `its create in sandbox "${record.sandbox}"${sent} is not settled: audiencectl does not know whether it made an audience, nor its id. ` +
-    `${back.charAt(0).toUpperCase()}${back.slice(1)} and run \`${manifestsCommand('apply', paste)}\`${manifestsDirNote(paste)}: the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience`
+    `${back.charAt(0).toUpperCase()}${back.slice(1)} and run \`${manifestsCommand('apply', paste)}\`${manifestsDirNote(paste)}: ${settledBy(record, paste)} then make the change again, and the plan says how to move the audience`
   );
 }
 

@@ -2,14 +2,8 @@ import type { AudienceRecord } from '../state/schema.js';
 import type { Step } from './schema.js';
 import { createUnsettled, isWaiting } from '../state/waiting.js';
 import { baseStep } from './move-steps.js';
-import {
-  forgetCommand,
-  manifestsCommand,
-  manifestsDirNote,
-  stateImportCommand,
-  type PasteFlags,
-} from '../text/paste-flags.js';
-import { CREATE_LANDS_WITHIN_MS, repeatWait, untimedShows } from '../state/create-repeat-wait.js';
+import { forgetCommand, manifestsCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
+import { settledBy } from './create-settled-by.js';
 import { unverifiedWithoutName } from './unverified-import.js';
 
 /**
@@ -96,15 +90,4 @@ function createInterrupted(record: AudienceRecord, paste: PasteFlags | undefined
     `To delete it: put ${manifest} back and run \`${manifestsCommand('apply', paste)}\`${manifestsDirNote(paste)}: ${settledBy(record, paste)} ${again}` +
     `To leave it in AEP, unmanaged: \`${forgetCommand(record.key, record.sandbox, paste)}\` (that drops only the record)`
   );
-}
-
-/** What the apply with the manifest back does with the create, up to the removal that follows. */
-function settledBy(record: AudienceRecord, paste: PasteFlags | undefined): string {
-  // An operation recorded is awaited, never held (resume-create.ts, heldNote).
-  if (record.operationId !== undefined) return 'the create is settled (its audience adopted, or created);';
-  // Whether the record shows a time for its POST depends on the record alone, not on a clock.
-  if (repeatWait(record, undefined) === undefined)
-    return `its audience is adopted if the service lists it; else, its state record showing ${untimedShows(record)} for its earlier POST, every apply holds the create (exit 3): if that POST made the audience, find its id in AEP, then run: ${stateImportCommand(record.key, record.sandbox, paste)},`;
-  const minutes = CREATE_LANDS_WITHIN_MS / 60_000;
-  return `the create is settled: its audience adopted once the service lists it, else created once ${minutes} minutes have passed since its earlier POST (until then that apply holds it, exit 3);`;
 }

@@ -143,11 +143,21 @@ describe('a manifest moved to another sandbox while its record waits for its cre
   });
 
   it('with a create in flight: blocked until settled in its sandbox, saying how, with no import of an unknown id', () => {
-    for (const record of [inFlight(), awaited()]) {
+    // An open intent's create is held by that apply while its POST may still land unlisted
+    // (steps/create-hold.ts); an operation recorded is awaited (review 46, crash).
+    const settled = {
+      intent:
+        'the create is settled: its audience adopted once the service lists it, else created once 15 minutes have passed since its earlier POST (until then that apply holds it, exit 3);',
+      operation: 'the create is settled (its audience adopted, or created);',
+    };
+    for (const [record, words] of [
+      [inFlight(), settled.intent],
+      [awaited(), settled.operation],
+    ] as const) {
       const result = plan(files(inDevYaml), state(record), options());
       expect(kinds(result)).toEqual(['move prod/gold (blocked)']);
       expect(result.steps[0]!.blocked).toBe(
-        'an audience cannot move between sandboxes, and a move is never applied as delete + create. First, its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run `audiencectl apply MANIFESTS_DIR` (MANIFESTS_DIR: your manifests directory): the create is settled (its audience adopted, or created); then make the change again, and the plan says how to move the audience',
+        `an audience cannot move between sandboxes, and a move is never applied as delete + create. First, its create in sandbox "prod" ("Audience gold") is not settled: audiencectl does not know whether it made an audience, nor its id. Set metadata.sandbox back to prod and run \`audiencectl apply MANIFESTS_DIR\` (MANIFESTS_DIR: your manifests directory): ${words} then make the change again, and the plan says how to move the audience`,
       );
     }
   });
