@@ -12,6 +12,7 @@ import {
   cleanUp,
   controllerEnv,
   eventually,
+  eventuallyLogged,
   killLeftovers,
   startController,
   type ControllerProcess,
@@ -81,7 +82,8 @@ describe('two controllers of different directories on one PostgreSQL schema', ()
     controllers.push(b);
     // Fixed either way: team b's audience is applied, or b says why it does not apply it (on
     // /status). Before the fix neither ever happened: this timed out.
-    const seen = await eventually(
+    const seen = await eventuallyLogged(
+      [b],
       async () => {
         const status = await b.status();
         return {
@@ -133,7 +135,8 @@ describe('two controllers of different directories on one PostgreSQL schema', ()
     );
     const b = await startController(['--dir', teamB, '--state', state, ...every], env, 60_000);
     controllers.push(b);
-    await eventually(
+    await eventuallyLogged(
+      [b],
       async () => (await b.status()).leadership?.lastError?.code,
       (code) => code === 'LEADER_OTHER_SOURCE',
       30_000,
@@ -141,7 +144,8 @@ describe('two controllers of different directories on one PostgreSQL schema', ()
     );
     // A pass of team a's leader started after b stood by leaves team b's audience alone.
     const sinceB = new Date().toISOString();
-    await eventually(
+    await eventuallyLogged(
+      [a],
       async () => (await a.status()).reconcile,
       (r) => r.lastFinishedAt !== null && r.lastFinishedAt > sinceB && r.lastStartedAt! > sinceB,
       30_000,
@@ -159,7 +163,8 @@ describe('two controllers of different directories on one PostgreSQL schema', ()
       "team b's create",
     );
     const sinceGamma = new Date().toISOString();
-    const led = await eventually(
+    const led = await eventuallyLogged(
+      [b],
       async () => ({ status: await b.status(), ready: (await fetch(`${b.url}/readyz`)).status }),
       ({ status }) =>
         status.reconcile.lastResult === 'success' &&

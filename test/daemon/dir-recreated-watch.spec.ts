@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, eventually } from './helpers/controller.js';
+import { controllerEnv, eventually, eventuallyLogged } from './helpers/controller.js';
 import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
@@ -29,7 +29,8 @@ describe('run --dir: the directory removed and made again', () => {
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
     );
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
       20_000,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, eventually } from './helpers/controller.js';
+import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
 import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
@@ -25,7 +25,8 @@ async function controllerOf(replace: (root: string, dir: string) => Promise<void
     ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', '--resync-interval', '2s'],
     { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
   );
-  await eventually(
+  await eventuallyLogged(
+    [ctl],
     () => ctl.status(),
     (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
     20_000,
@@ -39,7 +40,8 @@ async function controllerOf(replace: (root: string, dir: string) => Promise<void
     (l) => ctl.logs.indexOf(l) >= requested && l.msg === 'reconcile requested' && l['reason'] === 'resync',
     30_000,
   );
-  const status = await eventually(
+  const status = await eventuallyLogged(
+    [ctl],
     () => ctl.status(),
     (s) => s.reconcile.lastError !== null && s.reconcile.lastError.code !== 'SOURCE_PATH_NOT_FOUND',
     30_000,

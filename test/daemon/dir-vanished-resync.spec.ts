@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, eventually } from './helpers/controller.js';
+import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
 import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
@@ -29,7 +29,8 @@ describe('run --dir: the directory removed, then a resync', () => {
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
     );
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
       20_000,
@@ -39,7 +40,8 @@ describe('run --dir: the directory removed, then a resync', () => {
     await rm(dir, { recursive: true });
     // A resync after the removal: its pass ends one way or the other.
     await ctl.waitForLog((l) => l.msg === 'reconcile requested' && l['reason'] === 'resync', 30_000);
-    const status = await eventually(
+    const status = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastError !== null,
       30_000,

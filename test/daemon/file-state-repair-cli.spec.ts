@@ -11,7 +11,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
@@ -96,7 +96,8 @@ describe('repairing a controller file state from its own environment', () => {
     const env = { ...controllerEnv(em), AUDIENCECTL_STATE_DIR: state, AUDIENCECTL_DRY_RUN: 'false' };
     controller = await startController(['--dir', dir, '--interval', '1h'], env);
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastResult === 'success',
       20_000,
@@ -145,7 +146,8 @@ describe('repairing a controller file state from its own environment', () => {
       path.join(dir, 'silver.yaml'),
       manifestYaml('silver', { ingestion: { onCreate: false } }),
     );
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastResult === 'success' && s.audiences.length === 2,
       20_000,
@@ -198,7 +200,8 @@ describe('repairing a controller file state from its own environment', () => {
       'audiences/gold.yaml': manifestYaml('gold', noRun),
       'audiences/silver.yaml': manifestYaml('silver', noRun),
     });
-    const blocked = await eventually(
+    const blocked = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === added,
       20_000,
@@ -225,7 +228,8 @@ describe('repairing a controller file state from its own environment', () => {
 
     // The next commit removes the manifest: the audience is deleted, nothing held.
     const removed = await fixture.commit({ 'audiences/gold.yaml': null });
-    const after = await eventually(
+    const after = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === removed,
       20_000,

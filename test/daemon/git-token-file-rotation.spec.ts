@@ -10,7 +10,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
@@ -82,7 +82,8 @@ describe('a git token given as a file (review secrets-43, gap 3)', () => {
       },
     );
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.source.revision === first && s.reconcile.lastRevision === first && !s.reconcile.running,
       20_000,
@@ -99,7 +100,8 @@ describe('a git token given as a file (review secrets-43, gap 3)', () => {
       repository: githubRepository(server.url, 'acme/audiences'),
     });
     expect(answer.status).toBe(202);
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.source.revision === pushed && !s.reconcile.running,
       20_000,

@@ -12,7 +12,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   leaderAndStandby,
   killLeftovers,
   pushedAudienceNames,
@@ -99,7 +99,8 @@ describe('a renamed repository push reaching the standby (review 36d)', { timeou
       (l) => typeof l.msg === 'string' && l.msg.includes('probably renamed or transferred'),
       20_000,
     );
-    await eventually(
+    await eventuallyLogged(
+      [standby],
       () => standby.status(),
       (s) => s.source.revision === pushed,
       20_000,

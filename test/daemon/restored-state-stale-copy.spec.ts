@@ -11,7 +11,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type TestParts,
 } from '../daemon/helpers/controller.js';
@@ -78,7 +78,8 @@ describe('the controller after its directory store was restored from a backup', 
     );
     parts.controller = controller;
     const idleAfter = (previous: string | null | undefined) =>
-      eventually(
+      eventuallyLogged(
+        [controller],
         () => controller.status(),
         (s: StatusSnapshot) =>
           !s.reconcile.running &&

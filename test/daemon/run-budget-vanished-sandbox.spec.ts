@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, eventually } from './helpers/controller.js';
+import { controllerEnv, eventually, eventuallyLogged } from './helpers/controller.js';
 import { controllerSpec } from './helpers/controller-spec.js';
 import { parseExposition } from './helpers/prom-text.js';
 
@@ -54,7 +54,8 @@ describe('run: the run budget gauge of a sandbox left without manifests', () => 
       "dev's audience deleted",
     );
     // The pass that deleted it has published its figures.
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
       20_000,

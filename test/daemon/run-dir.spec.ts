@@ -14,6 +14,7 @@ import {
   assertBuilt,
   controllerEnv,
   eventually,
+  eventuallyLogged,
   cleanUp,
   sleep,
   startController,
@@ -49,7 +50,8 @@ describe('audiencectl run --dir', () => {
     const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
     controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastResult === 'success',
       20_000,
@@ -122,7 +124,8 @@ describe('audiencectl run --dir', () => {
       controllerEnv(em),
     );
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.audiences[0]?.state === 'in-sync',
       20_000,
@@ -145,7 +148,8 @@ describe('audiencectl run --dir', () => {
     const env = { ...controllerEnv(em), AUDIENCECTL_ADOPT: 'true' };
     controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
     const ctl = controller;
-    const status = await eventually(
+    const status = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastFinishedAt !== null && s.audiences.length > 0,
       20_000,
@@ -164,7 +168,8 @@ describe('audiencectl run --dir', () => {
     await writeFile(path.join(dir, 'broken.yaml'), 'apiVersion: audiencectl/v1\nkind: [\n');
     controller = await startController(['--dir', dir, '--state', state, '--dry-run'], controllerEnv(em));
     const ctl = controller;
-    const status = await eventually(
+    const status = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.plan !== null,
       20_000,
@@ -205,7 +210,8 @@ describe('audiencectl run --dir', () => {
 
     controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastResult === 'success',
       20_000,

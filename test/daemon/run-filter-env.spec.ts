@@ -9,7 +9,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
@@ -54,7 +54,8 @@ async function createdBy(args: string[], env: Record<string, string>): Promise<s
   const em = emulator!;
   controller = await startController([...args, '--interval', '1h'], env);
   const ctl = controller;
-  const status = await eventually(
+  const status = await eventuallyLogged(
+    [ctl],
     () => ctl.status(),
     (s) => s.reconcile.lastResult !== null,
     20_000,
@@ -101,7 +102,8 @@ describe('AUDIENCECTL_EXCLUDE naming a folder with a space', () => {
       return;
     }
     const ctl = controller!;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastResult !== null,
       20_000,

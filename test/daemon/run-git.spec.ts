@@ -9,6 +9,7 @@ import {
   assertBuilt,
   controllerEnv,
   eventually,
+  eventuallyLogged,
   cleanUp,
   startController,
   type ControllerProcess,
@@ -58,7 +59,8 @@ describe('audiencectl run against a git repository', () => {
   it('creates, PATCHes and deletes as commits are pushed; holds an invalid file', async () => {
     const [em, repo] = await setup('1s');
     const ctl = controller!;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => fetch(`${ctl.url}/readyz`).then((r) => r.status),
       (s) => s === 200,
     );
@@ -93,7 +95,8 @@ describe('audiencectl run against a git repository', () => {
     // Invalid: reported in /status, nothing deleted.
     const broken = manifestYaml('silver', noRun).replace('description:', 'descripton:');
     const brokenSha = await repo.commit({ 'audiences/silver.yaml': broken });
-    const status = await eventually(
+    const status = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === brokenSha,
       20_000,
@@ -113,7 +116,8 @@ describe('audiencectl run against a git repository', () => {
 
     // Deleted: the manifest is removed, so is the audience.
     const deletion = await repo.commit({ 'audiences/gold.yaml': null });
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === deletion,
       20_000,

@@ -9,7 +9,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
@@ -67,7 +67,8 @@ describe('audiencectl run with an --include that selects no file', () => {
       env,
     );
     const ctl = controller;
-    const status = await eventually(
+    const status = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastResult === 'success',
       20_000,
@@ -86,7 +87,8 @@ describe('audiencectl run with an --include that selects no file', () => {
       AUDIENCECTL_EXCLUDE: '**\n',
     });
     const ctl = controller;
-    const status = await eventually(
+    const status = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastResult === 'success',
       20_000,

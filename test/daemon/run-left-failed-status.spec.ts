@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { assertBuilt, cleanUp, eventually, type TestParts } from './helpers/controller.js';
+import { assertBuilt, cleanUp, eventually, eventuallyLogged, type TestParts } from './helpers/controller.js';
 import { controllerLeavingGoldsRun } from './helpers/left-run.js';
 
 // Review 35b, M-2. The controller follows a run it started for --run-wait, then leaves it
@@ -35,7 +35,8 @@ describe('a run the controller left in progress (review 35b)', () => {
     );
     const failedBy = new Date().toISOString();
     // A whole pass after the run failed (a resync).
-    const status = await eventually(
+    const status = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) =>
         s.reconcile.lastStartedAt !== null &&

@@ -10,6 +10,7 @@ import {
   assertBuilt,
   controllerEnv,
   eventually,
+  eventuallyLogged,
   cleanUp,
   startController,
   type ControllerProcess,
@@ -70,7 +71,8 @@ describe('audiencectl run on SIGTERM', () => {
     emulator.control.setLatency(0);
     controller = await startController(args, env);
     const ctl = controller;
-    const status = await eventually(
+    const status = await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.audiences.length === NAMES.length && s.audiences.every((a) => a.state === 'in-sync'),
       15_000,

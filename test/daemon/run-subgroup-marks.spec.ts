@@ -14,7 +14,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
@@ -76,7 +76,8 @@ describe('a controller and the CLI applying two repositories whose paths differ 
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false', AUDIENCECTL_GIT_TOKEN: GIT_TOKEN },
     );
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === first && s.reconcile.lastResult === 'success',
       20_000,
@@ -97,7 +98,8 @@ describe('a controller and the CLI applying two repositories whose paths differ 
 
     // The controller's next pass keeps the CLI's mark beside its own.
     const second = await repo.commit({ 'audiences/a2.yaml': manifestYaml('a2', quiet) });
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === second && s.reconcile.lastResult === 'success',
       20_000,

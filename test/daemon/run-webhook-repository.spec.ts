@@ -11,7 +11,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
@@ -79,7 +79,8 @@ describe('audiencectl run with a webhook shared by several repositories', () => 
       { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET, AUDIENCECTL_GIT_TOKEN: GIT_TOKEN },
     );
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.source.revision === first && s.reconcile.lastRevision === first && !s.reconcile.running,
       10_000,
@@ -121,7 +122,8 @@ describe('audiencectl run with a webhook shared by several repositories', () => 
       repository: githubRepository(server.url, 'Acme/Audiences'),
     });
     expect(own.status).toBe(202);
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === pushed && !s.reconcile.running,
       10_000,
@@ -147,7 +149,8 @@ describe('audiencectl run with a webhook shared by several repositories', () => 
     });
     expect(afterRename.status).toBe(202);
     expect(await afterRename.json()).toEqual({ action: 'check', reason: 'other-repository' });
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === renamed && !s.reconcile.running,
       10_000,

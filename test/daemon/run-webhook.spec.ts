@@ -10,6 +10,7 @@ import {
   assertBuilt,
   controllerEnv,
   eventually,
+  eventuallyLogged,
   cleanUp,
   sleep,
   startController,
@@ -58,7 +59,8 @@ describe('audiencectl run with a webhook', () => {
       { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET },
     );
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.source.revision === first,
       5_000,
@@ -82,7 +84,8 @@ describe('audiencectl run with a webhook', () => {
 
     const accepted = await delivery(ctl.url, body, signWebhook(SECRET, body));
     expect(accepted.status).toBe(202);
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.source.revision === pushed,
       10_000,

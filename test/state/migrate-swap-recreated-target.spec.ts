@@ -13,7 +13,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type TestParts,
 } from '../daemon/helpers/controller.js';
@@ -73,7 +73,8 @@ describe('a directory store a killed migrate left mid-swap, under a running cont
       controllerEnv(emulator),
     );
     parts.controller = controller;
-    await eventually(
+    await eventuallyLogged(
+      [controller],
       () => controller.status(),
       (s: StatusSnapshot) => !s.reconcile.running && s.reconcile.lastResult === 'success',
       20_000,
@@ -94,7 +95,8 @@ describe('a directory store a killed migrate left mid-swap, under a running cont
     // A manifest added: the controller's next pass.
     await writeFile(path.join(manifests, 'silver.yaml'), manifestYaml('silver', quiet));
     // It refuses the store moved aside, as documented (its lock found no meta.json beside the .old).
-    await eventually(
+    await eventuallyLogged(
+      [controller],
       () => controller.status(),
       (s: StatusSnapshot) =>
         !s.reconcile.running && s.reconcile.lastError?.code === 'STATE_MIGRATE_INTERRUPTED',

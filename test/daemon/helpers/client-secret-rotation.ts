@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { StatusSnapshot } from '../../../src/daemon/types.js';
 import { startEmulator, type EmulatorClient } from '../../../src/emulator/index.js';
 import { manifestYaml } from '../../helpers/manifests.js';
-import { controllerEnv, eventually, startController, type TestParts } from './controller.js';
+import { controllerEnv, eventuallyLogged, startController, type TestParts } from './controller.js';
 
 /** The client secret before and after the rotation: canaries that must never be shown. */
 export const OLD_SECRET = 'p8e-OLDsecretCANARY-4f1a9c2e7b3d5a8f';
@@ -53,7 +53,8 @@ export async function clientSecretRotation(
     { ...env, ...given.env },
   );
   parts.controller = ctl;
-  await eventually(
+  await eventuallyLogged(
+    [ctl],
     () => ctl.status(),
     (s) => s.audiences.some((a) => a.key === 'gold' && a.state === 'in-sync') && !s.reconcile.running,
     20_000,
@@ -66,7 +67,8 @@ export async function clientSecretRotation(
   await writeFile(secretFile, `${NEW_SECRET}\n`);
   em.control.updateSettings({ clockOffsetMs: 2 * 86_400_000 });
   await writeFile(path.join(dir, 'silver.yaml'), manifestYaml('silver', { ingestion: { onCreate: false } }));
-  const status = await eventually(
+  const status = await eventuallyLogged(
+    [ctl],
     () => ctl.status(),
     (s) =>
       (s.audiences.some((a) => a.key === 'silver' && a.state === 'in-sync') ||

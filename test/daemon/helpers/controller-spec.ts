@@ -9,7 +9,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
 } from './controller.js';
@@ -53,7 +53,7 @@ export function statusWhen(
   done: (status: StatusSnapshot) => boolean,
   what: string,
 ): Promise<StatusSnapshot> {
-  return eventually(() => controller.status(), done, 20_000, what);
+  return eventuallyLogged([controller], () => controller.status(), done, 20_000, what);
 }
 
 /** What `appliedByFirstController` leaves: its emulator and directories, and the next controller's flags. */

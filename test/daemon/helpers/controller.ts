@@ -111,7 +111,11 @@ export async function eventuallyLogged<T>(
   }
 }
 
-/** Polls `read` until `done` holds; returns the last value read. */
+/**
+ * Polls `read` until `done` holds; returns the last value read. Every 25 ms: for what this process
+ * reads cheaply (the emulator's requests and audiences, a file); a spawned controller's /status
+ * or /readyz is an HTTP request each side pays for, read with `eventuallyLogged`.
+ */
 export async function eventually<T>(
   read: () => T | Promise<T>,
   done: (value: T) => boolean,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RunningEmulator } from '../../../src/emulator/index.js';
 import {
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
   type TestParts,
@@ -33,7 +33,8 @@ export async function controllerLeavingGoldsRun(
     controllerEnv(emulator),
   );
   parts.controller = controller;
-  await eventually(
+  await eventuallyLogged(
+    [controller],
     () => controller.status(),
     (s) => s.audiences.some((a) => a.key === 'gold' && a.state === 'waiting-run'),
     30_000,
