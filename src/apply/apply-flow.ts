@@ -111,6 +111,11 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
    */
   roots?: readonly string[];
   /**
+   * The clone's history is shallow (a shallow clone, a controller's --git-depth fetch): why it
+   * has no roots, said in the marks (SandboxMark.shallow).
+   */
+  shallow?: boolean;
+  /**
    * The clone's own repository when the apply is of the one another remote names (set by
    * withCloneRepository): a removal its history does not show is then held (PlannedAt).
    */
@@ -264,7 +269,7 @@ async function checkBeforeCalls(
 async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOutcome> {
   const { store } = flow;
   const revision = flow.revision ?? { kind: 'none' };
-  const order = checkoutCheck(revision, flow.repository, flow.roots);
+  const order = checkoutCheck(revision, flow.repository, flow.roots, flow.shallow);
   // A saved plan's: the manifests found where it did not read, that it was checked with.
   const checkedElsewhere = await checkBeforeCalls(input, flow, order);
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal, flow.paste);
@@ -384,7 +389,7 @@ async function markPlanned(
   order: CheckoutCheck,
   store: StateStore,
   recorded: Pick<RecordedState, 'meta'>,
-  flow: Pick<ApplyFlow, 'repository' | 'roots' | 'clock'>,
+  flow: Pick<ApplyFlow, 'repository' | 'roots' | 'shallow' | 'clock'>,
   refused: ReadonlySet<string>,
 ): Promise<void> {
   const mark = markOf(order.head, flow);
@@ -402,9 +407,9 @@ async function markPlanned(
 /** The mark of an apply of `revision` from the flow's repository and roots (when known); none outside git. */
 function markOf(
   revision: AppliedRevision | undefined,
-  flow: Pick<ApplyFlow, 'repository' | 'roots'>,
+  flow: Pick<ApplyFlow, 'repository' | 'roots' | 'shallow'>,
 ): SandboxMark | undefined {
-  return revision === undefined ? undefined : plainMark(revision, flow.repository, flow.roots);
+  return revision === undefined ? undefined : plainMark(revision, flow.repository, flow.roots, flow.shallow);
 }
 
 /**

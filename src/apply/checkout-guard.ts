@@ -107,16 +107,19 @@ export type CheckoutCheck = {
   marksAfter(sandboxes: readonly string[], marks: SandboxRevisions, at: string): Promise<SandboxRevisions>;
 };
 
-/** The mark of an apply of `head` from `repository` (when known), with its root commits (when known). */
+/**
+ * The mark of an apply of `head` from `repository` (when known), with its root commits (when
+ * known), or saying that its history is shallow (`shallow`: why none are known, SandboxMark.shallow).
+ */
 export function plainMark(
   head: AppliedRevision,
   repository: string | undefined,
   roots: readonly string[] | undefined,
+  shallow = false,
 ): SandboxMark {
   if (repository === undefined) return head;
-  return roots === undefined || roots.length === 0
-    ? { ...head, repository }
-    : { ...head, repository, roots: [...roots] };
+  if (roots !== undefined && roots.length > 0) return { ...head, repository, roots: [...roots] };
+  return shallow ? { ...head, repository, shallow: true } : { ...head, repository };
 }
 
 /**
@@ -166,6 +169,8 @@ export function checkoutCheck(
   revision: ApplyRevision,
   repository?: string,
   roots?: readonly string[],
+  /** The history applied from is shallow: its marks say so (SandboxMark.shallow). */
+  shallow = false,
 ): CheckoutCheck {
   if (revision.kind === 'none')
     return {
@@ -197,7 +202,7 @@ export function checkoutCheck(
       async marksAfter(sandboxes, all, at) {
         const marks = marksOfRepository(all, repository, roots);
         await ask(markCommitsToCheck(sandboxes, marks, head));
-        return marksAfterOf(sandboxes, marks, all, plainMark(head, repository, roots), known, {
+        return marksAfterOf(sandboxes, marks, all, plainMark(head, repository, roots, shallow), known, {
           override: true,
           at,
         });
@@ -243,7 +248,10 @@ export function checkoutCheck(
       const { head } = revision;
       await ask(markCommitsToCheck(sandboxes, marks, head));
       const override = revision.older.kind === 'allow';
-      return marksAfterOf(sandboxes, marks, all, plainMark(head, repository, roots), known, { override, at });
+      return marksAfterOf(sandboxes, marks, all, plainMark(head, repository, roots, shallow), known, {
+        override,
+        at,
+      });
     },
   };
 }

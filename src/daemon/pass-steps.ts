@@ -58,8 +58,10 @@ export async function applyDesired(
           'IMS refused a sandbox; its steps are held',
         ),
       revision: applyRevision(revision, deps),
-      // With the roots, recorded with the marks as `apply` records its clone's (rootOf).
+      // With the roots, recorded with the marks as `apply` records its clone's (rootOf), or
+      // that the fetch is shallow (--git-depth), which its marks then say.
       ...rootOf(revision, settings),
+      ...(revision.shallow ? { shallow: true } : {}),
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,

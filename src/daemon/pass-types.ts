@@ -81,7 +81,7 @@ export type PassDeps = {
  * The revision a pass reconciles: its id, for git the commit its records keep, and where its
  * manifests are (without `dir`, records a pass would remove are not looked for elsewhere).
  */
-export type PassRevision = Pick<SourceRevision, 'revision' | 'commit' | 'roots'> &
+export type PassRevision = Pick<SourceRevision, 'revision' | 'commit' | 'roots' | 'shallow'> &
   Partial<Pick<SourceRevision, 'dir' | 'top'>> & {
     /** Wall-clock ms when the pass started reading the source (its sync), for writeSettleMs. */
     readSince?: number;

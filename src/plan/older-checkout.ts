@@ -171,7 +171,7 @@ export function olderCheckout(
     if (newer?.why !== undefined) {
       const ofMark = newer.revision === mark;
       const keptMark = ofMark && kept.has(sandbox) ? { keptMark: true as const } : {};
-      const prefixed = ofMark ? prefixedOf(mark.repository, repository) : {};
+      const prefixed = ofMark ? prefixedOf(mark, repository) : {};
       audiences.push({
         sandbox,
         key,
@@ -218,11 +218,13 @@ type Prefixed = NonNullable<OlderCheckout['audiences'][number]['prefixed']>;
 /**
  * `{ prefixed }` when a mark of `marked` is of another path than the plan's `planned` (taken for
  * the same repository by a prefix, marksOfRepository): the subgroups' marketing/emea/audiences
- * against emea/audiences, whose mark no pull of the other ever brings (review scope-43, M-2).
+ * against emea/audiences, whose mark no pull of the other ever brings (review scope-43, M-2);
+ * `shallow` when that mark was applied from a shallow history, why its roots did not tell.
  */
-function prefixedOf(marked: string | undefined, planned: string | undefined): { prefixed?: Prefixed } {
+function prefixedOf(mark: SandboxMark, planned: string | undefined): { prefixed?: Prefixed } {
+  const { repository: marked } = mark;
   if (marked === undefined || planned === undefined || marked === planned) return {};
-  return { prefixed: { repository: marked, planned } };
+  return { prefixed: { repository: marked, planned, ...(mark.shallow ? { shallow: true as const } : {}) } };
 }
 
 /**
@@ -249,7 +251,11 @@ export function prefixedMark(finding: Pick<OlderCheckout, 'audiences'>): Prefixe
  */
 export function prefixedAdvice(prefixed: Prefixed, pull: string, anyway: string): string {
   const { repository, planned } = prefixed;
-  return `${repository} and this checkout's ${planned} differ by a prefix: if they are one repository (a mirror's path), ${pull}; if they are two (another group's repository of the same name, GitLab subgroups, sharing the store), ${anyway}, which deletes none of ${repository}'s audiences (their removals are held)`;
+  const advice = `${repository} and this checkout's ${planned} differ by a prefix: if they are one repository (a mirror's path), ${pull}; if they are two (another group's repository of the same name, GitLab subgroups, sharing the store), ${anyway}, which deletes none of ${repository}'s audiences (their removals are held)`;
+  // The way out that ends these refusals: the marks' roots tell two histories apart.
+  return prefixed.shallow
+    ? `${advice}. Their root commits could not tell them apart: ${repository}'s mark was applied from a shallow history (a shallow clone, or a controller's --git-depth fetch), whose cut-off commits are no roots, so it records none; applied from its full history (a clone without --depth, a controller without --git-depth), its next mark records them`
+    : advice;
 }
 
 /**
@@ -364,12 +370,13 @@ export function markAfter(
   relations: ReadonlyMap<string, CommitRelation>,
   how: { override: boolean; at: string },
 ): SandboxMark {
-  const { commit, committedAt, repository, roots } = next;
+  const { commit, committedAt, repository, roots, shallow } = next;
   const plain: SandboxMark = {
     commit,
     committedAt,
     ...(repository === undefined ? {} : { repository }),
     ...(roots === undefined ? {} : { roots }),
+    ...(shallow === true ? { shallow } : {}),
   };
   if (current === undefined) return plain;
   if (current.commit === commit)

@@ -423,8 +423,12 @@ export const OlderCheckout = z.object({
        * whose path differs from this plan's (`planned`) by a prefix (marketing/emea/audiences
        * and emea/audiences): one repository through a mirror's path, or two sharing the store,
        * which only the refusal's reader can tell; it names both and the way out of each.
+       * `shallow`: that mark was applied from a shallow history (SandboxMark.shallow), which is
+       * why the root commits did not tell the two apart.
        */
-      prefixed: z.object({ repository: z.string(), planned: z.string() }).optional(),
+      prefixed: z
+        .object({ repository: z.string(), planned: z.string(), shallow: z.literal(true).optional() })
+        .optional(),
     }),
   ),
   note: z.string(),

@@ -23,7 +23,7 @@ import { parseGitSourceOptions, type GitSourceInput, type GitSourceOptions } fro
 import { checkGitUrl, displayUrl, type CheckedGitUrl } from './git-url.js';
 import type { ChangeList, CheckoutLink, Source, SourceRevision, SyncOptions } from './types.js';
 import { lockWorkDir, type WorkDirLock } from './work-dir-lock.js';
-import { rootCommitsOf, type KnownRoots } from './work-tree-repository.js';
+import { readRoots, type KnownRoots } from './work-tree-repository.js';
 import type { GitAnswer } from './git-run.js';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
@@ -269,7 +269,7 @@ export class GitSource implements Source {
       const [commit, roots] = await Promise.all([
         this.#committed(signal, revision),
         // The last sync's roots spare the walk of the whole history when it is the new commit's ancestor.
-        rootCommitsOf((args) => this.#ask(signal, args), revision, this.#knownRoots()),
+        readRoots((args) => this.#ask(signal, args), revision, this.#knownRoots()),
       ]);
       this.#previous = this.#current?.revision;
       this.#current = {
@@ -279,7 +279,8 @@ export class GitSource implements Source {
         changed: true,
         ...(links.length > 0 ? { links } : {}),
         ...(commit ? { commit } : {}),
-        ...(roots ? { roots } : {}),
+        ...(roots.kind === 'roots' ? { roots: roots.roots } : {}),
+        ...(roots.kind === 'shallow' ? { shallow: true } : {}),
       };
       await pruneRevisions(this.#dir('revs'), [revision, ...(this.#previous ? [this.#previous] : [])]);
       this.#log.info({ revision, ms: Math.round(performance.now() - started) }, 'checked out new revision');

@@ -17,6 +17,11 @@ export type SourceRevision = {
    * shallow fetch (--git-depth) or when git could not say.
    */
   roots?: readonly string[];
+  /**
+   * git: the fetch is shallow (--git-depth), so its roots are not known (`roots` absent): the
+   * marks a pass writes say so (SandboxMark.shallow). Absent otherwise.
+   */
+  shallow?: true;
   /** Directory holding the manifests at that revision; do not write to it. */
   dir: string;
   /**

@@ -91,8 +91,16 @@ export type GitAsk = (args: readonly string[]) => Promise<GitAnswer<string>>;
  * recorded or compared. `known`: roots recorded of an earlier commit (knownRoots), which spare
  * the walk of the whole history when that commit is HEAD's ancestor.
  */
-export function rootCommits(dir: string, known?: KnownRoots): Promise<string[] | undefined> {
-  return rootCommitsOf((args) => git(dir, args, ''), 'HEAD', known);
+export async function rootCommits(dir: string, known?: KnownRoots): Promise<string[] | undefined> {
+  return rootsOf(await readRoots((args) => git(dir, args, ''), 'HEAD', known));
+}
+
+/**
+ * rootCommits, or that the work tree's history is shallow (`shallow`): why it has none, which
+ * the marks an apply writes say (SandboxMark.shallow).
+ */
+export function readWorkTreeRoots(dir: string, known?: KnownRoots): Promise<RootsRead> {
+  return readRoots((args) => git(dir, args, ''), 'HEAD', known);
 }
 
 /** The root commits recorded of one commit (a sandbox's mark, the controller's last sync). */
@@ -129,7 +137,25 @@ export async function rootCommitsOf(
   tip: string,
   known?: KnownRoots,
 ): Promise<string[] | undefined> {
+  return rootsOf(await readRoots(ask, tip, known));
+}
+
+/**
+ * What git says of a history's root commits (readRoots): the roots; or that the history is
+ * shallow (a shallow clone, a --git-depth fetch), whose cut-off commits would pass for roots, so
+ * none are taken; or nothing (outside git, git could not say).
+ */
+export type RootsRead = { kind: 'roots'; roots: string[] } | { kind: 'shallow' } | { kind: 'unknown' };
+
+/** The roots of a RootsRead, when it has them. */
+export function rootsOf(read: RootsRead): string[] | undefined {
+  return read.kind === 'roots' ? read.roots : undefined;
+}
+
+/** rootCommitsOf, saying why there are none when the history is shallow. */
+export async function readRoots(ask: GitAsk, tip: string, known?: KnownRoots): Promise<RootsRead> {
   const shallow = ask(['rev-parse', '--is-shallow-repository']);
+  const unknown = { kind: 'unknown' } as const;
   if (known !== undefined && [known.commit, ...known.roots].every((id) => COMMIT_ID.test(id))) {
     const [outside, added] = await Promise.all([
       ask(['rev-list', '-n', '1', known.commit, `^${tip}`, '--']),
@@ -137,21 +163,26 @@ export async function rootCommitsOf(
     ]);
     if (outside.ok && outside.out.trim() === '' && added.ok) {
       const commits = commitsOf(added.out);
-      if ((await notShallow(shallow)) && commits !== undefined)
-        return [...new Set([...known.roots, ...commits])].sort();
+      if ((await shallowness(shallow)) === 'false' && commits !== undefined)
+        return { kind: 'roots', roots: [...new Set([...known.roots, ...commits])].sort() };
     }
   }
-  const listed = await ask(['rev-list', '--max-parents=0', tip, '--']);
-  if (!(await notShallow(shallow)) || !listed.ok) return undefined;
+  // Asked beside the shallowness, as before: a full history's walk waits for no other answer.
+  const [said, listed] = await Promise.all([
+    shallowness(shallow),
+    ask(['rev-list', '--max-parents=0', tip, '--']),
+  ]);
+  if (said === 'true') return { kind: 'shallow' };
+  if (said !== 'false' || !listed.ok) return unknown;
   const commits = commitsOf(listed.out);
-  if (commits === undefined || commits.length === 0) return undefined;
-  return [...new Set(commits)].sort();
+  if (commits === undefined || commits.length === 0) return unknown;
+  return { kind: 'roots', roots: [...new Set(commits)].sort() };
 }
 
-/** Whether git said the repository is not shallow. */
-async function notShallow(answer: Promise<GitAnswer<string>>): Promise<boolean> {
+/** What git said of whether the repository is shallow (`true`, `false`), or nothing when it failed. */
+async function shallowness(answer: Promise<GitAnswer<string>>): Promise<string | undefined> {
   const shallow = await answer;
-  return shallow.ok && shallow.out.trim() === 'false';
+  return shallow.ok ? shallow.out.trim() : undefined;
 }
 
 /** The commit ids git listed one a line; undefined when a line is not one. */

@@ -170,7 +170,7 @@ export function plainStateMeta(json: unknown): StateMeta | undefined {
 
 /**
  * StateMeta.revisions as zod reads it: each value's commit, committedAt, repository (a
- * string, when there), roots (commit ids, when there), rolledBackFrom (rolledBackMap) and otherRepositories (marks with a
+ * string, when there), roots (commit ids, when there), shallow (true, when there), rolledBackFrom (rolledBackMap) and otherRepositories (marks with a
  * repository), other keys left out.
  */
 function revisionsMap(value: unknown): StateMeta['revisions'] {
@@ -204,15 +204,17 @@ function plainMark(item: unknown): SandboxMark | undefined {
   if (typeof commit !== 'string' || !COMMIT_ID.test(commit) || typeof committedAt !== 'string')
     return undefined;
   if (repository !== undefined && typeof repository !== 'string') return undefined;
-  const { rolledBackFrom, roots } = item as Record<string, unknown>;
+  const { rolledBackFrom, roots, shallow } = item as Record<string, unknown>;
   const rollbacks = rolledBackFrom === undefined ? [] : rolledBackMap(rolledBackFrom);
   if (rollbacks === undefined) return undefined;
   if (roots !== undefined && !isCommitList(roots)) return undefined;
+  if (shallow !== undefined && shallow !== true) return undefined;
   return {
     commit,
     committedAt,
     ...(repository === undefined ? {} : { repository }),
     ...(roots === undefined ? {} : { roots: [...roots] }),
+    ...(shallow === true ? { shallow } : {}),
     ...(rolledBackFrom === undefined ? {} : { rolledBackFrom: rollbacks }),
   };
 }

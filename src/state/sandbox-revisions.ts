@@ -106,12 +106,13 @@ function markFields(mark: SandboxMark): SandboxMark {
 
 /** markFields of a mark's own fields (otherRepositories left out). */
 function ownFields(mark: SandboxMark): SandboxMark {
-  const { commit, committedAt, repository, roots = [], rolledBackFrom = [] } = mark;
+  const { commit, committedAt, repository, roots = [], shallow, rolledBackFrom = [] } = mark;
   return {
     commit,
     committedAt,
     ...(repository === undefined ? {} : { repository }),
     ...(roots.length === 0 ? {} : { roots: [...roots] }),
+    ...(shallow === true ? { shallow } : {}),
     ...(rolledBackFrom.length === 0
       ? {}
       : {

@@ -139,6 +139,15 @@ const OwnMark = AppliedRevision.extend({
    */
   roots: z.array(z.string().regex(COMMIT_ID)).optional(),
   /**
+   * Applied from a shallow history (a shallow clone, a controller's `--git-depth` fetch): its
+   * root commits are not known, as its cut-off commits have no parents there and would pass for
+   * roots, so none are recorded, and a repository whose path differs from this one's by a prefix
+   * is taken for this one, as the paths say (sameMarkRepository). Said so that a refusal by this
+   * mark names why the two were not told apart, and the way out (a full history). Absent
+   * otherwise; an earlier release reads the mark without it.
+   */
+  shallow: z.literal(true).optional(),
+  /**
    * The commits this sandbox was rolled back from (`apply --allow-older-checkout` moved its mark
    * back), newest rollback first, at most ROLLBACKS_KEPT: a checkout whose HEAD contains one
    * and was committed before its rollback (a clone never fetched since) is refused what the mark

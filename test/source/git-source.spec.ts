@@ -174,6 +174,9 @@ describe('GitSource on a real repository', () => {
     const shallow = await source({ depth: 1 }).sync();
     expect(shallow.revision).toBe(third);
     expect(shallow.roots).toBeUndefined();
+    // And says why, which the marks then say (SandboxMark.shallow).
+    expect(shallow.shallow).toBe(true);
+    expect(full.shallow).toBeUndefined();
   });
 
   it('checks symlinks out as plain files so a repository cannot point outside', async () => {

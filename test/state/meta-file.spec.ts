@@ -50,6 +50,7 @@ const metaLike = fc.oneof(
               committedAt: fc.string({ maxLength: 6 }),
               other: fc.jsonValue(),
               roots: fc.oneof(fc.array(commitLike, { maxLength: 2 }), fc.jsonValue()),
+              shallow: fc.oneof(fc.constant(true), fc.jsonValue()),
               rolledBackFrom: fc.oneof(
                 fc.array(
                   fc.record(

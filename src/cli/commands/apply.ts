@@ -1,5 +1,10 @@
 import { sourceRootOf } from '../../manifest/read-source-root.js';
-import { knownRoots, rootCommits, workTreeRemotes } from '../../source/work-tree-repository.js';
+import {
+  knownRoots,
+  readWorkTreeRoots,
+  workTreeRemotes,
+  type RootsRead,
+} from '../../source/work-tree-repository.js';
 import type { CloneRemotes } from '../../plan/clone-repository.js';
 import { measuredOffset, serviceShift } from '../../apply/service-time.js';
 import { skewNote } from '../../plan/clock.js';
@@ -251,14 +256,20 @@ async function appliedRoot(
   input: ApplyInput,
   dir: string | undefined,
   store: Pick<StateStore, 'meta'>,
-): Promise<{ sourceRoot?: string; repository?: string; remotes?: CloneRemotes; roots?: string[] }> {
+): Promise<{
+  sourceRoot?: string;
+  repository?: string;
+  remotes?: CloneRemotes;
+  roots?: string[];
+  shallow?: boolean;
+}> {
   const saved = input.kind === 'saved' ? input.plan.origin?.options : undefined;
   const here = dir === undefined ? {} : { sourceRoot: sourceRootOf(dir) };
   // The roots matter only with a repository to record; those its mark recorded spare git the
   // walk of the whole history (rootCommits). The marks are read again under the lock: a meta
   // that cannot be read here only costs the walk.
   const rootsOf = async (at: string, repository: string) =>
-    rootCommits(at, knownRoots((await store.meta().catch(() => undefined))?.revisions, repository));
+    readWorkTreeRoots(at, knownRoots((await store.meta().catch(() => undefined))?.revisions, repository));
   if (saved === undefined) {
     if (dir === undefined) return here;
     const remotes = await workTreeRemotes(dir);
@@ -275,9 +286,13 @@ async function appliedRoot(
   };
 }
 
-/** The root commits of a clone as a field of the apply's flow: none when unknown. */
-function rootsField(roots: string[] | undefined): { roots?: string[] } {
-  return roots === undefined ? {} : { roots };
+/**
+ * The root commits of a clone as a field of the apply's flow: none when unknown; or that its
+ * history is shallow, which the marks then say (SandboxMark.shallow).
+ */
+function rootsField(read: RootsRead | undefined): { roots?: string[]; shallow?: boolean } {
+  if (read?.kind === 'roots') return { roots: read.roots };
+  return read?.kind === 'shallow' ? { shallow: true } : {};
 }
 
 /** `30 s`, `1.5 s`: how long --lock-timeout lets apply wait. */
