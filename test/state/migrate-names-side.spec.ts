@@ -57,6 +57,24 @@ describe('state migrate refusing one of its stores', () => {
     });
   });
 
+  // cli-46 (d): a store that cannot be reached was told as `PostgreSQL state …: connect
+  // ECONNREFUSED`, the same line for either side. Port 1 of the loopback refuses at once.
+  it.each(['--from', '--to'])('names %s for a PostgreSQL store it cannot connect to', async (side) => {
+    await withTempDir(async (tmp) => {
+      const from = path.join(tmp, 'from');
+      await mkdir(from);
+      const down = 'postgres://audiencectl@127.0.0.1:1/audiences';
+      const args = side === '--from' ? ['--from', down, '--to', from] : ['--from', from, '--to', down];
+      const result = await runCli(['state', 'migrate', ...args]);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^Error: ${side}: PostgreSQL state postgres://127\\.0\\.0\\.1:1/audiences\\S*: [^\\n]*ECONNREFUSED[^\\n]*\\n$`,
+        ),
+      );
+      expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 1, stdout: '' });
+    });
+  });
+
   it('names --to for a --to schema init never made, and never its password', async () => {
     await withTempDir(async (tmp) => {
       const from = path.join(tmp, 'from');

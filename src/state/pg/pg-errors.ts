@@ -144,13 +144,21 @@ export function pgError(
   display: string,
   timeouts: PgTimeouts,
   user?: string,
+  /** The flag that named the store where a command takes two (`state migrate`'s --from, --to). */
+  flag?: string,
 ): AudiencectlError {
   if (error instanceof AudiencectlError) return error;
+  // As migrations.ts names the side: `--from: PostgreSQL state …`, not the same line for either.
+  const side = flag === undefined ? '' : `${flag}: `;
   const timedOut = timeoutReason(error, timeouts);
   if (timedOut)
-    return new StateError(timedOut.code, redactText(`PostgreSQL state ${display}: ${timedOut.reason}`), {
-      cause: error,
-    });
+    return new StateError(
+      timedOut.code,
+      redactText(`${side}PostgreSQL state ${display}: ${timedOut.reason}`),
+      {
+        cause: error,
+      },
+    );
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   const noPassword = error instanceof NoPasswordError || NO_PASSWORD.test(message);
@@ -158,7 +166,11 @@ export function pgError(
     (typeof code === 'string' ? CONNECTION_CODES[code]?.(userOf(user), message) : undefined) ??
     (noPassword ? NO_PASSWORD_REASON : message);
   const detail = typeof code === 'string' ? ` [${code}]` : '';
-  return new StateError('STATE_DB_ERROR', redactText(`PostgreSQL state ${display}: ${reason}${detail}`), {
-    cause: error,
-  });
+  return new StateError(
+    'STATE_DB_ERROR',
+    redactText(`${side}PostgreSQL state ${display}: ${reason}${detail}`),
+    {
+      cause: error,
+    },
+  );
 }

@@ -112,7 +112,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   }
 
   #error(error: unknown, timeouts = this.#timeouts) {
-    return pgError(error, this.location, timeouts, this.#config.user);
+    return pgError(error, this.location, timeouts, this.#config.user, this.#flag);
   }
 
   get pool(): pg.Pool {
