@@ -1,15 +1,6 @@
-import { mkdir, mkdtemp, rename, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { assertBuilt, cleanUp, type TestParts } from './helpers/controller.js';
+import { controllerWithMountedSecret } from './helpers/mounted-secret.js';
 
 // Review secrets-44 (last pass's leftover 1). The bearer token guarding /status, /plan and
 // /metrics of `audiencectl run` is read once from --http-token-file at start. The chart (or
@@ -20,25 +11,14 @@ import {
 const OLD = 'http-token-OLD-canary-0123456789abcdef';
 const NEW = 'http-token-NEW-canary-fedcba9876543210';
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
+let parts: TestParts = {};
 
 beforeAll(assertBuilt);
 
 afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
+  await cleanUp(parts);
+  parts = {};
 });
-
-/** Writes `token` as the kubelet updates a mounted Secret: a new directory, ..data swapped to it. */
-async function project(mount: string, version: string, token: string): Promise<void> {
-  const dir = path.join(mount, `..${version}`);
-  await mkdir(dir);
-  await writeFile(path.join(dir, 'token'), `${token}\n`);
-  await symlink(`..${version}`, path.join(mount, '..data_tmp'));
-  await rename(path.join(mount, '..data_tmp'), path.join(mount, '..data'));
-}
 
 async function statusWith(url: string, token: string): Promise<number> {
   const answer = await fetch(`${url}/status`, { headers: { authorization: `Bearer ${token}` } });
@@ -48,37 +28,27 @@ async function statusWith(url: string, token: string): Promise<number> {
 
 describe('an HTTP token given as a file (review secrets-44, leftover 1)', () => {
   it('is read again when its file changes: the rotated token is taken, the old one refused, a bad rewrite kept out, neither shown', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-http-rotate-'));
-    const dir = path.join(root, 'manifests');
-    await mkdir(dir);
-    const mount = path.join(root, 'secret');
-    await mkdir(mount);
-    await project(mount, 'v1', OLD);
-    await symlink('..data/token', path.join(mount, 'token'));
-    controller = await startController(
-      [
-        ...['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
-        ...['--http-token-file', path.join(mount, 'token')],
-      ],
-      controllerEnv(emulator),
-    );
-    const ctl = controller;
+    const { ctl, file, rotate } = await controllerWithMountedSecret(parts, {
+      prefix: 'audiencectl-http-rotate-',
+      key: 'token',
+      first: OLD,
+      give: (file) => ({ args: ['--http-token-file', file] }),
+    });
     expect(await statusWith(ctl.url, OLD)).toBe(200);
     expect(await statusWith(ctl.url, NEW)).toBe(401);
 
-    await project(mount, 'v2', NEW);
+    await rotate('v2', NEW);
     expect(await statusWith(ctl.url, NEW)).toBe(200);
     expect(await statusWith(ctl.url, OLD)).toBe(401);
 
     // A rewrite holding no usable token (too short) keeps the token read before, and says so.
-    await project(mount, 'v3', 'too-short');
+    await rotate('v3', 'too-short');
     expect(await statusWith(ctl.url, 'too-short')).toBe(401);
     expect(await statusWith(ctl.url, NEW)).toBe(200);
     expect(await statusWith(ctl.url, OLD)).toBe(401);
     const kept = ctl.logs.filter((line) => /holds no usable token/.test(line.msg ?? ''));
     expect(kept).toHaveLength(1);
-    expect(kept[0]?.['file']).toBe(path.join(mount, 'token'));
+    expect(kept[0]?.['file']).toBe(file);
     expect(String(kept[0]?.['reason'])).toContain('at least 16 characters');
     const metrics = await fetch(`${ctl.url}/metrics`, { headers: { authorization: `Bearer ${NEW}` } });
     expect(metrics.status).toBe(200);

@@ -1,16 +1,7 @@
-import { mkdir, mkdtemp, rename, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/daemon/webhook.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { assertBuilt, cleanUp, type TestParts } from './helpers/controller.js';
+import { controllerWithMountedSecret } from './helpers/mounted-secret.js';
 
 // Review secrets-45 (leftover 1). AUDIENCECTL_WEBHOOK_SECRET had no file form: the chart gave
 // it as a variable (secretKeyRef), which a running pod never sees change, so a secret rotated
@@ -22,25 +13,14 @@ import {
 const OLD = 'webhook-OLD-canary-0123456789abcdef';
 const NEW = 'webhook-NEW-canary-fedcba9876543210';
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
+let parts: TestParts = {};
 
 beforeAll(assertBuilt);
 
 afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
+  await cleanUp(parts);
+  parts = {};
 });
-
-/** Writes `secret` as the kubelet updates a mounted Secret: a new directory, ..data swapped to it. */
-async function project(mount: string, version: string, secret: string): Promise<void> {
-  const dir = path.join(mount, `..${version}`);
-  await mkdir(dir);
-  await writeFile(path.join(dir, 'secret'), `${secret}\n`);
-  await symlink(`..${version}`, path.join(mount, '..data_tmp'));
-  await rename(path.join(mount, '..data_tmp'), path.join(mount, '..data'));
-}
 
 /** A GitHub ping signed with `secret`: 200 when the controller holds that secret, 401 else. */
 async function pingSignedWith(url: string, secret: string): Promise<number> {
@@ -60,35 +40,28 @@ async function pingSignedWith(url: string, secret: string): Promise<number> {
 
 describe('a webhook secret given as a file (review secrets-45, leftover 1)', () => {
   it('is read again when its file changes: the rotated secret is taken, the old one refused, a bad rewrite kept out, neither shown', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-webhook-rotate-'));
-    const dir = path.join(root, 'manifests');
-    await mkdir(dir);
-    const mount = path.join(root, 'secret');
-    await mkdir(mount);
-    await project(mount, 'v1', OLD);
-    await symlink('..data/secret', path.join(mount, 'secret'));
-    // As the chart gives it: the variable naming the mounted file.
-    controller = await startController(
-      ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
-      { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET_FILE: path.join(mount, 'secret') },
-    );
-    const ctl = controller;
+    const { ctl, file, rotate } = await controllerWithMountedSecret(parts, {
+      prefix: 'audiencectl-webhook-rotate-',
+      key: 'secret',
+      first: OLD,
+      // As the chart gives it: the variable naming the mounted file.
+      give: (file) => ({ env: { AUDIENCECTL_WEBHOOK_SECRET_FILE: file } }),
+    });
     expect(await pingSignedWith(ctl.url, OLD)).toBe(200);
     expect(await pingSignedWith(ctl.url, NEW)).toBe(401);
 
-    await project(mount, 'v2', NEW);
+    await rotate('v2', NEW);
     expect(await pingSignedWith(ctl.url, NEW)).toBe(200);
     expect(await pingSignedWith(ctl.url, OLD)).toBe(401);
 
     // A rewrite holding no usable secret (too short) keeps the secret read before, and says so.
-    await project(mount, 'v3', 'too-short');
+    await rotate('v3', 'too-short');
     expect(await pingSignedWith(ctl.url, 'too-short')).toBe(401);
     expect(await pingSignedWith(ctl.url, NEW)).toBe(200);
     expect(await pingSignedWith(ctl.url, OLD)).toBe(401);
     const kept = ctl.logs.filter((line) => /holds no usable webhook secret/.test(line.msg ?? ''));
     expect(kept).toHaveLength(1);
-    expect(kept[0]?.['file']).toBe(path.join(mount, 'secret'));
+    expect(kept[0]?.['file']).toBe(file);
     expect(String(kept[0]?.['reason'])).toContain('at least 16 characters');
     expect(String(kept[0]?.['reason'])).toContain('AUDIENCECTL_WEBHOOK_SECRET_FILE');
     const status = await fetch(`${ctl.url}/status`);
