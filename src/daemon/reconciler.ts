@@ -9,6 +9,7 @@ import { AudienceTracker } from './audiences.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { DesiredCache } from './desired-cache.js';
 import { HeldUnread } from './held-unread.js';
+import { passFailureWaitMs } from './pass-wait.js';
 import { FULL_READ_REASONS, readDesired, syncsFully } from './read-desired.js';
 import type { DaemonMetrics } from './metrics.js';
 import { RefreshSchedule } from './refresh-schedule.js';
@@ -249,8 +250,17 @@ export class Reconciler implements DaemonStatusProvider {
       this.#finished(aborted ? 'aborted' : 'failure', startedMono, log, { error });
       if (!aborted) {
         this.#passFailures += 1;
-        const at = this.#clock.now() + backoffDelay(this.#passFailures, this.#options.backoff);
-        this.#timers.at('retry', at, () => this.trigger('retry'), this.#clock.now());
+        const now = this.#clock.now();
+        const backoffMs = backoffDelay(this.#passFailures, this.#options.backoff);
+        // Failed on a wait the service asked of a sandbox: not tried again before it is over.
+        const asked = passFailureWaitMs(error, (sandbox) => this.#deps.client.askedWait?.(sandbox));
+        const at = now + Math.max(backoffMs, asked?.leftMs ?? 0);
+        if (asked !== undefined && asked.leftMs > backoffMs)
+          log.warn(
+            { sandbox: asked.sandbox, nextAttemptAt: new Date(at).toISOString() },
+            'AEP asked for a wait longer than retry.maxRetryAfterMs; the next pass waits for it',
+          );
+        this.#timers.at('retry', at, () => this.trigger('retry'), now);
       }
     }
   }

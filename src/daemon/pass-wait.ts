@@ -1,0 +1,29 @@
+import type { AskedWait } from '../aep/asked-waits.js';
+import { AepError } from '../aep/errors.js';
+import { MAX_ASKED_WAIT_MS } from './audiences.js';
+
+/** How many causes deep a failed pass's error is searched for the call that failed it. */
+const MAX_DEPTH = 8;
+
+/**
+ * The wait left (ms, up to a day) that the service asked of the sandbox whose call failed a pass
+ * as a whole (an adoption's lookup answered 429 or 503 with a Retry-After past
+ * retry.maxRetryAfterMs, or a call held for such a wait: AEP_HELD), found along the error's
+ * causes; 0 when there is none. The pass is not retried before it is over: sooner, its calls
+ * would only be held again (or, were they not, sent into the throttle).
+ */
+export function passFailureWaitMs(
+  error: unknown,
+  askedWait: (sandbox: string) => Pick<AskedWait, 'leftMs'> | undefined,
+): { sandbox: string; leftMs: number } | undefined {
+  let cause: unknown = error;
+  for (let depth = 0; depth < MAX_DEPTH && cause instanceof Error; depth += 1) {
+    if (cause instanceof AepError && cause.sandbox !== undefined) {
+      const wait = askedWait(cause.sandbox);
+      if (wait !== undefined)
+        return { sandbox: cause.sandbox, leftMs: Math.min(wait.leftMs, MAX_ASKED_WAIT_MS) };
+    }
+    cause = cause.cause;
+  }
+  return undefined;
+}
