@@ -14,7 +14,7 @@ import {
   assertBuilt,
   cleanUp,
   controllerEnv,
-  eventually,
+  eventuallyLogged,
   startController,
   type ControllerProcess,
 } from './helpers/controller.js';
@@ -78,7 +78,8 @@ describe('a controller following with --git-depth, and the CLI applying a reposi
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false', AUDIENCECTL_GIT_TOKEN: GIT_TOKEN },
     );
     const ctl = controller;
-    await eventually(
+    await eventuallyLogged(
+      [ctl],
       () => ctl.status(),
       (s) => s.reconcile.lastRevision === second && s.reconcile.lastResult === 'success',
       20_000,
