@@ -69,10 +69,11 @@ export function readHttpToken(given: {
     given.file === undefined ? given.token : readSecretFileText(given.file, fileName, 'HTTP_TOKEN');
   if (token === undefined) return undefined;
   const trimmed = token.trim();
+  // Named as given (an empty AUDIENCECTL_HTTP_TOKEN, a Secret's key left blank, said no setting).
   if (trimmed.length < MIN_HTTP_TOKEN_LENGTH || /\s/.test(trimmed))
     throw new UsageError(
       'HTTP_TOKEN',
-      `the HTTP token must be at least ${MIN_HTTP_TOKEN_LENGTH} characters without blanks (try: openssl rand -hex 32)`,
+      `${given.file === undefined ? tokenName : fileName}: the HTTP token must be at least ${MIN_HTTP_TOKEN_LENGTH} characters without blanks (try: openssl rand -hex 32)`,
     );
   return trimmed;
 }
