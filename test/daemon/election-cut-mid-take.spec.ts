@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Leadership } from '../../src/daemon/leadership.js';
 import { silentLogger } from '../../src/log.js';
 import { openStateStore } from '../../src/state/open.js';
+import { countedLocks } from '../helpers/counted-locks.js';
 import { usePostgres } from '../state/pg.js';
 
 // A standby being elected (the lock just taken, the store's meta being read)
@@ -24,18 +25,7 @@ describe('a replica whose lock session ends while it is being elected', () => {
     await table.connect();
     const store = await openStateStore(location);
     // The tries of the lock, counted: the store as the election sees it.
-    let tries = 0;
-    const counted = new Proxy(store, {
-      get(target, name) {
-        if (name === 'lock')
-          return (...args: Parameters<typeof store.lock>) => {
-            tries++;
-            return target.lock(...args);
-          };
-        const value: unknown = Reflect.get(target, name);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
+    const { store: counted, tries } = countedLocks(store);
     let elected = false;
     const leadership = new Leadership({
       store: counted,
@@ -62,8 +52,8 @@ describe('a replica whose lock session ends while it is being elected', () => {
       expect(ended?.ok, 'the candidate held the lock').toBe(true);
       await table.query('COMMIT');
       // Nobody else holds the lock: the next try takes it. Five more are given.
-      const cut = tries;
-      while (!elected && tries < cut + 5) await new Promise((resolve) => setTimeout(resolve, 20));
+      const cut = tries();
+      while (!elected && tries() < cut + 5) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(
         { elected, role: leadership.role, lastError: leadership.lastError },
         'elected once the lock was free',

@@ -4,6 +4,7 @@ import { Leadership } from '../../src/daemon/leadership.js';
 import { silentLogger } from '../../src/log.js';
 import { openStateStore } from '../../src/state/open.js';
 import type { StateStore } from '../../src/state/store.js';
+import { countedLocks } from '../helpers/counted-locks.js';
 import { usePostgres } from './pg.js';
 
 // A standby tries the lock every second on a new PostgreSQL session (connect,
@@ -29,18 +30,7 @@ async function standbyRole(location: string): Promise<{ role: string; url: strin
  * store as the election sees it); `triesAfter(n)` resolves once it has tried `n` more times.
  */
 function countedStandby(store: StateStore) {
-  let tries = 0;
-  const counted = new Proxy(store, {
-    get(target, name) {
-      if (name === 'lock')
-        return (...args: Parameters<typeof store.lock>) => {
-          tries++;
-          return target.lock(...args);
-        };
-      const value: unknown = Reflect.get(target, name);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  const { store: counted, tries } = countedLocks(store);
   const leadership = new Leadership({
     store: counted,
     logger: silentLogger(),
@@ -50,10 +40,10 @@ function countedStandby(store: StateStore) {
   });
   return {
     leadership,
-    tries: () => tries,
+    tries,
     triesAfter: async (more: number): Promise<void> => {
-      const until = tries + more;
-      while (tries < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      const until = tries() + more;
+      while (tries() < until) await new Promise((resolve) => setTimeout(resolve, 20));
     },
   };
 }
