@@ -9,6 +9,7 @@ import { startManifestLoader } from '../manifest/load-isolated.js';
 import { loadManifestDir, type DirLoad, type DirLoadOptions } from '../manifest/read-source.js';
 import type { ReadDirOptions } from '../manifest/read-dir.js';
 import { checkedOption, countOption, withEnv, type EnvNames } from './typed-options.js';
+import { MAX_FILE_BYTES_LIMIT } from '../manifest/read-file.js';
 import { checkSandboxName, DEFAULT_SANDBOX } from './sandbox-option.js';
 import { applyFileDefaultSandbox } from './manifest-sandbox.js';
 import { compareText } from '../text/compare.js';
@@ -54,7 +55,14 @@ export function addSourceOptions(command: Command, env: EnvNames = {}, filterHel
         env,
       ),
     )
-    .addOption(withEnv(countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576)'), env))
+    .addOption(
+      withEnv(
+        countOption('--max-file-bytes <n>', 'refuse larger files (default: 1048576; at most 268435456)', {
+          max: MAX_FILE_BYTES_LIMIT,
+        }),
+        env,
+      ),
+    )
     .addOption(
       checkedOption(
         '--sandbox <name>',

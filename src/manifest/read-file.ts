@@ -5,6 +5,13 @@ import type { SourceFile } from './load.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 
+/**
+ * The largest --max-file-bytes: a file is read whole into one string, and V8's longest
+ * (0x1fffffe8 characters, about 512 MiB) failed every read of a larger one; half that
+ * leaves room. A manifest is about 1 KB.
+ */
+export const MAX_FILE_BYTES_LIMIT = 256 * 1024 * 1024;
+
 /** What the manifest cache compares, as git's index does: size, modification time, inode. */
 /**
  * What the manifest cache compares of a file. `ctimeMs`, the inode's change time, is what

@@ -112,7 +112,7 @@ describe('duration and count flags', () => {
       );
       expectOneLineError(
         await runCliInProcess(['validate', m, '--max-file-bytes', '1e6']),
-        '--max-file-bytes: "1e6" is not a positive whole number',
+        '--max-file-bytes: "1e6" is not a whole number from 1 to 268435456',
       );
     });
   });
