@@ -59,3 +59,36 @@ describe('run --dir that is no directory', () => {
     },
   );
 });
+
+// The same holes under --dir through --path (or AUDIENCECTL_PATH): `--path afile` printed
+// `Internal error: spawn ENOTDIR` with its stack and never exited, SIGTERM included; `--path
+// missing` started a controller whose every sync failed (`SOURCE_PATH_NOT_FOUND`).
+describe('run --dir with a --path that is no directory', () => {
+  it.each([
+    ['a file', 'afile', '--path', /^Error: --path: \S+afile is not a directory: [^\n]*\n$/],
+    ['missing', 'missing', '--path', /^Error: --path: \S+missing does not exist: [^\n]*\n$/],
+    [
+      'missing, from AUDIENCECTL_PATH',
+      'missing',
+      'AUDIENCECTL_PATH',
+      /^Error: AUDIENCECTL_PATH: \S+missing does not exist: [^\n]*\n$/,
+    ],
+  ])('%s: one line naming the setting and the directory, exit 1', async (_case, name, setting, line) => {
+    await withTempDir(async (dir) => {
+      const manifests = path.join(dir, 'manifests');
+      await mkdir(manifests);
+      await writeFile(path.join(manifests, 'afile'), 'a file\n');
+      const state = path.join(dir, 'state');
+      await mkdir(state);
+      const args = ['run', '--emulator', '--state', state, '--listen', '127.0.0.1:0', '--dir', manifests];
+      const result = await runCli(setting === '--path' ? [...args, '--path', name] : args, {
+        cwd: dir,
+        env: setting === '--path' ? {} : { [setting]: name },
+        stopOn: /controller started|Internal error/,
+      });
+      expect(result.stderr).toMatch(line);
+      expect(result.stderr).toContain(path.join(manifests, name));
+      expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 1, stdout: '' });
+    });
+  });
+});

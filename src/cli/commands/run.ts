@@ -134,7 +134,11 @@ function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): Cont
     directoryOf(flags.dir, named('dir'));
     // As inside a repository: --path names a directory under --dir, never one beside it.
     const subPath = subPathOf(flags.path, 'the directory', named('path'));
-    return { kind: 'dir', dir: path.resolve(flags.dir, subPath), debounceMs: flags.watchDebounce };
+    const dir = path.resolve(flags.dir, subPath);
+    // The directory read is --path's under --dir: a file there ended as --dir's did (an internal
+    // error that never exited), one missing started a controller whose every sync failed.
+    if (dir !== path.resolve(flags.dir)) directoryOf(dir, named('path'));
+    return { kind: 'dir', dir, debounceMs: flags.watchDebounce };
   }
   if (flags.repo === undefined)
     throw new UsageError(
