@@ -96,28 +96,19 @@ async function seedGold(location: string): Promise<void> {
 }
 
 describe.each(LIMITS)("a role whose %s (a DBA's) is shorter than audiencectl's waits", (setting) => {
-  it('a takeover waits for a person holding lock_state for its own budget, then takes the lock', async () => {
-    const location = await postgres.freshLocation();
-    const schema = new URL(location).searchParams.get('schema')!;
-    await seedGold(location);
-    const { url, role } = await limitedRole(location, setting);
-    try {
-      await withPerson(async (person) => {
-        // A person keeps writers out while repairing rows by hand (docs/state.md, Locking and fencing).
-        await person.query('BEGIN');
-        await person.query(`SELECT 1 FROM "${schema}".lock_state FOR UPDATE`);
-        const result = await forgetBehind(person, role, url, 'UPDATE%lock_state%');
-        expect(result.stderr).toBe('');
-        expect(result.code).toBe(0);
-      });
-      const left = await postgres.query(`SELECT key FROM "${schema}".audiences`);
-      expect(left).toEqual([]);
-    } finally {
-      await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
-    }
-  });
-
-  it("a write waits for a person's lock on its record for its own budget, then writes", async () => {
+  it.each<[string, (schema: string) => string, string]>([
+    // A person keeps writers out while repairing rows by hand (docs/state.md, Locking and fencing).
+    [
+      'a takeover waits for a person holding lock_state for its own budget, then takes the lock',
+      (schema) => `SELECT 1 FROM "${schema}".lock_state FOR UPDATE`,
+      'UPDATE%lock_state%',
+    ],
+    [
+      "a write waits for a person's lock on its record for its own budget, then writes",
+      (schema) => `SELECT 1 FROM "${schema}".audiences WHERE key = 'gold' FOR UPDATE`,
+      'WITH fence%',
+    ],
+  ])('%s', async (_, held, waiting) => {
     const location = await postgres.freshLocation();
     const schema = new URL(location).searchParams.get('schema')!;
     await seedGold(location);
@@ -125,8 +116,8 @@ describe.each(LIMITS)("a role whose %s (a DBA's) is shorter than audiencectl's w
     try {
       await withPerson(async (person) => {
         await person.query('BEGIN');
-        await person.query(`SELECT 1 FROM "${schema}".audiences WHERE key = 'gold' FOR UPDATE`);
-        const result = await forgetBehind(person, role, url, 'WITH fence%');
+        await person.query(held(schema));
+        const result = await forgetBehind(person, role, url, waiting);
         expect(result.stderr).toBe('');
         expect(result.code).toBe(0);
       });
