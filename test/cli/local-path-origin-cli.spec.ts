@@ -16,6 +16,18 @@ import { withEmulator } from '../helpers/with-emulator.js';
  */
 const quiet = { ingestion: { onCreate: false } };
 
+/** acme/a (its origin on GitHub) in `root`, its a1 and a2 applied to the store in `state`. */
+async function appliedFromAcmeA(root: string, state: string, env: Record<string, string>) {
+  const a = await gitRepository(
+    root,
+    { 'audiences/a1.yaml': manifestYaml('a1', quiet), 'audiences/a2.yaml': manifestYaml('a2', quiet) },
+    'a',
+  );
+  await a.git('remote', 'add', 'origin', 'https://github.com/acme/a.git');
+  expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
+  return a;
+}
+
 describe('a work tree whose origin is a local path or file:// URL', () => {
   it.each([
     ['a local path', (dir: string) => dir],
@@ -26,13 +38,7 @@ describe('a work tree whose origin is a local path or file:// URL', () => {
         const env = emulatorEnv(emulator);
         const state = path.join(root, 'state');
         await mkdir(state);
-        const a = await gitRepository(
-          root,
-          { 'audiences/a1.yaml': manifestYaml('a1', quiet), 'audiences/a2.yaml': manifestYaml('a2', quiet) },
-          'a',
-        );
-        await a.git('remote', 'add', 'origin', 'https://github.com/acme/a.git');
-        expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
+        await appliedFromAcmeA(root, state, env);
         expect((await storedRecord(state, 'a1')).repository).toBe('acme/a');
         // b: another team's repository, its origin a bare repository on this machine.
         const b = await gitRepository(root, { 'audiences/b1.yaml': manifestYaml('b1', quiet) }, 'b');
@@ -63,13 +69,7 @@ describe('a work tree whose origin is a local path or file:// URL', () => {
         const env = emulatorEnv(emulator);
         const state = path.join(root, 'state');
         await mkdir(state);
-        const a = await gitRepository(
-          root,
-          { 'audiences/a1.yaml': manifestYaml('a1', quiet), 'audiences/a2.yaml': manifestYaml('a2', quiet) },
-          'a',
-        );
-        await a.git('remote', 'add', 'origin', 'https://github.com/acme/a.git');
-        expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
+        const a = await appliedFromAcmeA(root, state, env);
         const c = path.join(root, 'c');
         await gitIn(root)('clone', '--quiet', a.repo, c);
         await rm(path.join(c, 'audiences/a1.yaml'));
