@@ -5,6 +5,7 @@ import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { audienceNames, storedRecord, repositoryWithRemote } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
 
 /**
  * Two GitLab repositories sharing one store, each with its `audiences/`: marketing/emea/audiences
@@ -16,18 +17,24 @@ import { withEmulator } from '../helpers/with-emulator.js';
  * (remotes only named), the emulator over HTTP, the CLI.
  */
 
+/** marketing/emea/audiences (a1, a2) applied to the store in `root`, and emea/audiences (b1) beside it. */
+async function firstApplied(root: string, emulator: RunningEmulator) {
+  const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
+    'a1',
+    'a2',
+  ]);
+  const b = await repositoryWithRemote(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
+  const state = path.join(root, 'state');
+  const env = emulatorEnv(emulator);
+  expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
+  return { b, state, env };
+}
+
 describe('two GitLab repositories sharing a store, one path the end of the other', () => {
   it("the second's plan and apply delete none of the first's audiences", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
-          'a1',
-          'a2',
-        ]);
-        const b = await repositoryWithRemote(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
-        const state = path.join(root, 'state');
-        const env = emulatorEnv(emulator);
-        expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
+        const { b, state, env } = await firstApplied(root, emulator);
         expect((await storedRecord(state, 'a1')).repository).toBe('marketing/emea/audiences');
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: b.repo, env });
@@ -51,14 +58,7 @@ describe('two GitLab repositories sharing a store, one path the end of the other
   it("a mark without root commits (an earlier release wrote it): the first's records are held, saying why", async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const a = await repositoryWithRemote(root, 'a', 'https://gitlab.com/marketing/emea/audiences.git', [
-          'a1',
-          'a2',
-        ]);
-        const b = await repositoryWithRemote(root, 'b', 'git@gitlab.com:emea/audiences.git', ['b1']);
-        const state = path.join(root, 'state');
-        const env = emulatorEnv(emulator);
-        expect((await apply(path.join(a.repo, 'audiences'), state, env)).code).toBe(0);
+        const { b, state, env } = await firstApplied(root, emulator);
         // An earlier release's write of the mark: its fields, without the roots it does not know.
         const metaFile = path.join(state, 'meta.json');
         const meta = JSON.parse(await readFile(metaFile, 'utf8')) as {
