@@ -4,6 +4,18 @@ import type { AepClient } from '../aep/types.js';
 /** The client's calls that may change something at the service. */
 const MUTATIONS = new Set<string | symbol>(['createAudience', 'patchAudience', 'startRun', 'deleteAudience']);
 
+/**
+ * What a watched client answers for this key: the client it watches. Whatever is shared per
+ * client (one clock read for the creates sent at once: service-time.ts) is shared by the steps'
+ * watched clients too, not made once per step.
+ */
+export const WATCHED = Symbol("the client a step's calls are watched on");
+
+/** The client `client` watches, if it is a step's watched client; else `client` itself. */
+export function unwatched(client: object): object {
+  return (client as { [WATCHED]?: object })[WATCHED] ?? client;
+}
+
 const isHeld = (error: unknown): error is AepError => error instanceof AepError && error.code === 'AEP_HELD';
 
 /** A step's client, and whether the step's calls were held (AEP_HELD) with no change sent. */
@@ -25,6 +37,7 @@ export function watchHeldCalls(client: AepClient): WatchedCalls {
   let mutated = false;
   const watched = new Proxy(client, {
     get(target, property, receiver) {
+      if (property === WATCHED) return target;
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]): unknown => {

@@ -2,6 +2,7 @@ import { AepAuthError } from '../aep/errors.js';
 import type { AepClient } from '../aep/types.js';
 import { runClock } from '../plan/clock.js';
 import { deferUnclockedRuns } from '../plan/retime.js';
+import { unwatched } from './held-calls.js';
 import type { Plan } from '../plan/schema.js';
 
 /** A reading of AEP's clock older than this is measured again before runs are decided on it. */
@@ -113,7 +114,9 @@ async function readClock(
   const known = measuredOffset(client);
   if (known !== undefined || client.serviceClock === undefined) return { offset: known, failure: undefined };
   const underWay = readsUnderWay[attempts];
-  let read = underWay.get(client);
+  // Each step's client is its own watcher of the one client (held-calls.ts): shared by the client.
+  const key = unwatched(client);
+  let read = underWay.get(key);
   if (!read) {
     read = client
       .listAudiences(
@@ -125,8 +128,8 @@ async function readClock(
         () => undefined,
         (error: unknown) => error,
       )
-      .finally(() => underWay.delete(client));
-    underWay.set(client, read);
+      .finally(() => underWay.delete(key));
+    underWay.set(key, read);
   }
   const failure = await read;
   return { offset: measuredOffset(client), failure };
