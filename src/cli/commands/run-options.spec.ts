@@ -46,7 +46,7 @@ describe("run's environment variables of the options shared with plan and apply"
 
   it.each([
     ['AUDIENCECTL_MAX_DELETES', 'abc', '"abc" is not a whole number (0 or more)'],
-    ['AUDIENCECTL_MAX_FILE_BYTES', 'abc', '"abc" is not a positive whole number'],
+    ['AUDIENCECTL_MAX_FILE_BYTES', 'abc', '"abc" is not a whole number from 1 to 268435456'],
     ['AUDIENCECTL_RUNS_PER_DAY', '0', '"0" is not a positive whole number'],
     ['AUDIENCECTL_RUNS_PER_AUDIENCE', '1e3', '"1e3" is not a positive whole number'],
     ['AUDIENCECTL_LOG_LEVEL', 'loud', '"loud" is not one of trace, debug, info, warn, error, fatal, silent'],
