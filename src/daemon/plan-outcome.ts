@@ -1,3 +1,4 @@
+import { countStatuses } from '../apply/executor.js';
 import type { StepResult } from '../apply/types.js';
 import type { PlanMarks } from '../plan/render/markdown.js';
 import type { Plan } from '../plan/schema.js';
@@ -18,20 +19,10 @@ export function countOutcomes(
   plan: Plan,
   results: ReadonlyMap<string, StepResult>,
 ): { results: StepOutcomeCounts; left: number } {
-  const counts: StepOutcomeCounts = {
-    applied: 0,
-    started: 0,
-    failed: 0,
-    blocked: 0,
-    deferred: 0,
-    skipped: 0,
-  };
-  let left = 0;
-  for (const step of plan.steps) {
-    const status = results.get(step.id)?.status;
-    if (status !== undefined) counts[status] += 1;
-    if (status !== 'applied' && status !== 'started') left += 1;
-  }
+  const outcomes = plan.steps.flatMap((step) => results.get(step.id) ?? []);
+  const counts = countStatuses(outcomes);
+  // Applied or started: carried out; any other outcome, or none (not reached), is left to do.
+  const left = plan.steps.length - counts.applied - counts.started;
   return { results: counts, left };
 }
 
