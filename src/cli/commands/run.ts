@@ -22,6 +22,7 @@ import { planOptionsFrom } from '../plan-options.js';
 import { pasteFlagsOf } from '../paste-flags.js';
 import { assertDirectory } from '../source-options.js';
 import { locateState, storeAccessOf } from '../state-options.js';
+import { nextSignal, startWithSignals } from '../next-signal.js';
 import { addProblemCheck, readBoolean } from '../typed-options.js';
 import { backoffProblems, defineRunOptions, type RunFlags } from './run-options.js';
 
@@ -216,17 +217,6 @@ function settingsOf(flags: RunFlags, offline: boolean): ReconcileSettings {
   };
 }
 
-/** Resolves on the first SIGTERM or SIGINT. */
-function nextSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', handler).off('SIGINT', handler);
-      resolve(signal);
-    };
-    process.on('SIGTERM', handler).on('SIGINT', handler);
-  });
-}
-
 export function runCommand(setExit: (code: number) => void): Command {
   const command = defineRunOptions(
     new Command('run').description(
@@ -299,39 +289,41 @@ export function runCommand(setExit: (code: number) => void): Command {
         { mode: 'dry-run' },
         'no AEP credentials: the dry-run controller plans and publishes, and makes no API call',
       );
-    const signalled = nextSignal();
-    const located = await locateState(flags);
-    const controller = await startController({
-      source,
-      branch: flags.branch,
-      webhookSecret,
-      listen,
-      webhookListen,
-      httpToken,
-      state: located.location,
-      stateFrom: located.from,
-      // As apply opens it: the store's messages (the `init` of a schema never made) name the
-      // flags typed, and a URL from AUDIENCECTL_STATE or `state:` not at all (docs/state.md).
-      stateAccess: storeAccessOf({ ...flags, paste: pasteFlagsOf(command) }),
-      // Starting from the readings of the API page earlier processes learned, and keeping what
-      // it learns, in the controller's own store.
-      connect: (extras, memory) =>
-        offline ? Promise.resolve(offlineConnection()) : connect(flags, extras, memory),
-      logger,
-      settings: settingsOf(flags, offline),
-      intervalMs: flags.interval,
-      resyncIntervalMs: flags.resyncInterval,
-      // Without credentials there is nothing to read back: the offline dry run never refreshes.
-      refreshIntervalMs: offline ? 0 : flags.refreshInterval,
-      requeueAfterMs: flags.requeueAfter,
-      // A base over the maximum is refused with the flags (backoffProblems).
-      backoff: { baseMs: flags.backoffBase, maxMs: flags.backoffMax },
-      shutdownGraceMs: flags.shutdownGrace,
+    const signals = nextSignal();
+    const controller = await startWithSignals(signals, async () => {
+      const located = await locateState(flags);
+      return startController({
+        source,
+        branch: flags.branch,
+        webhookSecret,
+        listen,
+        webhookListen,
+        httpToken,
+        state: located.location,
+        stateFrom: located.from,
+        // As apply opens it: the store's messages (the `init` of a schema never made) name the
+        // flags typed, and a URL from AUDIENCECTL_STATE or `state:` not at all (docs/state.md).
+        stateAccess: storeAccessOf({ ...flags, paste: pasteFlagsOf(command) }),
+        // Starting from the readings of the API page earlier processes learned, and keeping what
+        // it learns, in the controller's own store.
+        connect: (extras, memory) =>
+          offline ? Promise.resolve(offlineConnection()) : connect(flags, extras, memory),
+        logger,
+        settings: settingsOf(flags, offline),
+        intervalMs: flags.interval,
+        resyncIntervalMs: flags.resyncInterval,
+        // Without credentials there is nothing to read back: the offline dry run never refreshes.
+        refreshIntervalMs: offline ? 0 : flags.refreshInterval,
+        requeueAfterMs: flags.requeueAfter,
+        // A base over the maximum is refused with the flags (backoffProblems).
+        backoff: { baseMs: flags.backoffBase, maxMs: flags.backoffMax },
+        shutdownGraceMs: flags.shutdownGrace,
+      });
     });
     // A leader that lost the state lock stops like a signalled one, and exits with 1 so that
     // its supervisor restarts it (as a standby).
     const ended = await Promise.race([
-      signalled.then((signal) => ({ signal, deposed: false })),
+      signals.signalled.then((signal) => ({ signal, deposed: false })),
       controller.deposed.then(() => ({ signal: 'lost leadership', deposed: true })),
     ]);
     const signal = ended.signal;
