@@ -97,14 +97,36 @@ function openRegularSync(file: string, options: ReadRegularOptions): number {
 }
 
 /**
+ * Whether `error` says that no file is at the path (ENOENT, ENOTDIR): for a file a secret is
+ * given in, the value may then be the secret itself, pasted where its path belonged
+ * (`--git-token-file "$TOKEN"`), and is not repeated (secretPathNote).
+ */
+export function isMissingPath(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** What a refusal says instead of the path of a secret's file that names no file (isMissingPath). */
+export function secretPathNote(): string {
+  return `relative paths start at ${process.cwd()}; the path is not shown, in case it is the secret itself`;
+}
+
+/**
  * A user-named file that cannot be opened (missing, permission denied). The path is named,
  * unless the value holds a line break or a key's header: then it is a secret pasted where its
- * path belonged, and only "the value given" is said.
+ * path belonged, and only "the value given" is said. `secret`: the file holds a secret (a
+ * token, a key, a password), and a path that names no file is not repeated whatever it holds:
+ * a token or password is one line, without a header.
  */
 export class UnreadableFileError extends RefusedFileError {
-  constructor(file: string, reason: string, label?: string) {
-    const shown = /[\r\n]|PRIVATE KEY/.test(file) ? 'the value given' : file;
-    super('FILE_UNREADABLE', file, reason, `cannot read ${shown}: ${reason}`, label);
+  constructor(file: string, error: unknown, label?: string, options: { secret?: boolean } = {}) {
+    const reason = reasonOf(error);
+    const hidden = options.secret === true && isMissingPath(error);
+    const message = hidden
+      ? `cannot read the path given: ${reason} (${secretPathNote()})`
+      : `cannot read ${/[\r\n]|PRIVATE KEY/.test(file) ? 'the value given' : file}: ${reason}`;
+    // Not kept either where a logged error's fields would show it.
+    super('FILE_UNREADABLE', hidden ? 'the path given' : file, reason, message, label);
   }
 }
 
@@ -114,15 +136,20 @@ export class UnreadableFileError extends RefusedFileError {
  * mounted elsewhere is one line naming its flag, not the other program's words at every
  * fetch of a controller that never becomes ready. A FIFO (which would hold each fetch) and
  * a directory are refused as by checkRegularFileSync. `missingOk`: a file the program creates
- * itself (ssh records a host in known_hosts under accept-new).
+ * itself (ssh records a host in known_hosts under accept-new). `secret`: a file holding a
+ * secret (UnreadableFileError).
  */
-export function checkFileForReader(file: string, label: string, options: { missingOk?: boolean } = {}): void {
+export function checkFileForReader(
+  file: string,
+  label: string,
+  options: { missingOk?: boolean; secret?: boolean } = {},
+): void {
   try {
     checkRegularFileSync(file, { label });
   } catch (error) {
     if (error instanceof RefusedFileError) throw error;
     if (options.missingOk && (error as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new UnreadableFileError(file, reasonOf(error), label);
+    throw new UnreadableFileError(file, error, label, { secret: options.secret === true });
   }
 }
 

@@ -116,6 +116,72 @@ describe('secrets in the messages of a spawned CLI', () => {
     });
   });
 
+  it('never echoes a git token, SSH key or database password given where its file belongs', async () => {
+    await withTempDir(async (dir) => {
+      // The value itself where its file's path goes (`--git-token-file "$GITHUB_TOKEN"`): one
+      // line, naming the setting, as --http-token-file and AEP_CLIENT_SECRET_FILE say it.
+      const token = canary('ghp_');
+      const key = canary('b3BlbnNzaC1rZXktdjE');
+      const password = canary('pgpw');
+      const https = 'https://git.example/acme/audiences.git';
+      const ssh = 'ssh://git@git.example/acme/audiences.git';
+      const listen = ['--listen', '127.0.0.1:0'];
+      const cases: Array<{ args: string[]; env?: Record<string, string>; named: string; secret: string }> = [
+        {
+          args: ['run', '--repo', https, '--git-token-file', token, ...listen],
+          named: '--git-token-file',
+          secret: token,
+        },
+        {
+          args: ['run', '--repo', https, ...listen],
+          env: { AUDIENCECTL_GIT_TOKEN_FILE: token },
+          named: 'AUDIENCECTL_GIT_TOKEN_FILE',
+          secret: token,
+        },
+        {
+          args: ['run', '--repo', ssh, '--git-ssh-key-file', key, ...listen],
+          named: '--git-ssh-key-file',
+          secret: key,
+        },
+        {
+          // Nothing listens on port 9: the file is checked before any connection.
+          args: ['state', 'list', '--state', 'postgres://audiencectl@127.0.0.1:9/db'],
+          env: { AUDIENCECTL_STATE_PASSWORD_FILE: password },
+          named: 'state password file',
+          secret: password,
+        },
+        {
+          args: [
+            'plan',
+            '--state',
+            'postgres://audiencectl@127.0.0.1:9/db',
+            '--state-password-file',
+            password,
+          ],
+          named: 'state password file',
+          secret: password,
+        },
+      ];
+      for (const { args, env, named, secret } of cases) {
+        const result = await runCli(args, {
+          cwd: dir,
+          env: { ...env, AUDIENCECTL_WORK_DIR: path.join(dir, 'work') },
+          stopOn: /listening|reconcile started/,
+        });
+        const said = `${args.join(' ')} ${JSON.stringify(env ?? {})}: ${result.stderr}`;
+        expect(result.stdout + result.stderr, said).not.toContain(secret);
+        expect(result.code, said).toBe(1);
+        // One line, naming the setting and where a relative path starts.
+        expect(result.stderr, said).toMatch(
+          new RegExp(
+            `^Error: [^\\n]*${named}[^\\n]*: it does not exist \\(relative paths start at [^;\\n]+; the path is not shown`,
+          ),
+        );
+        expect(result.stderr.split('\n'), said).toHaveLength(2);
+      }
+    });
+  });
+
   it('never prints the client secret an IMS echoes back in its error answer', async () => {
     const fake = await startFakeAep();
     try {

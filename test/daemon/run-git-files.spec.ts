@@ -22,6 +22,10 @@ describe('audiencectl run given a git credential file that does not exist', () =
     ],
     ['--git-ca-file', 'AUDIENCECTL_GIT_CA_FILE', 'https://127.0.0.1:1/acme/audiences.git'],
   ] as const) {
+    const missingSaid = (missing: string) =>
+      flag === '--git-ssh-key-file'
+        ? `cannot read the path given: it does not exist (relative paths start at ${process.cwd()}; the path is not shown, in case it is the secret itself)`
+        : `cannot read ${missing}: it does not exist`;
     it(`is refused at start, naming ${flag} (and ${variable} when it came from there)`, async () => {
       await withTempDir(async (tmp) => {
         const state = path.join(tmp, 'state');
@@ -33,12 +37,14 @@ describe('audiencectl run given a git credential file that does not exist', () =
         expect(byFlag.stderr).not.toMatch(started);
         expect(byFlag.code).toBe(1);
         expect(byFlag.stderr).toContain(flag);
-        // One line, naming the flag and the path, without a stack trace.
-        expect(byFlag.stderr).toBe(`Error: ${flag}: cannot read ${missing}: it does not exist\n`);
+        // One line, naming the flag and the path, without a stack trace; the path of an SSH key
+        // is not repeated (a key pasted in its place would be printed: secrets-cli), but where a
+        // relative one starts is said.
+        expect(byFlag.stderr).toBe(`Error: ${flag}: ${missingSaid(missing)}\n`);
         const byVariable = await runCli(common, { env: { ...env, [variable]: missing }, stopOn: started });
         expect(byVariable.code).toBe(1);
         expect(byVariable.stderr).toContain(variable);
-        expect(byVariable.stderr).toBe(`Error: ${variable}: cannot read ${missing}: it does not exist\n`);
+        expect(byVariable.stderr).toBe(`Error: ${variable}: ${missingSaid(missing)}\n`);
       });
     });
   }

@@ -11,7 +11,7 @@ import { usePostgres } from './pg.js';
 const postgres = usePostgres();
 
 describe('--state-password-file naming a missing file, with a store that needs no password from it', () => {
-  it('is refused in one line naming the file, the URL password not shown (flag and variable)', async () => {
+  it('is refused in one line, the URL password and the path not shown (flag and variable)', async () => {
     const location = await postgres.freshLocation();
     const password = decodeURIComponent(new URL(location).password);
     await withTempDir(async (dir) => {
@@ -28,11 +28,12 @@ describe('--state-password-file naming a missing file, with a store that needs n
       for (const result of [byFlag, byVariable]) {
         expect(result.code).toBe(1);
         expect(result.stdout).toBe('');
-        expect(result.stderr).toMatch(
-          new RegExp(
-            `^Error: .*cannot read the state password file ${missing.replaceAll('/', '\\/')}: .*\\n$`,
-          ),
+        // The path itself is not repeated: a password pasted in its place would be printed
+        // (secrets-cli); where a relative path starts is said instead.
+        expect(result.stderr).toBe(
+          `Error: cannot read the state password file: it does not exist (relative paths start at ${dir}; the path is not shown, in case it is the secret itself)\n`,
         );
+        expect(result.stderr).not.toContain(missing);
         expect(result.stderr.split('\n')).toHaveLength(2);
         expect(result.stderr).not.toContain(password);
       }

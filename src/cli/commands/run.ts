@@ -156,8 +156,8 @@ function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): Cont
       `give the git token either with ${named('gitTokenFile')} or ${named('gitToken')}, not both`,
     );
   // Read again at each fetch (GitSource): checked now, so a wrong path is said at start.
-  if (flags.gitTokenFile) checkFileForReader(flags.gitTokenFile, named('gitTokenFile'));
-  if (flags.gitSshKeyFile) checkFileForReader(flags.gitSshKeyFile, named('gitSshKeyFile'));
+  if (flags.gitTokenFile) checkFileForReader(flags.gitTokenFile, named('gitTokenFile'), { secret: true });
+  if (flags.gitSshKeyFile) checkFileForReader(flags.gitSshKeyFile, named('gitSshKeyFile'), { secret: true });
   if (flags.gitKnownHostsFile)
     checkFileForReader(flags.gitKnownHostsFile, named('gitKnownHostsFile'), {
       missingOk: flags.gitStrictHostKeyChecking === 'accept-new',

@@ -2,7 +2,13 @@ import os from 'node:os';
 import pg, { type ClientConfig } from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import pgPass from 'pgpass';
-import { RefusedFileError, checkRegularFileSync, readRegularText } from '../../files/read-regular.js';
+import {
+  RefusedFileError,
+  checkRegularFileSync,
+  isMissingPath,
+  readRegularText,
+  secretPathNote,
+} from '../../files/read-regular.js';
 import { registerSecret } from '../../log.js';
 import { StateError, reasonOf } from '../errors.js';
 import type { PasteFlags } from '../../text/paste-flags.js';
@@ -249,7 +255,10 @@ async function readPasswordFile(file: string): Promise<string> {
   // Read without blocking: a FIFO waited for a writer, past the connect timeout, forever.
   const text = await readRegularText(file, { maxBytes: MAX_PASSWORD_FILE_BYTES }).catch((error: unknown) => {
     const why = error instanceof RefusedFileError ? error.reason : reasonOf(error);
-    const reason = `cannot read the state password file ${file}: ${why}`;
+    // A path that names no file may be the password itself, pasted where its path belonged.
+    const reason = isMissingPath(error)
+      ? `cannot read the state password file: ${why} (${secretPathNote()})`
+      : `cannot read the state password file ${file}: ${why}`;
     throw new StateError('STATE_PASSWORD_FILE', reason, { cause: error });
   });
   const password = text.replace(/\r?\n$/, '');
