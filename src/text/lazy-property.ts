@@ -16,8 +16,28 @@
  * structured clones nor deep-equality checks see a non-enumerable symbol.
  */
 
-/** What a property is pending: JSON text (no closure per object: 20,000 of them showed), or a computation. */
-export type Pending = string | (() => unknown);
+/**
+ * UTF-8 JSON text still in the bytes it was read with, decoded when first read: a cache
+ * decoded whole into one string paid for every byte of the parts a plan never reads (see
+ * src/state/snapshot.ts).
+ */
+export class JsonBytes {
+  constructor(
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  parse(): unknown {
+    return JSON.parse(this.bytes.toString('utf8', this.start, this.end));
+  }
+}
+
+/**
+ * What a property is pending: JSON text, as a string or as bytes (no closure per object:
+ * 20,000 of them showed), or a computation.
+ */
+export type Pending = string | JsonBytes | (() => unknown);
 
 type Accessors = { descriptor: PropertyDescriptor; pending: symbol };
 
@@ -25,6 +45,11 @@ const accessors = new Map<string, Accessors>();
 
 function settle(owner: object, key: string, value: unknown): void {
   Object.defineProperty(owner, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+function computed(what: Pending): unknown {
+  if (typeof what === 'string') return JSON.parse(what) as unknown;
+  return what instanceof JsonBytes ? what.parse() : what();
 }
 
 function accessorsFor(key: string): Accessors {
@@ -40,7 +65,7 @@ function accessorsFor(key: string): Accessors {
       const what = Object.hasOwn(this, pending) ? this[pending] : undefined;
       if (what === undefined)
         throw new TypeError(`lazy property ${key} read on an object it was not made for`);
-      const value = typeof what === 'string' ? (JSON.parse(what) as unknown) : what();
+      const value = computed(what);
       this[pending] = undefined;
       settle(this, key, value);
       return value;
