@@ -2,6 +2,8 @@ import { askedWait } from './retry-policy.js';
 
 /** A wait the service asked for and a call did not take: what it asked, and what is left of it. */
 export type AskedWait = {
+  /** The sandbox whose call was answered so. */
+  sandbox: string;
   /** The answer's Retry-After, in ms. */
   retryAfterMs: number;
   /** What is left of it now, in ms (> 0). */
@@ -11,16 +13,20 @@ export type AskedWait = {
 };
 
 /**
- * Per sandbox, the latest end of a Retry-After too long to wait for (longer than
+ * Per IMS org, the latest end of a Retry-After too long to wait for (longer than
  * retry.maxRetryAfterMs: the call fails at once rather than hold its caller for minutes),
- * taken in as its answer arrives. Until it ends no call of the sandbox is sent (http.ts holds
- * them: AEP throttles the whole org, and each call sent meanwhile only earns a 429 of its own),
- * the executor blocks the steps left, and the caller that schedules the work again (the
- * controller's backoff) waits for it. Timed on a monotonic clock: a wall clock stepped by NTP
- * moves no such end.
+ * taken in as its answer arrives. Until it ends no call of the org's sandboxes is sent (http.ts
+ * holds them: AEP throttles the whole org, and each call sent meanwhile, whatever its sandbox,
+ * only earns a 429 of its own; the pages publish no limit nor its scope, and a 503's wait is
+ * the same service's), the executor blocks the steps left, and the caller that schedules the
+ * work again (the controller's backoff) waits for it. Timed on a monotonic clock: a wall clock
+ * stepped by NTP moves no such end.
  */
 export class AskedWaits {
-  readonly #ends = new Map<string, { retryAfterMs: number; endsAt: number; until: number }>();
+  readonly #ends = new Map<
+    string,
+    { sandbox: string; retryAfterMs: number; endsAt: number; until: number }
+  >();
 
   constructor(
     private readonly maxRetryAfterMs: number,
@@ -29,27 +35,29 @@ export class AskedWaits {
   ) {}
 
   /**
-   * Takes in an answer of `status` with `retryAfterMs` (its Retry-After, if any): a 429 or 5xx
-   * asking for longer than retry.maxRetryAfterMs starts a wait of the sandbox. True when it did.
+   * Takes in an answer of `status` with `retryAfterMs` (its Retry-After, if any) to a call of
+   * `sandbox` in org `orgId`: a 429 or 5xx asking for longer than retry.maxRetryAfterMs starts a
+   * wait of the org. True when it did.
    */
-  answered(sandbox: string, status: number, retryAfterMs: number | undefined): boolean {
+  answered(orgId: string, sandbox: string, status: number, retryAfterMs: number | undefined): boolean {
     if (status !== 429 && status < 500) return false;
     const asked = askedWait(retryAfterMs);
     if (asked === undefined || asked <= this.maxRetryAfterMs) return false;
     const endsAt = this.now() + asked;
-    const known = this.#ends.get(sandbox);
+    const known = this.#ends.get(orgId);
     if (known === undefined || endsAt > known.endsAt)
-      this.#ends.set(sandbox, { retryAfterMs: asked, endsAt, until: this.wallNow() + asked });
+      this.#ends.set(orgId, { sandbox, retryAfterMs: asked, endsAt, until: this.wallNow() + asked });
     return true;
   }
 
-  /** The wait still asked for in `sandbox`, if any. */
-  of(sandbox: string): AskedWait | undefined {
-    const known = this.#ends.get(sandbox);
+  /** The wait still asked of org `orgId`, if any. */
+  of(orgId: string): AskedWait | undefined {
+    const known = this.#ends.get(orgId);
     if (known === undefined) return undefined;
     const leftMs = known.endsAt - this.now();
-    if (leftMs > 0) return { retryAfterMs: known.retryAfterMs, leftMs, until: known.until };
-    this.#ends.delete(sandbox);
+    if (leftMs > 0)
+      return { sandbox: known.sandbox, retryAfterMs: known.retryAfterMs, leftMs, until: known.until };
+    this.#ends.delete(orgId);
     return undefined;
   }
 }
@@ -59,5 +67,9 @@ export class AskedWaits {
  * call refused before it left, the step blocked).
  */
 export function heldSandboxText(sandbox: string, wait: AskedWait): string {
-  return `AEP asked for a Retry-After of ${Math.ceil(wait.retryAfterMs / 1000)} s in sandbox "${sandbox}" (longer than retry.maxRetryAfterMs, so a call gave up on it): every call of the sandbox is held until ${new Date(wait.until).toISOString()}`;
+  const asked = `AEP asked for a Retry-After of ${Math.ceil(wait.retryAfterMs / 1000)} s in sandbox "${wait.sandbox}"`;
+  const until = new Date(wait.until).toISOString();
+  if (wait.sandbox === sandbox)
+    return `${asked} (longer than retry.maxRetryAfterMs, so a call gave up on it): every call of the sandbox is held until ${until}`;
+  return `${asked}, of the same IMS org as "${sandbox}" (longer than retry.maxRetryAfterMs, so a call gave up on it; AEP throttles the whole org): every call of the org's sandboxes is held until ${until}`;
 }

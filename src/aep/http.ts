@@ -35,7 +35,7 @@ export type HttpDeps = {
    * error in AEP's JSON (IMS answers are another host's).
    */
   clock: ServiceClock;
-  /** The waits the service asked of each sandbox that no call takes: calls are held through them. */
+  /** The waits the service asked of each IMS org that no call takes: calls are held through them. */
   askedWaits: AskedWaits;
 };
 
@@ -94,10 +94,10 @@ export function createHttp(deps: HttpDeps): Got {
 
   /**
    * Refuses the attempt, before it leaves, while the service's answer to another call of the
-   * sandbox asks it to wait longer than retry.maxRetryAfterMs (AskedWaits).
+   * org (any of its sandboxes) asks it to wait longer than retry.maxRetryAfterMs (AskedWaits).
    */
   const holdIfAsked = (state: CallState): void => {
-    const wait = deps.askedWaits.of(state.sandbox);
+    const wait = deps.askedWaits.of(state.credentials.orgId);
     if (wait === undefined) return;
     throw new AepError({
       code: 'AEP_HELD',
@@ -143,11 +143,12 @@ export function createHttp(deps: HttpDeps): Got {
     const retryAfter = status === 429 || status >= 500 ? retryAfterOf(response.headers) : undefined;
     // Taken in as it arrives, before this call gives up on it: a call of the sandbox whose turn
     // comes next is held already (beforeRequest), not sent after a pause of maxRetryAfterMs.
-    if (retryAfter !== undefined && deps.askedWaits.answered(state.sandbox, status, retryAfter)) {
+    const orgId = state.credentials.orgId;
+    if (retryAfter !== undefined && deps.askedWaits.answered(orgId, state.sandbox, status, retryAfter)) {
       if (status === 429) state.lastRetryAfterMs = retryAfter;
       deps.logger?.warn(
         { sandbox: state.sandbox, endpoint: state.endpoint, status, retryAfterMs: retryAfter },
-        "AEP asked for a wait longer than retry.maxRetryAfterMs; the sandbox's calls are held until it is over",
+        "AEP asked for a wait longer than retry.maxRetryAfterMs; the calls of the org's sandboxes are held until it is over",
       );
     } else if (status === 429) {
       state.lastRetryAfterMs = retryAfter;

@@ -74,7 +74,7 @@ export type Transport = {
   baseUrl: string;
   /** The token of `sandbox`'s client (AepClient.authenticate). */
   authenticate: (sandbox: string, options: CallOptions | undefined) => Promise<void>;
-  /** The Retry-After a call of `sandbox` gave up on, while it lasts (AepClient.askedWait). */
+  /** The Retry-After a call of `sandbox`'s IMS org gave up on, while it lasts (AepClient.askedWait). */
   askedWait: (sandbox: string) => AskedWait | undefined;
 };
 
@@ -247,7 +247,11 @@ export function createTransport(options: AepClientOptions): Transport {
     authenticate: async (sandbox, callOptions) => {
       await tokens.for(accessFor(sandbox).credentials).get(callOptions?.signal);
     },
-    askedWait: (sandbox) => askedWaits.of(sandbox),
+    askedWait: (sandbox) => {
+      // The org's wait (AskedWaits); a sandbox with no credentials has none, its calls fail as such.
+      const access = options.sandboxes?.[sandbox] ?? options.defaultAccess;
+      return access === undefined ? undefined : askedWaits.of(access.credentials.orgId);
+    },
     stats: () => {
       const bySandbox = Object.fromEntries(
         [...budgets.entries()].map(([name, budget]) => [name, budget.stats()]),

@@ -170,8 +170,9 @@ export interface AepClient extends AudienceReads {
   /** AEP's clock as the client's answers showed it; undefined before any answer (or in fakes). */
   serviceClock?(): ClockReading | undefined;
   /**
-   * The wait `sandbox`'s service last asked for and a call gave up on (a 429 or 5xx whose
-   * Retry-After is longer than retry.maxRetryAfterMs), while it lasts; undefined when none is
+   * The wait the service last asked of `sandbox`'s IMS org (in any of its sandboxes: AEP
+   * throttles the org) and a call gave up on (a 429 or 5xx whose Retry-After is longer than
+   * retry.maxRetryAfterMs), while it lasts; undefined when none is
    * left (or in fakes). Makes no call: the controller schedules the retry not before its end.
    */
   askedWait?(sandbox: string): AskedWait | undefined;

@@ -87,7 +87,7 @@ export async function readRefresh(
       // The service asked this sandbox for a wait a call did not take: reading it before that
       // wait is over would send into the throttle or the maintenance it announced.
       const asked = client.askedWait?.(sandbox);
-      if (asked !== undefined) throw new Error(waitingMessage(asked));
+      if (asked !== undefined) throw new Error(waitingMessage(sandbox, asked));
       found = await client.bulkGetAudiences(sandbox, ids, {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
@@ -107,9 +107,11 @@ export async function readRefresh(
   return { at: new Date(options.now).toISOString(), audiences };
 }
 
-function waitingMessage(asked: AskedWait): string {
+function waitingMessage(sandbox: string, asked: AskedWait): string {
   const seconds = (ms: number) => `${Math.ceil(ms / 1000)} s`;
-  return `not read: AEP asked for a Retry-After of ${seconds(asked.retryAfterMs)} in this sandbox (longer than retry.maxRetryAfterMs, so a call gave up on it), ${seconds(asked.leftMs)} of it left; nothing was sent.`;
+  // AEP throttles the org: a wait asked in another sandbox of it holds this one too (AskedWaits).
+  const where = asked.sandbox === sandbox ? 'this sandbox' : `sandbox "${asked.sandbox}" of the same IMS org`;
+  return `not read: AEP asked for a Retry-After of ${seconds(asked.retryAfterMs)} in ${where} (longer than retry.maxRetryAfterMs, so a call gave up on it), ${seconds(asked.leftMs)} of it left; nothing was sent.`;
 }
 
 function refreshError(sandbox: string, error: unknown, failed: 'whole' | 'sandbox'): RefreshError {

@@ -43,7 +43,7 @@ export type StepResult = {
   runId?: string;
   runStatus?: string;
   /**
-   * Blocked and not sent: the service asked its sandbox for this wait, longer than
+   * Blocked and not sent: the service asked its sandbox's IMS org for this wait, longer than
    * retry.maxRetryAfterMs (asked-wait-hold.ts); the controller tries it again once it is over.
    */
   askedWait?: AskedWait;
