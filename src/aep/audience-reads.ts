@@ -6,6 +6,7 @@ import { DEFAULT_BASE_URL } from './options.js';
 import { DEFAULT_BULK_BATCH } from './bulk-batch.js';
 
 export { DEFAULT_BULK_BATCH };
+import { aisIds } from './audience-ids.js';
 import { pathSegment } from './path-segment.js';
 import { segmentBaseUrl, type Transport } from './transport.js';
 
@@ -128,6 +129,8 @@ function unreadableList(sandbox: string, problem: string): AepError {
 
 export function audienceReads(transport: Transport, compat: Compat): AudienceReads {
   const { call, segmentUrl } = transport;
+  /** What a lookup by name or state returns: each audience under its /core/ais id (audience-ids.ts). */
+  const asAis = aisIds(transport, compat);
 
   /**
    * One page of the list asked with `params` (`start` its offset, when known), and the request
@@ -392,21 +395,33 @@ export function audienceReads(transport: Transport, compat: Compat): AudienceRea
       return found;
     },
     // Exact comparison here too: a service that ignores `property` still answers correctly.
-    findAudiencesByName: async (sandbox, name, options) =>
-      (
-        await readList(sandbox, { property: `name==${name}` }, NAME_LOOKUP_PAGES, options, {
-          // Names are unique: pages beyond these mean a service that ignores the filter.
-          what: `audiences named ${JSON.stringify(name)} (does the service ignore property=name==...?)`,
-        })
-      ).filter((audience) => audience.name === name),
+    findAudiencesByName: async (sandbox, name, options) => {
+      const listed = await readList(sandbox, { property: `name==${name}` }, NAME_LOOKUP_PAGES, options, {
+        // Names are unique: pages beyond these mean a service that ignores the filter.
+        what: `audiences named ${JSON.stringify(name)} (does the service ignore property=name==...?)`,
+      });
+      return asAis(
+        sandbox,
+        listed.filter((audience) => audience.name === name),
+        options,
+      );
+    },
     listInactiveAudiences: async (sandbox, options) =>
-      readList(sandbox, { property: 'lifecycleState==inactive' }, INACTIVE_LIST_PAGES, options, {
-        what: 'inactive audiences (does the service ignore property=lifecycleState==inactive?)',
-      }),
+      asAis(
+        sandbox,
+        await readList(sandbox, { property: 'lifecycleState==inactive' }, INACTIVE_LIST_PAGES, options, {
+          what: 'inactive audiences (does the service ignore property=lifecycleState==inactive?)',
+        }),
+        options,
+      ),
     // As many pages as a sandbox holds audiences: a short part of a name may be in many.
     findAudiencesNameContains: async (sandbox, part, options) =>
-      readList(sandbox, { name: part }, INACTIVE_LIST_PAGES, options, {
-        what: `audiences whose name contains ${JSON.stringify(part)}`,
-      }),
+      asAis(
+        sandbox,
+        await readList(sandbox, { name: part }, INACTIVE_LIST_PAGES, options, {
+          what: `audiences whose name contains ${JSON.stringify(part)}`,
+        }),
+        options,
+      ),
   };
 }

@@ -46,6 +46,15 @@ export type AudiencesTotalCount = z.infer<typeof AudiencesTotalCount>;
 export const PatchRefusals = z.enum(['named', 'unnamed']);
 export type PatchRefusals = z.infer<typeof PatchRefusals>;
 
+/**
+ * Which id of an external audience the Audiences API's list shows the one /core/ais knows it by:
+ * `same`, its `id` (the notes on its page, whose samples show one uuid), or `distinct`, its
+ * `audienceId` field (`id` one of the Audiences API's own); audience-ids.ts. Told only by an
+ * external audience whose two differ.
+ */
+export const AudienceIds = z.enum(['same', 'distinct']);
+export type AudienceIds = z.infer<typeof AudienceIds>;
+
 /** Everything known about one base URL. */
 export const CompatChoices = z.object({
   operationsPath: OperationsSpelling.optional(),
@@ -56,6 +65,7 @@ export const CompatChoices = z.object({
   deletePath: DeleteSpelling.optional(),
   audiencesTotalCount: AudiencesTotalCount.optional(),
   patchRefusals: PatchRefusals.optional(),
+  audienceIds: AudienceIds.optional(),
 });
 export type CompatChoices = z.infer<typeof CompatChoices>;
 
@@ -67,6 +77,7 @@ export const LearnedChoice = z.discriminatedUnion('choice', [
   z.object({ choice: z.literal('deletePath'), value: DeleteSpelling }),
   z.object({ choice: z.literal('audiencesTotalCount'), value: AudiencesTotalCount }),
   z.object({ choice: z.literal('patchRefusals'), value: PatchRefusals }),
+  z.object({ choice: z.literal('audienceIds'), value: AudienceIds }),
   z.object({ choice: z.literal('sourceSpec'), sandbox: z.string().min(1), value: SourceSpecShape }),
 ]);
 export type LearnedChoice = z.infer<typeof LearnedChoice>;
@@ -86,6 +97,8 @@ export function withLearned(choices: CompatChoices, learned: LearnedChoice): Com
       return { ...choices, audiencesTotalCount: learned.value };
     case 'patchRefusals':
       return { ...choices, patchRefusals: learned.value };
+    case 'audienceIds':
+      return { ...choices, audienceIds: learned.value };
     case 'sourceSpec':
       return { ...choices, sourceSpec: { ...choices.sourceSpec, [learned.sandbox]: learned.value } };
   }

@@ -4,6 +4,7 @@ import { AepError, aepErrorInit } from './errors.js';
 import { SERVICE_SAID } from './http-error.js';
 import {
   withLearned,
+  type AudienceIds,
   type AudiencesTotalCount,
   type CompatChoices,
   type DeleteSpelling,
@@ -226,6 +227,21 @@ export class Compat {
     if (this.#choices.patchRefusals === value) return;
     const switched = value === 'unnamed' ? 'refused PATCHes name no rule' : undefined;
     this.#learned(switched, { choice: 'patchRefusals', value });
+  }
+
+  /**
+   * Which id of a listed external audience /core/ais knows it by (audience-ids.ts): undefined
+   * until one whose two ids differ was probed.
+   */
+  audienceIds(): AudienceIds | undefined {
+    return this.#choices.audienceIds;
+  }
+
+  audienceIdsLearned(value: AudienceIds): void {
+    if (this.#choices.audienceIds === value) return;
+    const switched =
+      value === 'distinct' ? 'listed audiences are known to /core/ais by their audienceId field' : undefined;
+    this.#learned(switched, { choice: 'audienceIds', value });
   }
 
   #learned(switched: string | undefined, learned: LearnedChoice): void {
