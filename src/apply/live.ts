@@ -7,6 +7,7 @@ import { holdsOnlyFormerRuns } from '../state/current-runs.js';
 import { recordId } from '../state/record-id.js';
 import type { RecordedState } from '../state/schema.js';
 import type { RefreshOptions } from './refresh.js';
+import { lateDeleteTargets, readLateDeletes } from './late-delete.js';
 
 export type LiveReadOptions = {
   /** `--refresh`: read the recorded audiences back. */
@@ -51,12 +52,17 @@ export async function readLive(
   client: Pick<AudienceReads, 'bulkGetAudiences' | 'findAudiencesByName' | 'findAudiencesNameContains'> &
     Pick<AepClient, 'getRun' | 'askedWait'>,
   options: LiveReadOptions,
-): Promise<Pick<PlanOptions, 'refresh' | 'adoptView' | 'runsRead'>> {
+): Promise<Pick<PlanOptions, 'refresh' | 'lateDeletes' | 'adoptView' | 'runsRead'>> {
   // The readers, and the service's answers' schemas (zod) with them, are loaded only to read:
   // a plan that needs nothing from the service (needsLive) never loads them.
   const refresh = options.refresh
     ? await (await import('./refresh.js')).readRefresh(desired, recorded, client, options)
     : undefined;
+  // A refresh reads them all; without one, those a DELETE still on its way may remove are read.
+  const lateDeletes =
+    refresh || lateDeleteTargets(desired, recorded).length === 0
+      ? undefined
+      : await readLateDeletes(desired, recorded, client, options);
   const adopting = adoptionsWanted(desired, recorded, planOptions.adopt ?? false);
   const adoptView =
     adopting.length > 0
@@ -66,17 +72,25 @@ export async function readLive(
   const runsRead = left.length > 0 ? await readLeftRuns(left, client, options.signal) : undefined;
   return {
     ...(refresh ? { refresh } : {}),
+    ...(lateDeletes ? { lateDeletes } : {}),
     ...(adoptView ? { adoptView } : {}),
     ...(runsRead ? { runsRead } : {}),
   };
 }
 
-/** True when planning needs the service: a refresh, or a manifest to adopt. */
+/**
+ * True when planning needs the service: a refresh, a manifest to adopt, or an audience a
+ * DELETE still on its way may remove (late-delete.ts).
+ */
 export function needsLive(
   desired: LoadResult,
   recorded: RecordedState,
   planOptions: Pick<PlanOptions, 'adopt'>,
   refresh: boolean,
 ): boolean {
-  return refresh || adoptionsWanted(desired, recorded, planOptions.adopt ?? false).length > 0;
+  return (
+    refresh ||
+    adoptionsWanted(desired, recorded, planOptions.adopt ?? false).length > 0 ||
+    lateDeleteTargets(desired, recorded).length > 0
+  );
 }

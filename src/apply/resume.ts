@@ -10,6 +10,7 @@ import { readBackPatch } from './patch-readback.js';
 import { budgetHorizon, removeOrReplace } from './record-helpers.js';
 import { settleRunIntent } from './run-intent.js';
 import { LATE_RUN_ADOPTED } from './unanswered-run.js';
+import { dropSpentLateDeletes } from './late-delete.js';
 import type { Clock } from './types.js';
 import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
@@ -31,7 +32,9 @@ export async function resumeIntents(
 ): Promise<string[]> {
   const notes: string[] = [];
   const call = signal ? { signal } : {};
-  for (const record of (await store.readAll()).audiences) {
+  const records = (await store.readAll()).audiences;
+  await dropSpentLateDeletes(store, client, records, clock.now(), call);
+  for (const record of records) {
     const intent = record.intent;
     if (!intent || intent.kind === 'create') continue;
     const id = `${record.sandbox}/${record.key}`;
@@ -97,6 +100,10 @@ async function resumePatch(
   return `${id}: interrupted PATCH of ${audienceId} settled by reading the audience back: the service shows ${read.said}; the plan brings the audience to the manifest`;
 }
 
+/** What becomes of a DELETE settled as not done, said where it is settled. */
+const LATE_DELETE_READ =
+  'left for the plan, which reads the audience first for as long as that DELETE may still land';
+
 /**
  * An interrupted DELETE is settled by reading the service, never by sending the DELETE again:
  * the manifest may be back since (a reverted removal), and only the plan, made from the
@@ -121,16 +128,18 @@ async function resumeDelete(
 ): Promise<string> {
   const id = `${record.sandbox}/${record.key}`;
   const audienceId = await deletedAudienceId(client, record, call);
+  // Not done so far: the DELETE may still land, and the intent is kept as the mark of it.
+  const notDone = { unansweredDelete: { ...record.intent!, audienceId } };
   if (await client.getAudience(record.sandbox, audienceId, call)) {
-    await store.resolveIntent(record, { kind: 'update', changes: {} });
-    return `${id}: interrupted delete of ${audienceId} did not happen (the audience is still there); left for the plan`;
+    await store.resolveIntent(record, { kind: 'update', changes: notDone });
+    return `${id}: interrupted delete of ${audienceId} did not happen (the audience is still there); ${LATE_DELETE_READ}`;
   }
   let why = '';
   if (!(await runsListGone(client, record.sandbox, audienceId, call))) {
     const read = await client.bulkGetAudiences(record.sandbox, [audienceId], call);
     if (read.get(audienceId)) {
-      await store.resolveIntent(record, { kind: 'update', changes: {} });
-      return `${id}: interrupted delete of ${audienceId} did not happen (its lookup answered 404, but its runs list answers and a second read shows the audience); left for the plan`;
+      await store.resolveIntent(record, { kind: 'update', changes: notDone });
+      return `${id}: interrupted delete of ${audienceId} did not happen (its lookup answered 404, but its runs list answers and a second read shows the audience); ${LATE_DELETE_READ}`;
     }
     why = ' (neither its lookup nor a second read shows the audience; its runs list still answers)';
   }

@@ -54,6 +54,17 @@ export function liveOf(view: RefreshView | undefined, record: AudienceRecord): L
 }
 
 /**
+ * What the service showed of this record's audience before planning: the refresh's read, else
+ * the read of an audience a DELETE of unknown outcome may have removed since (lateDeletes).
+ */
+export function liveRead(
+  options: { refresh?: RefreshView | undefined; lateDeletes?: RefreshView | undefined },
+  record: AudienceRecord,
+): LiveState | undefined {
+  return liveOf(options.refresh, record) ?? liveOf(options.lateDeletes, record);
+}
+
+/**
  * How the audience the service shows differs from what audiencectl applied. Only changes
  * that the manifest does not already ask for count as drift (`target` is the manifest's spec).
  */
@@ -77,11 +88,13 @@ export function driftOf(
       ),
     };
   if (live.status === 'missing') {
-    return {
-      kind: 'deleted',
-      audienceId: id,
-      detail: `audience ${id} was deleted outside audiencectl`,
-    };
+    const late = record.unansweredDelete;
+    // Most likely audiencectl's own DELETE, settled as not done while it was still on its way.
+    const by =
+      late?.audienceId === id
+        ? `is gone, most likely deleted by the DELETE an interrupted apply sent at ${late.startedAt}, which landed after it was settled as not done`
+        : 'was deleted outside audiencectl';
+    return { kind: 'deleted', audienceId: id, detail: `audience ${id} ${by}` };
   }
   // An id `state import` recorded unchecked may name another audience: said as the apply says it.
   const other = unverifiedImport(record) ? notTheImported(record, live) : undefined;

@@ -22,7 +22,7 @@ import {
   onCreateRun,
   type RunBudget,
 } from './runs.js';
-import { driftOf, liveOf, refreshReport, withDrift } from './drift.js';
+import { driftOf, liveOf, liveRead, refreshReport, withDrift } from './drift.js';
 import { adoptStep, unlookedAdoptStep } from './adopt.js';
 import { unknownAfterPatchOf, withUnknown } from './unknown-after-patch.js';
 import { resumeCreate } from './resume-create.js';
@@ -75,6 +75,12 @@ export type PlanOptions = DeletionGuardOptions & {
   elsewhere?: readonly ManifestElsewhere[] | undefined;
   /** With --refresh: the recorded audiences as the service showed them, read before planning. */
   refresh?: RefreshView | undefined;
+  /**
+   * Without --refresh: the recorded audiences that a DELETE of unknown outcome may still remove
+   * (AudienceRecord.unansweredDelete, apply/late-delete.ts), read before planning as a refresh
+   * reads them: a plan never trusts such a record unread. Not a refresh (no refresh report).
+   */
+  lateDeletes?: RefreshView | undefined;
   /** `--adopt`: every manifest without a record adopts an audience of its name (as `metadata.adopt`). */
   adopt?: boolean | undefined;
   /**
@@ -159,7 +165,7 @@ function inSync(
     record.blocked ||
     unknownAfterPatchOf(record) ||
     !record.audienceId ||
-    liveOf(options.refresh, record)
+    liveRead(options, record)
   )
     return false;
   const hash = knownSpecHash(desired.manifest);
@@ -273,13 +279,14 @@ function stepsForDesired(
     const run = dueRunOf(desired, record, clock, options.unreadBase);
     return run ? [step, dueRunStep(desired, run, audienceId)] : [step];
   }
-  const live = liveOf(options.refresh, record);
+  const live = liveRead(options, record);
   const drift = live ? driftOf(record, live, target().spec, options.paste) : { kind: 'none' as const };
   const note = (kind: RefreshReport['drifted'][number]['kind'], detail: string) =>
     drifted.push({ sandbox: desired.sandbox, key: desired.key, kind, detail });
   if (drift.kind === 'deleted') {
     note('deleted', drift.detail);
-    return creation('create', `${drift.detail} (refresh): create it again`, {
+    const seen = liveOf(options.refresh, record) ? ' (refresh)' : '';
+    return creation('create', `${drift.detail}${seen}: create it again`, {
       goneAudienceId: drift.audienceId,
     });
   }

@@ -321,6 +321,12 @@ export const SavedPlanOptions = z.object({
   runBudget: z.object({ perSandboxPerDay: z.number().int(), perAudiencePerDay: z.number().int() }).optional(),
   /** With --refresh: what the service showed, so the plan is made again from the same view. */
   refresh: RefreshView.optional(),
+  /**
+   * Without --refresh: the audiences a DELETE of unknown outcome may still remove
+   * (AudienceRecord.unansweredDelete) as the service showed them, so the plan is made again
+   * from the same view.
+   */
+  lateDeletes: RefreshView.optional(),
   /** `--adopt`: every manifest without a record adopts an existing audience of its name. */
   adopt: z.boolean().optional(),
   /** The audiences found for adoption, so the plan is made again from the same view. */

@@ -57,6 +57,11 @@ export type RecordChanges = {
    */
   unansweredRun?: Intent | null;
   /**
+   * The delete intent just settled as not done (AudienceRecord.unansweredDelete); `null` drops
+   * it. A record that names another audience drops it too.
+   */
+  unansweredDelete?: Intent | null;
+  /**
    * Drops the runs of deleted audiences (formerAudienceId) begun at or before this instant
    * (epoch seconds, in the runs' clock): they no longer count against the daily run budget.
    */
@@ -112,6 +117,7 @@ export function applyChanges(record: AudienceRecord, changes: RecordChanges): Au
     patchRefused,
     unknownAfterPatch,
     unansweredRun,
+    unansweredDelete,
     ...plain
   } = changes;
   let next: AudienceRecord = { ...record, ...plain };
@@ -123,6 +129,11 @@ export function applyChanges(record: AudienceRecord, changes: RecordChanges): Au
   if (run) next = { ...next, runs: mergeRun(next.runs, run) };
   if (unansweredRun === null) delete next.unansweredRun;
   else if (unansweredRun) next = { ...next, unansweredRun };
+  if (unansweredDelete === null) delete next.unansweredDelete;
+  else if (unansweredDelete) next = { ...next, unansweredDelete };
+  // The DELETE went to another audience than the one the record names now (created again).
+  if (next.unansweredDelete && next.unansweredDelete.audienceId !== next.audienceId)
+    delete next.unansweredDelete;
   if (pendingCreate === null) delete next.pendingCreate;
   else if (pendingCreate) next = { ...next, pendingCreate };
   if (patchRefused === null) delete next.patchRefused;

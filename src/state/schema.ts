@@ -387,6 +387,17 @@ export const AudienceRecord = z.object({
    * earlier release drops it, and blocks over such a run as it always did.
    */
   unansweredRun: Intent.optional(),
+  /**
+   * A DELETE whose answer never came (a killed apply, a lost connection), settled as not done
+   * because the service still showed the audience then: its delete intent (with `audienceId`),
+   * kept once cleared. The DELETE may still land (a gateway or the service behind it goes on
+   * with it), and the record would then name an audience that is gone: every plan reads that
+   * audience first (apply/late-delete.ts), as a refresh would, and plans its create again once
+   * it is gone. Dropped when the record names another audience, and by an apply once the DELETE
+   * can no longer land (LATE_DELETE_LANDS_WITHIN_MS). Optional, so the record stays in format
+   * 1: an earlier release drops it, and trusts the record as it always did.
+   */
+  unansweredDelete: Intent.optional(),
   /** Set when the audience needs a person (e.g. it exists remotely but its id is unknown). */
   blocked: z
     .object({

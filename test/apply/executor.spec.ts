@@ -249,7 +249,7 @@ describe('the executor against the emulator', () => {
       await leaveIntent(env, 'silver', 'delete');
       const outcome = await env.apply([quiet('gold')]);
       expect(outcome.report?.resumed).toEqual([
-        `prod/silver: interrupted delete of ${silver} did not happen (the audience is still there); left for the plan`,
+        `prod/silver: interrupted delete of ${silver} did not happen (the audience is still there); left for the plan, which reads the audience first for as long as that DELETE may still land`,
       ]);
       expect(byKey(outcome.report?.results)).toEqual({ 'prod/silver:delete': 'applied' });
       expect(remote(env).map((a) => a.audienceName)).toEqual(['Audience gold']);
@@ -293,7 +293,7 @@ describe('the executor against the emulator', () => {
         },
       });
       expect(resumed).toEqual([
-        `prod/silver: interrupted delete of ${silver} did not happen (the audience is still there); left for the plan`,
+        `prod/silver: interrupted delete of ${silver} did not happen (the audience is still there); left for the plan, which reads the audience first for as long as that DELETE may still land`,
       ]);
       expect(env.emulator.control.counters().byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
       const record = await env.store().get('prod', 'silver');

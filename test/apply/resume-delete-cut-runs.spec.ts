@@ -51,7 +51,7 @@ describe('an interrupted DELETE of an audience with 21 runs, listed oldest first
         },
       });
       expect(resumed).toEqual([
-        `prod/silver: interrupted delete of ${silver} did not happen (the audience is still there); left for the plan`,
+        `prod/silver: interrupted delete of ${silver} did not happen (the audience is still there); left for the plan, which reads the audience first for as long as that DELETE may still land`,
       ]);
       expect(env.emulator.control.counters().byEndpoint.deleteAudience?.requests ?? 0).toBe(0);
       expect((await env.store().get('prod', 'silver'))?.intent).toBeUndefined();

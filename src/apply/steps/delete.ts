@@ -7,6 +7,7 @@ import { pollUntil } from '../poll.js';
 import { keptAfterDelete, runsOnlyRemnant } from '../../state/current-runs.js';
 import { keptRunsOnlyNote, runCount } from '../../state/describe.js';
 import { ownsNoAudience } from '../../state/waiting.js';
+import { lateDeleteOf } from '../late-delete.js';
 import { budgetHorizon, clearIntent, importHint, removeOrReplace, result } from '../record-helpers.js';
 import type { ExecutorDeps, StepResult } from '../types.js';
 
@@ -162,10 +163,11 @@ export async function deleteStep(step: Step, deps: ExecutorDeps): Promise<StepRe
     // A removal's runs-only record is what is left of it: no longer "forgotten".
     const left =
       step.kind !== 'replace' && kept ? keptRunsOnlyNote(kept) : `record forgotten${keptNote(step, kept)}`;
-    // A delete intent kept (its resume could not settle it): audiencectl's own DELETE, sent
-    // before, may be what removed it. The service's read says gone, never a proxy's page.
+    // A delete intent kept (its resume could not settle it), or settled as not done while its
+    // DELETE may still land (late-delete.ts): audiencectl's own DELETE, sent before, may be what
+    // removed it. The service's read says gone, never a proxy's page.
     const gone =
-      record.intent?.kind === 'delete'
+      record.intent?.kind === 'delete' || lateDeleteOf(record) !== undefined
         ? `finished an interrupted delete: ${id} is gone`
         : `${id} was already deleted outside audiencectl`;
     return result(step, 'applied', `${gone}; ${left}`, { audienceId: id });
