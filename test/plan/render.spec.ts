@@ -158,6 +158,27 @@ describe('Markdown renderer', () => {
     expect(md).toMatch(/^- prod\/silver: .*&lt;img src=x&gt; \\\*\\\*no\\\*\\\*/m);
   });
 
+  it('mentions nobody and links no issue from a file name or the service: a backslash stops neither on GitHub', () => {
+    // GitHub reads `@name` (a user, `@org/team` a team, each notified) and `#12` (an issue)
+    // after the Markdown, so `\@` and `\#` still ping and link: a pull request naming a file
+    // `@acme/admins.yaml` made the Action's comment notify that team.
+    const md = renderMarkdown({
+      ...sample(),
+      held: [{ sandbox: 'prod', key: 'gold', reason: 'x/@acme/admins.yaml and #12.yaml have errors' }],
+      failedRuns: [
+        {
+          sandbox: 'prod',
+          key: 'silver',
+          runId: 'r-1',
+          reason: 'ask @octocat (ops@example.com) on #7',
+          next: 'x',
+        },
+      ],
+    });
+    expect(md).toContain('- `prod/gold`: x/@&#8203;acme/admins.yaml and \\#&#8203;12.yaml have errors\n');
+    expect(md).toMatch(/ask @&#8203;octocat \(ops@example\.com\) on \\#&#8203;7/);
+  });
+
   it('stays under the comment limit however big the plan, saying what it folded', () => {
     const files = Object.fromEntries(
       Array.from({ length: 3000 }, (_, i) => [

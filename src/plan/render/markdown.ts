@@ -39,13 +39,29 @@ function escapeHtml(text: string): string {
 }
 
 /**
+ * GitHub reads `@name` as a mention (the user, or `@org/team` the team, is notified) and `#12` as
+ * an issue link after the Markdown is read, so a backslash stops neither (a pull request adding
+ * `@acme/admins.yaml` would have the Action's comment notify that team). A zero-width space after the
+ * mark stops both; it is written as a character reference, so that /plan read as text shows it
+ * and a line clipped there leaves no markup open. An `@` after a letter or digit (an address,
+ * an org's `…@AdobeOrg`) mentions nobody and is left as it is.
+ */
+const MENTION = /(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])/g;
+const ISSUE_REFERENCE = /#(?=\d+(?![A-Za-z0-9_]))/g;
+const ZERO_WIDTH_SPACE = '&#8203;';
+
+/**
  * Text from files, flags or the service (a held audience's reason names its file; a failed
  * run's reason is the service's) shown as it is in running text: a file named `<!--.yaml`
  * opened an HTML comment that hid the rest of the review comment, `*`/`_`/`~` made emphasis
  * and `[text](url)` a link. HTML is escaped and Markdown's marks are backslash-escaped.
  */
 function escapeInline(text: string): string {
-  return escapeCell(escapeHtml(text.replaceAll('\\', '\\\\')).replace(/[`*_[\]~#!]/g, '\\$&'));
+  const unlinked = text.replace(MENTION, '$&\u200b').replace(ISSUE_REFERENCE, '$&\u200b');
+  return escapeCell(escapeHtml(unlinked.replaceAll('\\', '\\\\')).replace(/[`*_[\]~#!]/g, '\\$&')).replaceAll(
+    '\u200b',
+    ZERO_WIDTH_SPACE,
+  );
 }
 
 /** Step kinds that take an audience away (or re-create it): never folded out of sight. */
