@@ -6,7 +6,7 @@ import { sleep, withAbort } from './abort.js';
 import { AnswerTooLargeError, cappedAnswer, mebibytes } from './answer-cap.js';
 import { hintsOf, type AepCredentials, type CredentialHints } from './credentials.js';
 import { AepAuthError, plainCause } from './errors.js';
-import { backoffDelay, DEFAULT_RETRY } from './retry-policy.js';
+import { askedWait, backoffDelay, DEFAULT_RETRY, retryAfterOf } from './retry-policy.js';
 import { neverConnected, proxyFailureText, proxyVariable, requestErrorParts } from './transport-error.js';
 import { DEFAULT_SCOPES } from './ims-defaults.js';
 
@@ -33,6 +33,11 @@ export type ImsTokenOptions = {
   renewMarginMs?: number | undefined;
   /** A refused token request is answered from memory this long, so bad credentials do not hammer IMS. Default 30000. */
   failureCacheMs?: number | undefined;
+  /**
+   * retry.maxRetryAfterMs: a 429 or 5xx of IMS asking for a longer wait is not waited for
+   * (http.ts), and no token is asked for before that wait is over. Default DEFAULT_RETRY's.
+   */
+  maxRetryAfterMs?: number | undefined;
   logger?: Logger | undefined;
   now?: (() => number) | undefined;
   /** ms on a clock that does not jump (default performance.now); see `ImsToken.age`. */
@@ -61,7 +66,8 @@ type Cached = { value: string; sentAt: Instant; renewAfterMs: number; expiresAft
 export class ImsToken {
   private cached: Cached | undefined;
   private pending: Promise<Cached> | undefined;
-  private failure: { error: AepAuthError; at: Instant; forMs: number } | undefined;
+  /** `asked`: IMS asked for this wait (a Retry-After it was not waited for), no refusal. */
+  private failure: { error: AepAuthError; at: Instant; forMs: number; asked: boolean } | undefined;
   private requestCount = 0;
   private readonly hints: CredentialHints;
   /** The secret sent: the credentials', or the one their file holds since (secretRotated). */
@@ -93,9 +99,11 @@ export class ImsToken {
     if (cached && age < cached.renewAfterMs) return cached.value;
     const stillGood =
       cached !== undefined && age < cached.expiresAfterMs - (cached.expiresAfterMs - cached.renewAfterMs) / 2;
-    if (this.failure && this.age(this.failure.at) < this.failure.forMs) {
+    const failure = this.failure;
+    const failedAgo = failure === undefined ? Infinity : this.age(failure.at);
+    if (failure && failedAgo < failure.forMs) {
       if (stillGood) return cached.value;
-      throw this.failure.error;
+      throw failure.asked ? waitLeft(failure.error, failure.forMs - failedAgo) : failure.error;
     }
     this.pending ??= this.request().finally(() => {
       this.pending = undefined;
@@ -234,7 +242,16 @@ export class ImsToken {
     const definitive =
       error.status !== undefined && error.status >= 300 && error.status < 500 && error.status !== 429;
     if (definitive)
-      this.failure = { error, at: this.instant(), forMs: this.options.failureCacheMs ?? 30_000 };
+      this.failure = {
+        error,
+        at: this.instant(),
+        forMs: this.options.failureCacheMs ?? 30_000,
+        asked: false,
+      };
+    // IMS unavailable, asking for a wait not waited for (a 429 is its throttle of this client):
+    // every token request before it is over would only earn another, so none is sent.
+    else if (error.retryAfterMs !== undefined)
+      this.failure = { error, at: this.instant(), forMs: error.retryAfterMs, asked: true };
     this.options.logger?.warn(
       { clientId: this.options.credentials.clientId, status: error.status, imsError: error.imsError },
       logText,
@@ -283,12 +300,41 @@ export class ImsToken {
     } else if (parts.status === 401 || parts.status === 403) {
       message = `IMS refused the credentials of client ${clientId}: check ${this.hints.clientId} and ${this.hints.clientSecret}.`;
     } else if (parts.status >= 500 || parts.status === 429) {
+      const asked = askedWait(retryAfterOf(parts.headers));
+      const max = this.options.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs;
+      if (asked !== undefined && asked > max) {
+        const until = new Date(this.now() + asked).toISOString();
+        message = `IMS is unavailable (HTTP ${parts.status}) and asked for a Retry-After of ${seconds(asked)}, longer than retry.maxRetryAfterMs (${seconds(max)}): no token is asked for before ${until}; try again after that.`;
+        return new AepAuthError({
+          message: message + said,
+          status: parts.status,
+          imsError,
+          retryAfterMs: asked,
+          cause,
+        });
+      }
       message = `IMS is unavailable (HTTP ${parts.status}); try again later.`;
     } else {
       message = `IMS refused the token request of client ${clientId} (HTTP ${parts.status}${imsError ? ` ${imsError}` : ''}): check ${this.hints.clientId}, ${this.hints.clientSecret} and ${this.hints.scopes}.`;
     }
     return new AepAuthError({ message: message + said, status: parts.status, imsError, cause });
   }
+}
+
+const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`;
+
+/**
+ * IMS's answer that asked for a wait (`error`), as a token request before it is over fails: the
+ * same words, and `retryAfterMs` what is left of the wait (the controller's next pass waits it).
+ */
+function waitLeft(error: AepAuthError, leftMs: number): AepAuthError {
+  return new AepAuthError({
+    message: error.message,
+    status: error.status,
+    imsError: error.imsError,
+    retryAfterMs: leftMs,
+    cause: error.cause,
+  });
 }
 
 /**

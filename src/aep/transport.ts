@@ -130,6 +130,7 @@ export function createTransport(options: AepClientOptions): Transport {
         credentials,
         http,
         renewMarginMs: options.tokenRenewMarginMs,
+        maxRetryAfterMs: retry.maxRetryAfterMs,
         logger,
         reconnectDelayMs: (attempt) => backoffDelay(attempt, retry, options.random ?? Math.random),
       }),

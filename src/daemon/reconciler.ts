@@ -252,13 +252,16 @@ export class Reconciler implements DaemonStatusProvider {
         this.#passFailures += 1;
         const now = this.#clock.now();
         const backoffMs = backoffDelay(this.#passFailures, this.#options.backoff);
-        // Failed on a wait the service asked of a sandbox: not tried again before it is over.
+        // Failed on a wait the service asked of a sandbox (or IMS of a token): not tried again before it is over.
         const asked = passFailureWaitMs(error, (sandbox) => this.#deps.client.askedWait?.(sandbox));
         const at = now + Math.max(backoffMs, asked?.leftMs ?? 0);
         if (asked !== undefined && asked.leftMs > backoffMs)
           log.warn(
-            { sandbox: asked.sandbox, nextAttemptAt: new Date(at).toISOString() },
-            'AEP asked for a wait longer than retry.maxRetryAfterMs; the next pass waits for it',
+            {
+              ...(asked.asker === 'AEP' ? { sandbox: asked.sandbox } : {}),
+              nextAttemptAt: new Date(at).toISOString(),
+            },
+            `${asked.asker} asked for a wait longer than retry.maxRetryAfterMs; the next pass waits for it`,
           );
         this.#timers.at('retry', at, () => this.trigger('retry'), now);
       }
