@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,48 @@ describe('run --dir: the directory removed and made again', () => {
     // And an edit of the new directory afterwards: only its watcher can see it.
     await writeFile(path.join(dir, 'bronze.yaml'), manifestYaml('bronze', noRun));
     const after = await eventually(names, (n) => n.length === 3, 30_000, 'bronze created').catch(names);
+    expect(after, 'an edit of the new directory is not watched').toEqual([
+      'Audience bronze',
+      'Audience gold',
+      'Audience silver',
+    ]);
+  });
+
+  it('watches a directory replaced in one go (rm -rf && cp -r): no pass in between tells', async () => {
+    // chokidar says nothing of the old directory's removal (the path is a directory again when it
+    // looks), and its watch stayed on the removed one: no edit of the new one was seen again.
+    const { em, root } = await spec.setUp();
+    const dir = path.join(root, 'manifests');
+    await mkdir(dir);
+    await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    const ctl = await spec.start(['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'], {
+      ...controllerEnv(em),
+      AUDIENCECTL_DRY_RUN: 'false',
+    });
+    await eventuallyLogged(
+      [ctl],
+      () => ctl.status(),
+      (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
+      20_000,
+      'gold created',
+    );
+
+    rmSync(dir, { recursive: true });
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
+    writeFileSync(path.join(dir, 'silver.yaml'), manifestYaml('silver', noRun));
+    await ctl.waitForLog((l) => l.msg === 'the watched directory is back: watching it again', 30_000);
+
+    // Made after the new directory is watched: only its watcher can see it.
+    await writeFile(path.join(dir, 'bronze.yaml'), manifestYaml('bronze', noRun));
+    const names = () =>
+      em.control
+        .listAudiences(DEMO_CLIENT.orgId, 'prod')
+        .map((a) => a.audienceName)
+        .sort();
+    const after = await eventually(names, (n) => n.length === 3, 30_000, 'silver and bronze created').catch(
+      names,
+    );
     expect(after, 'an edit of the new directory is not watched').toEqual([
       'Audience bronze',
       'Audience gold',

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, rmdir, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -104,6 +105,89 @@ describe('watchDirectory', () => {
     await watcher?.close();
     await sleep(400);
     expect(calls).toEqual([]);
+  });
+});
+
+/**
+ * The watched directory itself replaced: chokidar reports its removal (unlinkDir) only when its last
+ * file's removal is seen after the directory went, so a directory emptied before it went (an `rm -rf`
+ * descheduled between its unlinks and its rmdir on a loaded machine: CI, dir-recreated-watch on
+ * Node 24), one removed and made again at once (`rm -rf manifests && cp -r build manifests`), or a
+ * symlinked --dir pointed elsewhere left the watch on a directory no longer at the path, and no
+ * edit of the new one was reported again. Each edit below is made after the new directory is
+ * there; only a watch of the new directory can report it.
+ */
+describe('watchDirectory: the directory replaced at its path', () => {
+  /** Watches `at`; what it reports, and its onRoot events. */
+  function recordAt(at: string, rootCheckMs?: number): { calls: string[][]; roots: string[] } {
+    const calls: string[][] = [];
+    const roots: string[] = [];
+    watcher = watchDirectory(at, (changed) => calls.push([...changed]), {
+      debounceMs: 100,
+      onRoot: (event) => roots.push(event),
+      ...(rootCheckMs === undefined ? {} : { rootCheckMs }),
+    });
+    return { calls, roots };
+  }
+  const reported = (calls: string[][], file: string) => calls.some((burst) => burst.includes(file));
+
+  it('emptied, removed, then made again: the new directory is watched', async () => {
+    const at = path.join(dir, 'manifests');
+    await mkdir(at);
+    await writeFile(path.join(at, 'gold.yaml'), 'x');
+    const { calls, roots } = recordAt(at);
+    await watcher?.ready;
+    await unlink(path.join(at, 'gold.yaml'));
+    // The watcher has seen the directory empty (and still there) before it goes.
+    await waitFor(() => reported(calls, 'gold.yaml'));
+    await rmdir(at);
+    await mkdir(at);
+    await waitFor(() => roots.includes('back'));
+    await writeFile(path.join(at, 'silver.yaml'), 'x');
+    await waitFor(() => reported(calls, 'silver.yaml'));
+  });
+
+  it('removed and made again at once (rm -rf && cp -r): the new directory is watched', async () => {
+    const at = path.join(dir, 'manifests');
+    await mkdir(at);
+    await writeFile(path.join(at, 'gold.yaml'), 'x');
+    // Its path looked at hourly: only the kernel's word that the watched directory went can tell
+    // (where no birth time is kept, the new directory may have the old one's inode, as on ext4).
+    const { calls, roots } = recordAt(at, 3_600_000);
+    await watcher?.ready;
+    // In one turn of the event loop: the watcher sees the events once the new directory is there.
+    rmSync(at, { recursive: true });
+    mkdirSync(at);
+    writeFileSync(path.join(at, 'gold.yaml'), 'x');
+    await waitFor(() => roots.includes('back'));
+    await writeFile(path.join(at, 'silver.yaml'), 'x');
+    await waitFor(() => reported(calls, 'silver.yaml'));
+  });
+
+  it('renamed away and another moved into its place: the new directory is watched', async () => {
+    const at = path.join(dir, 'manifests');
+    for (const folder of [at, path.join(dir, 'build')]) await mkdir(folder);
+    const { calls, roots } = recordAt(at);
+    await watcher?.ready;
+    await rename(at, path.join(dir, 'old'));
+    await rename(path.join(dir, 'build'), at);
+    await waitFor(() => roots.includes('back'));
+    await writeFile(path.join(at, 'silver.yaml'), 'x');
+    await waitFor(() => reported(calls, 'silver.yaml'));
+  });
+
+  it('a symlinked directory pointed at another directory: the new target is watched', async () => {
+    const at = path.join(dir, 'manifests');
+    for (const target of ['v1', 'v2']) await mkdir(path.join(dir, target));
+    symlinkSync('v1', at);
+    const { calls, roots } = recordAt(at);
+    await watcher?.ready;
+    // As a deployment swaps a release in: a new link renamed over the old one.
+    symlinkSync('v2', `${at}.new`);
+    renameSync(`${at}.new`, at);
+    await waitFor(() => roots.includes('back'));
+    await writeFile(path.join(dir, 'v2', 'silver.yaml'), 'x');
+    await waitFor(() => reported(calls, 'silver.yaml'));
   });
 });
 
