@@ -243,7 +243,11 @@ describe('empty values (an unset shell variable)', () => {
     ],
     [
       ['--repo', '/srv/audiences.git'],
-      'repository URL refused: local paths need --allow-file-urls (development and tests only)',
+      '--repo: repository URL refused: local paths need --allow-file-urls (development and tests only)',
+    ],
+    [
+      ['--repo', 'https://deploy:hunter2-not-shown@git.example/acme/audiences.git'],
+      '--repo: repository URL refused: it embeds a password or token; pass the token through AUDIENCECTL_GIT_TOKEN instead',
     ],
   ])('run %j: one line naming the flag to change', async (args, line) => {
     await withTempDir(async (dir) => {
@@ -253,6 +257,23 @@ describe('empty values (an unset shell variable)', () => {
         env: { AUDIENCECTL_WEBHOOK_SECRET: 'a-webhook-secret-of-some-length' },
       });
       expectOneLineError(result, line);
+    });
+  });
+
+  it('run names AUDIENCECTL_REPO_URL when the repository URL it refuses came from there', async () => {
+    await withTempDir(async (dir) => {
+      await manifests(dir);
+      const result = await runCliInProcess(['run', '--emulator', '--state', 'state'], {
+        cwd: dir,
+        env: {
+          AUDIENCECTL_REPO_URL: 'https://git.example/acme/audiences.git?access_token=not-shown-either',
+          AUDIENCECTL_WEBHOOK_SECRET: 'a-webhook-secret-of-some-length',
+        },
+      });
+      expectOneLineError(
+        result,
+        'AUDIENCECTL_REPO_URL: repository URL refused: its query carries a credential ("access_token"); pass the token through AUDIENCECTL_GIT_TOKEN instead',
+      );
     });
   });
 

@@ -10,7 +10,7 @@ import { httpTokenOf } from '../../daemon/http-token-file.js';
 import { parseListenAddress } from '../../daemon/http-server.js';
 import { SourceConfigError } from '../../source/errors.js';
 import { checkSubPath } from '../../source/git-options.js';
-import { checkGitUrl } from '../../source/git-url.js';
+import { checkGitUrl, type CheckedGitUrl } from '../../source/git-url.js';
 import { sshUserFor } from '../../source/ssh-user.js';
 import { webhookSecretGiven } from '../../daemon/webhook-secret-file.js';
 import { assertEmulatorConfig } from '../emulator-config.js';
@@ -114,6 +114,21 @@ function subPathOf(subPath: string, root: string, name: string): string {
 }
 
 /**
+ * checkGitUrl, its refusal naming --repo or AUDIENCECTL_REPO_URL (`name`), whichever gave it:
+ * a controller whose URL comes from a chart's values or a variable said only "repository URL
+ * refused", naming no setting to change.
+ */
+function repositoryUrlOf(url: string, allowFileUrls: boolean, name: string): CheckedGitUrl {
+  try {
+    return checkGitUrl(url, { allowFileUrls });
+  } catch (error) {
+    if (error instanceof SourceConfigError)
+      throw new SourceConfigError(error.code, `${name}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
  * `--dir` (or AUDIENCECTL_DIR, `name`) checked at start, as plan checks its directory: one
  * missing was told as the state store's problem first, or (the store there) started a
  * controller whose every sync failed; one naming a file ended in an internal error that never
@@ -165,7 +180,7 @@ function sourceOf(flags: RunFlags, named: (key: keyof RunFlags) => string): Cont
   if (flags.gitCaFile) checkFileForReader(flags.gitCaFile, named('gitCaFile'));
   // An ssh that cannot run under this uid is refused now, before anything is logged (the
   // source checks the URL again, and prepares ssh's user, when the controller starts it).
-  sshUserFor(checkGitUrl(flags.repo, { allowFileUrls: flags.allowFileUrls }).transport);
+  sshUserFor(repositoryUrlOf(flags.repo, flags.allowFileUrls, named('repo')).transport);
   return {
     kind: 'git',
     options: {
