@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { BATCH_CHARS, utf8Batches, writeCacheFileStreamed } from './cache-file.js';
 import type { WriteMessage, WriteReply } from './write-serve.js';
+import { threadEnv } from '../thread-env.js';
 
 /**
  * Spelled from the parent folder: this code runs from dist/chunks/ (the CLI bundle,
@@ -63,7 +64,7 @@ export function writeCacheFileInThread(
   }
   let worker: Worker;
   try {
-    worker = kept ?? new Worker(url!);
+    worker = kept ?? new Worker(url!, threadEnv());
   } catch {
     // No thread to be had (ERR_WORKER_INIT_FAILED): written here, as without a worker script.
     return here();

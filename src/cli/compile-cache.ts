@@ -2,9 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import module from 'node:module';
 import path from 'node:path';
 import { makeDirs } from '../files/make-dirs.js';
+import { shareCompileCache } from '../thread-env.js';
 import { userCacheDir } from './user-cache-dir.js';
 
-type CompileCacheModule = { enableCompileCache?: (dir: string) => unknown };
+type CompileCacheModule = {
+  enableCompileCache?: (dir: string) => { status: number; directory?: string };
+  constants?: { compileCacheStatus?: { ENABLED: number; ALREADY_ENABLED: number } };
+};
 
 /**
  * Turns on Node's compile cache (22.1 and later) in the user's cache directory, or in
@@ -25,5 +29,9 @@ export async function enableCompileCache(): Promise<void> {
   } catch {
     return;
   }
-  enable(dir);
+  const { status, directory } = enable(dir);
+  const statuses = (module as CompileCacheModule).constants?.compileCacheStatus;
+  // Our threads use it too (thread-env.ts): they would compile their code anew every run.
+  if (statuses && (status === statuses.ENABLED || status === statuses.ALREADY_ENABLED))
+    shareCompileCache(directory ?? dir);
 }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { FileJob } from './file-line.js';
 import type { FileParseResult } from './parse-result.js';
+import { threadEnv } from '../thread-env.js';
 
 // What the parser pool (parse-pool.ts) and its threads (parse-worker.ts) exchange, what
 // the pool's callers get, and how one thread is started.
@@ -71,6 +72,7 @@ export type ParsePool = {
  */
 export function createWorker(url: URL, memoryMb: number): Worker {
   return new Worker(url, {
+    ...threadEnv(),
     resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 48, stackSizeMb: 4 },
   });
 }

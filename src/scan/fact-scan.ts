@@ -3,6 +3,7 @@ import { loadCacheBytes, type CacheBytes } from '../cache/cache-file.js';
 import type { ReadDirOptions, StattedListing } from '../manifest/read-dir.js';
 import type { StattedRecords } from '../state/record-names.js';
 import { SCAN_WORKER_URL, takeScanThread } from './prestart.js';
+import { threadEnv } from '../thread-env.js';
 
 /**
  * A plan served by its caches (the manifest cache, the state snapshot) reads two files
@@ -50,7 +51,7 @@ export function startFactScan(request: FactScanRequest, url = SCAN_WORKER_URL): 
   let worker: Worker;
   try {
     // The thread started ahead (prestart.ts) if there is one, else a new one; either waits for its request.
-    worker = takeScanThread(url) ?? new Worker(url);
+    worker = takeScanThread(url) ?? new Worker(url, threadEnv());
   } catch {
     // No thread to be had (ERR_WORKER_INIT_FAILED: the system's threads are used up): the
     // caller reads, lists and stats everything itself, as without a worker script.

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { threadEnv } from '../thread-env.js';
 
 /**
  * The fact scan's thread (src/scan/fact-scan.ts) is started by a plan served by its caches.
@@ -57,7 +58,7 @@ let early: { worker: Worker; url: string; exited: boolean } | undefined;
 export function prestartScanThread(url = SCAN_WORKER_URL): void {
   if (!url || early) return;
   try {
-    const worker = new Worker(url);
+    const worker = new Worker(url, threadEnv());
     worker.unref();
     const started = { worker, url: url.href, exited: false };
     // A thread that failed to start is simply not used: the plan starts (or goes without) its own.
