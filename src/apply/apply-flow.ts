@@ -6,7 +6,7 @@ import { retimeSavedPlan } from '../plan/retime.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
 import type { Plan } from '../plan/schema.js';
 import { cloneRepository, type CloneRemotes } from '../plan/clone-repository.js';
-import type { LockInfo } from '../state/lock.js';
+import type { GuardLeft, LockInfo } from '../state/lock.js';
 import type { LockHolder } from '../state/lock-holder.js';
 import type { StateStore } from '../state/store.js';
 import { executePlan } from './executor.js';
@@ -57,6 +57,8 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
   waitingForLock?: (holder: LockHolder | undefined) => void;
   /** Told once when the lock looks abandoned and is watched before a takeover, even past lockTimeoutMs. */
   watchingLock?: (holder: LockHolder | undefined, watchMs: number, ageMs: number) => void;
+  /** Told when a takeover guard a killed locker left holds the lock up: removed at once, or waited for. */
+  guardLeft?: (guard: GuardLeft) => void;
   /** Told when a stale lock was taken over (docs/state.md: it is announced). */
   tookOverLock?: (tookOver: NonNullable<LockInfo['tookOver']>) => void;
   /** Told of the sessions of a previous holder's writes a PostgreSQL takeover ended (it is announced). */
@@ -140,6 +142,7 @@ export async function applyOnce(input: ApplyInput, flow: ApplyFlow): Promise<App
     ...(flow.lockCommand === undefined ? {} : { command: flow.lockCommand }),
     ...(flow.waitingForLock === undefined ? {} : { onWait: flow.waitingForLock }),
     ...(flow.watchingLock === undefined ? {} : { onWatch: flow.watchingLock }),
+    ...(flow.guardLeft === undefined ? {} : { onGuard: flow.guardLeft }),
     // A stop (the controller's, Ctrl-C's drain) ends a wait for another holder: nothing has started.
     signal: eitherSignal(flow.signal, flow.drain),
   });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { hostTag } from '../files/stale-temps.js';
 import { escapeText } from '../text/safe-text.js';
+import type { GuardLeft } from './lock.js';
 
 /** Content of the lock file: who holds the store, so that others can say so. */
 export const LockHolder = z.object({
@@ -209,4 +210,20 @@ export function describeStale(reason: StaleReason, watchedMs?: number): string {
   const watched =
     watchedMs === undefined ? '' : ` (watched unchanged for ${(watchedMs / 1000).toFixed(1)} s)`;
   return `its holder stopped refreshing it${watched}`;
+}
+
+/**
+ * Said when a takeover guard a killed locker left holds a locker up (lock.ts GuardLeft): removed
+ * at once, its maker dead; or waited for, its maker not judged here.
+ */
+export function describeGuardLeft(guard: GuardLeft): string {
+  if (guard.kind === 'removed') {
+    return `Removed ${escapeText(guard.file)}, left by ${describeHolder(guard.holder)} when it was killed while taking over a stale state lock: its process is no longer running.`;
+  }
+  const maker =
+    guard.holder === undefined
+      ? 'a locker it does not name (an earlier release, or unreadable)'
+      : describeHolder(guard.holder);
+  const seconds = Math.ceil(guard.waitMs / 1000);
+  return `The state lock is being taken over under ${escapeText(guard.file)}, made by ${maker}, which a live locker removes within milliseconds: waiting up to ${seconds} s for it to go, after which it is taken for left by a locker killed mid-takeover and removed...`;
 }

@@ -1,4 +1,4 @@
-import { open, stat, unlink, utimes } from 'node:fs/promises';
+import { stat, unlink, utimes } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +9,9 @@ import {
   createLockFile,
   describeHolder,
   holderHere,
+  isPidAlive,
   lockedAdvice,
+  pidsMeanHere,
   holderIn,
   describeStale,
   quietNeededMs,
@@ -49,7 +51,24 @@ export type LockOptions = {
    * past a controller's grace period.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * Directory stores: called when a takeover guard (takeoverGuardOf) that a locker killed
+   * mid-takeover left holds this one up: removed at once (its maker a dead process of this
+   * host), or waited for (said once).
+   */
+  onGuard?: (guard: GuardLeft) => void;
 };
+
+/**
+ * A takeover guard found left (lock.ts takeOver): `file`, the guard; `holder`, the locker that
+ * made it (undefined: a guard of a release before guards named their maker, or unreadable).
+ * `removed`: its maker is no longer running (a process of this host and pid namespace), so it
+ * was removed at once. `waiting`: its maker cannot be judged here (another host's, unnamed), so
+ * it is removed once seen unchanged for `waitMs` more.
+ */
+export type GuardLeft = { file: string; holder: LockHolder | undefined } & (
+  { kind: 'removed' } | { kind: 'waiting'; waitMs: number }
+);
 
 export type LockInfo = {
   holder: LockHolder;
@@ -83,7 +102,8 @@ export type HeldLock = LockInfo & {
 const DEFAULT_STALE_AFTER_MS = 60_000;
 /**
  * A takeover guard seen unchanged this long (on this locker's own clock) belongs to a
- * process that died mid-takeover; a live one holds it for milliseconds.
+ * process that died mid-takeover; a live one holds it for milliseconds. Waited for only when
+ * its maker cannot be judged here: one of this host found dead is removed at once.
  */
 const TAKEOVER_GUARD_STALE_MS = 10_000;
 
@@ -161,35 +181,39 @@ export function takeoverGuardOf(lockFile: string): string {
   return `${lockFile}.takeover`;
 }
 
+/** What a locker keeps of the guards it found left: its watch of one, and whether it said it waits. */
+type GuardWatch = { current?: Watch; toldWaiting?: boolean };
+
 /**
  * Removes a stale lock, unless it changed since it was judged stale (content or mtime:
- * a refresh in between means its holder is alive). A guard file (O_EXCL) makes sure two
- * lockers never both remove it, which would let the second remove the fresh lock of the
- * first. A guard is removed only once seen unchanged for a while on this locker's own
- * clock, never by comparing its mtime with this host's time.
+ * a refresh in between means its holder is alive). A guard file (made exclusively, naming
+ * this locker as a lock does) makes sure two lockers never both remove it, which would let
+ * the second remove the fresh lock of the first. A guard left by a locker killed before it
+ * removed it (guardLeft) holds the others up until it is removed.
  */
 async function takeOver(
   file: string,
   seen: LockObservation,
-  guardWatch: { current?: Watch },
+  holder: LockHolder,
+  guardWatch: GuardWatch,
   guardStaleMs: number,
+  onGuard: LockOptions['onGuard'],
 ): Promise<boolean> {
   const guard = takeoverGuardOf(file);
+  let made: boolean;
   try {
-    await (await open(guard, 'wx')).close();
+    made = await createLockFile(guard, holder, tempPathFor(guard));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new StateWriteError(
-        'STATE_UNWRITABLE',
-        `cannot take over the state lock ${file}: ${reasonOf(error)}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    const info = await stat(guard).catch(() => undefined);
-    if (info && watchQuiet(guardWatch, `${info.ino}:${info.mtimeMs}`) >= guardStaleMs)
-      await unlink(guard).catch(() => undefined);
+    throw new StateWriteError(
+      'STATE_UNWRITABLE',
+      `cannot take over the state lock ${file}: ${reasonOf(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  if (!made) {
+    await guardLeft(guard, guardWatch, guardStaleMs, onGuard);
     return false;
   }
   try {
@@ -201,6 +225,42 @@ async function takeOver(
   } finally {
     await unlink(guard).catch(() => undefined);
   }
+}
+
+/**
+ * A guard another locker made: removed at once when its maker is a process of this host and
+ * pid namespace that is no longer running (never one of this process's pid: another locker of
+ * this process may hold it now); else only once seen unchanged (its inode, mtime and content)
+ * for `guardStaleMs` on this locker's own clock, never by comparing its mtime with this host's
+ * time; that wait said once. A live maker holds it for milliseconds.
+ */
+async function guardLeft(
+  guard: string,
+  guardWatch: GuardWatch,
+  guardStaleMs: number,
+  onGuard: LockOptions['onGuard'],
+): Promise<void> {
+  const left = await observe(guard).catch(() => undefined);
+  const info = await stat(guard).catch(() => undefined);
+  if (!left || !info) return;
+  const maker = left.holder;
+  if (maker && pidsMeanHere(maker) && maker.pid !== process.pid && !isPidAlive(maker.pid)) {
+    // Unchanged since it was read (another locker may have removed it and made its own).
+    const still = await stat(guard).catch(() => undefined);
+    if (still?.ino === info.ino && still.mtimeMs === info.mtimeMs) {
+      await unlink(guard).catch(() => undefined);
+      onGuard?.({ kind: 'removed', file: guard, holder: maker });
+    }
+    return;
+  }
+  const quietMs = watchQuiet(guardWatch, `${info.ino}:${info.mtimeMs}:${left.raw}`);
+  if (quietMs >= guardStaleMs) {
+    await unlink(guard).catch(() => undefined);
+    return;
+  }
+  if (guardWatch.toldWaiting) return;
+  guardWatch.toldWaiting = true;
+  onGuard?.({ kind: 'waiting', file: guard, holder: maker, waitMs: Math.ceil(guardStaleMs - quietMs) });
 }
 
 function lockedError(
@@ -251,7 +311,7 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
   // Wall-clock time only says whether a lock *looks* abandoned; whether it is, this
   // locker finds out by watching it not change on its own monotonic clock.
   const watch: { current?: Watch } = {};
-  const guardWatch: { current?: Watch } = {};
+  const guardWatch: GuardWatch = {};
   const guardStaleMs = Math.min(TAKEOVER_GUARD_STALE_MS, staleAfterMs / 2);
   let limitMs = timeoutMs;
   let watching = false;
@@ -272,7 +332,8 @@ export async function acquireLock(file: string, options: LockOptions = {}): Prom
     if (reason) {
       tookOver = { holder: seen.holder, reason, ...(reason === 'expired' ? { watchedMs: quietMs } : {}) };
       // Another locker is taking it over right now: give it a moment.
-      if (!(await takeOver(file, seen, guardWatch, guardStaleMs))) await sleep(Math.min(pollMs, 20));
+      if (!(await takeOver(file, seen, holder, guardWatch, guardStaleMs, options.onGuard)))
+        await sleep(Math.min(pollMs, 20));
       continue;
     }
     const waited = performance.now() - started;

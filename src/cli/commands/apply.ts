@@ -28,6 +28,7 @@ import {
   describeHolder,
   describeTakeover,
   describeWatch,
+  describeGuardLeft,
 } from '../../state/lock-holder.js';
 import {
   actionableSteps,
@@ -484,6 +485,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
             `Waiting up to ${formatSeconds(flags.lockTimeout)} for the state lock held by ${describeHolder(holder)}...`,
           ),
         watchingLock: (holder, watchMs, ageMs) => say(describeWatch(holder, watchMs, ageMs)),
+        guardLeft: (guard) => say(describeGuardLeft(guard)),
         tookOverLock: (took) => say(describeTakeover(took)),
         endedLockWrites: (sessions) => {
           for (const session of sessions) say(describeEndedWrite(session));

@@ -16,6 +16,7 @@ import {
   describeTakeover,
   describeWait,
   describeWatch,
+  describeGuardLeft,
 } from '../../state/lock-holder.js';
 import type { LockOptions } from '../../state/lock.js';
 import type { StateStore } from '../../state/store.js';
@@ -178,6 +179,7 @@ export function commandLockOptions(
     onWait: (holder) =>
       process.stderr.write(`${escapeText(describeWait(holder, timeoutMs, store.location))}\n`),
     onWatch: (holder, watchMs, ageMs) => process.stderr.write(`${describeWatch(holder, watchMs, ageMs)}\n`),
+    onGuard: (guard) => process.stderr.write(`${describeGuardLeft(guard)}\n`),
   };
 }
 
