@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { assertBuilt, controllerEnv } from '../daemon/helpers/controller.js';
 
 // Review 46 (service), M-1. A 429 whose Retry-After is longer than retry.maxRetryAfterMs fails
@@ -49,7 +50,9 @@ describe('apply: a 429 asking for a wait longer than retry.maxRetryAfterMs', { t
     await writeFile(config, 'budget:\n  concurrency: 1\nretry:\n  maxRetryAfterMs: 2000\n');
     const env = { ...controllerEnv(em), AUDIENCECTL_CONFIG: config };
     const args = [dir, '--state', path.join(root, 'state')];
-    const created = await runCli(['apply', ...args, '--auto-approve'], { env });
+    // The creates are a premise: the CLI's entry in this process (cli-in-process.ts); the apply
+    // the case is about spawns the built CLI.
+    const created = await runCliInProcess(['apply', ...args, '--auto-approve'], { env });
     expect(created.code, created.stderr).toBe(0);
 
     await write('Second');

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import type { StatusSnapshot } from '../../src/daemon/types.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import {
   assertBuilt,
@@ -58,7 +58,9 @@ describe('the controller after its directory store was restored from a backup', 
     await write('gold', 'one');
     await write('silver', 'one');
     await write('bronze', 'one');
-    const init = await runCli(['init', '--state', state], { env: emulatorEnv(emulator) });
+    // The commands around the controller (the store made, the records forgotten) are premises:
+    // the CLI's entry in this process (cli-in-process.ts, the same code and exit codes).
+    const init = await runCliInProcess(['init', '--state', state], { env: emulatorEnv(emulator) });
     expect(init.code, init.stderr).toBe(0);
 
     const controller = await startController(
@@ -115,7 +117,9 @@ describe('the controller after its directory store was restored from a backup', 
     await rm(state, { recursive: true });
     await cp(backup, state, { recursive: true });
     for (const key of ['silver', 'gold']) {
-      const forgot = await runCli(['state', 'forget', key, '--state', state], { env: emulatorEnv(emulator) });
+      const forgot = await runCliInProcess(['state', 'forget', key, '--state', state], {
+        env: emulatorEnv(emulator),
+      });
       expect(forgot.code, forgot.stderr).toBe(0);
     }
     expect(await serialOf(state), 'premise: the serial came round again').toBe(copied);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import {
   assertBuilt,
@@ -50,7 +51,8 @@ describe('audiencectl run with an --include that selects no file', () => {
     const { em, dir, state } = await goldSource('audiencectl-review33-');
     const env = controllerEnv(em);
     await mkdir(state, { recursive: true });
-    const first = await runCli(['apply', dir, '--state', state, '--auto-approve'], { env });
+    // gold applied: a premise, run by the CLI's entry in this process (cli-in-process.ts).
+    const first = await runCliInProcess(['apply', dir, '--state', state, '--auto-approve'], { env });
     expect(first.code, first.stdout + first.stderr).toBe(0);
 
     // The CLI, given the typo, says nothing was read (the reference for what follows).
