@@ -250,7 +250,11 @@ export function audienceReads(transport: Transport, compat: Compat): AudienceRea
         method: 'GET',
       });
     }
-    return matches[0];
+    const [match] = matches;
+    // Listed under an id of its own, its audienceId field the one asked for: the service's reading.
+    if (match !== undefined && match.id !== id && match.audienceId === id)
+      compat.audienceIdsLearned('distinct');
+    return match;
   }
 
   /**
@@ -370,6 +374,8 @@ export function audienceReads(transport: Transport, compat: Compat): AudienceRea
       const found = new Map<string, LiveAudience | undefined>(unique.map((id) => [id, undefined]));
       /** Ids the answer spoke of: an audience, or an entry saying 404. */
       const answered = new Set<string>();
+      /** Ids answered with a 404 entry. */
+      const said404 = new Set<string>();
       for (const answer of answers) {
         for (const [key, value] of Object.entries(answer.results)) {
           // A `null` entry is the key left out, written as a service that keeps unset
@@ -381,10 +387,22 @@ export function audienceReads(transport: Transport, compat: Compat): AudienceRea
             (candidate) => candidate && found.has(candidate),
           );
           if (id === undefined) continue;
-          answered.add(id);
-          if (audience) found.set(id, audience);
+          if (audience) {
+            answered.add(id);
+            found.set(id, audience);
+          } else said404.add(id);
         }
       }
+      // A 404 entry says the id is no key of the Audiences API's, which it never is of an
+      // audience listed under an id of its own (audience-ids.ts): unless the service is known to
+      // list audiences under their /core/ais id, each is looked for by its audienceId
+      // (byAudienceId: one list, as GET /audiences/{id} would only say 404 again). Read as gone
+      // at once, against such a service a refresh found every audience deleted.
+      const trusted = compat.audienceIds() === 'same';
+      const checked = [...said404].filter((id) => !trusted && !answered.has(id));
+      const listed = await Promise.all(checked.map((id) => byAudienceId(sandbox, id, callOptions)));
+      checked.forEach((id, index) => found.set(id, listed[index]));
+      for (const id of said404) answered.add(id);
       // A key left out is not proof of absence: the page leaves inactive audiences out of a
       // list without parameters and does not say whether bulk-get does too. Each is looked up
       // on its own (rare: an audience deleted outside audiencectl); only a 404 there is gone,

@@ -10,7 +10,10 @@ import { withEmulator } from '../helpers/with-emulator.js';
 // lookup of its own (src/aep/audience-reads.ts entryOf), shown only against a hand-written fake
 // (test/aep/shapes.spec.ts). The emulator always left an unknown id's key out: no mode answers
 // the page's other reading, so no refresh was ever tried against it. Its
-// `bulkGetMissing: status` reading (--bulk-get-missing) answers so.
+// `bulkGetMissing: status` reading (--bulk-get-missing) answers so. Unless the service is known to
+// list audiences under their /core/ais id (compat `audienceIds: same`), such an entry is confirmed
+// by one list filtered on its audienceId, never by GET /audiences/{id}: a service that lists them
+// under ids of their own answers 404 for every one (test/aep/audience-ids-bulk-missing.spec.ts).
 
 describe('bulk-get naming an unknown id with a status 404 entry (bulkGetMissing: status)', () => {
   it('answers { "<id>": { "status": 404 } } for an id it does not know, and the audience for one it does', async () => {

@@ -342,9 +342,28 @@ describe('answers a read cannot be taken from', () => {
 
   it("a bulk-get entry with status '404' is not found, with no lookup of its own", async () => {
     fake.script(json(200, { results: { 'a-1': { status: '404', message: 'Not found' } } }));
-    const found = await reads().bulkGetAudiences('prod', ['a-1']);
+    // A service known to list external audiences under their /core/ais id (audience-ids.ts).
+    const known = client({
+      audiencesBaseUrl: fake.apiBaseUrl,
+      compat: { remembered: { audienceIds: 'same' } },
+    });
+    const found = await known.bulkGetAudiences('prod', ['a-1']);
     expect([...found]).toEqual([['a-1', undefined]]);
     expect(fake.requests.map((request) => request.method)).toEqual(['POST']);
+  });
+
+  it("a bulk-get entry with status '404' is not found once the list by its audienceId holds none", async () => {
+    // Not known to list them so, the 404 may be for an id of the Audiences API's own: one list.
+    fake.script(
+      json(200, { results: { 'a-1': { status: '404', message: 'Not found' } } }),
+      json(200, { children: [] }),
+    );
+    const found = await reads().bulkGetAudiences('prod', ['a-1']);
+    expect([...found]).toEqual([['a-1', undefined]]);
+    expect(fake.requests.map((request) => `${request.method} ${decodeURIComponent(request.url)}`)).toEqual([
+      'POST /data/core/ais/audiences/bulk-get',
+      'GET /data/core/ais/audiences?start=0&limit=50&property=audienceId==a-1',
+    ]);
   });
 
   it('a name lookup whose next page is the page itself fails at its first request, not "none"', async () => {
