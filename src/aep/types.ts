@@ -7,6 +7,7 @@ import { nullAsAbsent } from './null-absent.js';
 import type { AskedWait } from './asked-waits.js';
 import type { ClockReading } from './service-clock.js';
 import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
+import type { AisAudience } from './audience-ids.js';
 
 // Responses are read loosely (only what audiencectl uses) and checked where they enter,
 // so no raw body leaves src/aep/. Unknown properties are kept for the recorded state.
@@ -192,18 +193,21 @@ export type AudienceReads = {
     ids: readonly string[],
     options?: CallOptions & { batchSize?: number },
   ): Promise<Map<string, LiveAudience | undefined>>;
-  /** Audiences whose name is exactly `name` (case as the service compares: exact here). */
-  findAudiencesByName(sandbox: string, name: string, options?: CallOptions): Promise<LiveAudience[]>;
+  /**
+   * Audiences whose name is exactly `name` (case as the service compares: exact here). These
+   * lookups give each external audience under the id /core/ais knows it by (audience-ids.ts).
+   */
+  findAudiencesByName(sandbox: string, name: string, options?: CallOptions): Promise<AisAudience[]>;
   /**
    * Audiences whose name contains `part`, any case (the Audiences API's `name` parameter),
    * every page: where look-alikes of a name are looked for (plan/name-alike.ts).
    */
-  findAudiencesNameContains(sandbox: string, part: string, options?: CallOptions): Promise<LiveAudience[]>;
+  findAudiencesNameContains(sandbox: string, part: string, options?: CallOptions): Promise<AisAudience[]>;
   /**
    * The list filtered with `property=lifecycleState==inactive`, every page: the page leaves
    * inactive audiences out of a bare list, and may be read as leaving them out of other
    * filtered lists (`name==`) too. A service that ignores the filter answers active ones as
    * well: callers match what they need by id or name, never read "inactive" from it.
    */
-  listInactiveAudiences(sandbox: string, options?: CallOptions): Promise<LiveAudience[]>;
+  listInactiveAudiences(sandbox: string, options?: CallOptions): Promise<AisAudience[]>;
 };

@@ -26,7 +26,7 @@ const NOTHING = 'nothing was imported';
  * as "the id is fine". Returns the line to print.
  */
 export async function verifyImport(
-  client: Pick<AudienceReads, 'getAudience'>,
+  client: Pick<AudienceReads, 'getAudience' | 'findAudiencesByName'>,
   claim: ImportClaim,
 ): Promise<string> {
   return (await checkImport(client, claim)).line;
@@ -34,7 +34,7 @@ export async function verifyImport(
 
 /** verifyImport, with the audience the service showed. */
 async function checkImport(
-  client: Pick<AudienceReads, 'getAudience'>,
+  client: Pick<AudienceReads, 'getAudience' | 'findAudiencesByName'>,
   claim: ImportClaim,
   signal?: AbortSignal,
 ): Promise<{ line: string; audience: LiveAudience }> {
@@ -62,6 +62,7 @@ async function checkImport(
       `audience ${audienceId} in sandbox ${sandbox} is not an external audience (origin ${audience.originName ?? 'unknown'}, type ${audience.type ?? 'unknown'}); audiencectl manages external audiences only; ${NOTHING}`,
     );
   }
+  await refuseListedId(client, claim, audience, signal);
   if (name !== undefined && audience.name.trim() !== name.trim()) {
     throw new StateError(
       'STATE_IMPORT_NAME_MISMATCH',
@@ -81,6 +82,39 @@ async function checkImport(
       ? `Verified through the service: audience ${audienceId} is an external audience (${JSON.stringify(audience.name)}); its name was not compared, as no manifest was found.`
       : `Verified through the service: audience ${audienceId} is the external audience ${JSON.stringify(name)}.`;
   return { line, audience };
+}
+
+/**
+ * Refuses the id the Audiences API lists an external audience under when /core/ais knows it by
+ * another (a service that shows it under an id of its own, its `audienceId` field the /core/ais
+ * one: audience-ids.ts): recorded, every PATCH, run and DELETE of it would go to an id /core/ais
+ * does not know. Only an audience whose two ids differ is looked up again, by its name.
+ */
+async function refuseListedId(
+  client: Pick<AudienceReads, 'findAudiencesByName'>,
+  claim: ImportClaim,
+  audience: LiveAudience,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { sandbox, audienceId } = claim;
+  if (audience.id !== audienceId || audience.audienceId === undefined || audience.audienceId === audienceId)
+    return;
+  let listed;
+  try {
+    listed = await client.findAudiencesByName(sandbox, audience.name, signal ? { signal } : {});
+  } catch (cause) {
+    throw new StateError(
+      'STATE_IMPORT_UNVERIFIED',
+      `cannot check which id /core/ais knows audience ${audienceId} by (${(cause as Error).message}); ${NOTHING}`,
+      { cause },
+    );
+  }
+  const known = listed.find((one) => one.listedId === audienceId)?.id;
+  if (known === undefined || known === audienceId) return;
+  throw new StateError(
+    'STATE_IMPORT_LISTED_ID',
+    `audience ${audienceId} in sandbox ${sandbox} is the id the Audiences API lists it under; the External Audiences API, which audiencectl PATCHes, runs and deletes through, knows it as ${known}: import it with --audience-id ${known}; ${NOTHING}`,
+  );
 }
 
 /** What an import without credentials says instead. */

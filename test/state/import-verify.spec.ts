@@ -81,6 +81,7 @@ describe('state import checks the id through the service (in-process emulator)',
 
   it('refuses an audience that is not external', async () => {
     const segment = {
+      findAudiencesByName: () => Promise.resolve([]),
       // A segment definition, as the Audiences API lists it (the emulator holds external ones only).
       getAudience: () =>
         Promise.resolve<LiveAudience>({
