@@ -16,7 +16,7 @@ const TRANSPORT_HELPER = /^[A-Za-z0-9+.-]*::/;
 export const SCP_LIKE =
   /^(?:([A-Za-z0-9._~-]+)@)?([A-Za-z0-9][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):(?!\/\/)(.+)$/;
 /** `user:secret@host:path`: scp-like with a password, which SCP_LIKE reads as host `user`. */
-const SCP_SECRET = /^[^/@:]+:[^/@]+@[^/:]+:/;
+export const SCP_SECRET = /^[^/@:]+:[^/@]+@[^/:]+:/;
 // Control characters would let a URL smuggle a second line into git's config or logs.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

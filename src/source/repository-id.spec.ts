@@ -36,6 +36,16 @@ describe('repositoryPathOf', () => {
     );
   });
 
+  // A password git would take for the host (`deploy:TOKEN@github.com:…`, host `deploy`), or for
+  // a port and path (`https://u:2024/pw@…`): read as a path, the records and every other
+  // repository's plan ("Other repositories") kept part of it, lower-cased, past any scrubbing.
+  it.each([
+    'deploy:ghp_CANARY123@github.com:acme/audiences.git',
+    'https://deploy:2024/CANARY123@github.com/acme/audiences.git',
+  ])('names no repository for %j, whose path would hold a password', (url) => {
+    expect(repositoryPathOf(url)).toBeUndefined();
+  });
+
   it.each([
     '/srv/git/audiences.git',
     './audiences',

@@ -1,4 +1,5 @@
-import { SCP_LIKE } from './git-url.js';
+import { userInfoMisread } from '../text/safe-url.js';
+import { SCP_LIKE, SCP_SECRET } from './git-url.js';
 
 // Schemes a push payload or --repo may spell a hosted repository with.
 const NETWORK_SCHEMES = new Set(['https:', 'http:', 'ssh:', 'git:', 'git+ssh:', 'ssh+git:']);
@@ -16,9 +17,14 @@ function pathOf(host: string, rawPath: string): string | undefined {
  * GitHub compares names: lower-cased, without `.git` or slashes at its ends; https://, ssh://,
  * git:// or scp-like `git@host:owner/name`, whatever its user (so never a credential), port or
  * host. Undefined for what names no hosted repository (a local path, file://): such a URL
- * cannot be compared with a push's.
+ * cannot be compared with a push's; and for a URL whose password would be read into its path.
  */
 export function repositoryPathOf(url: string): string | undefined {
+  // A password the parser reads as host (`deploy:TOKEN@github.com:acme/a`, as git does: host
+  // `deploy`) or as port and path (`https://u:2024/pw@host/…`) would be kept in the path: the
+  // records and other repositories' plans ("Other repositories") showed it, lower-cased, which
+  // no scrubbing finds. Neither names a repository git could fetch.
+  if (SCP_SECRET.test(url) || userInfoMisread(url)) return undefined;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
     let parsed: URL;
     try {
