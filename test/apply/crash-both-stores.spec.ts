@@ -240,3 +240,70 @@ describe('postgres store: an apply killed (SIGKILL) in the state write that reco
     },
   );
 });
+
+describe('postgres store: an apply killed (SIGKILL) in the state write that removes a deleted audience’s record', () => {
+  it(
+    'leaves the delete in flight or done, the plan says so, and the next apply finishes it: no DELETE sent again',
+    { timeout: 120_000 },
+    async () => {
+      const postgres = stores.postgres;
+      await withLocation(stores[1]!, async (env, location, dir, emulator) => {
+        const schema = new URL(location).searchParams.get('schema')!;
+        const story = STORIES['DELETE']!;
+        await applyAt(env, location, story.before);
+        // Holds, inside the server, the write that removes the record once the DELETE is answered.
+        await postgres.query(`
+        CREATE FUNCTION "${schema}".gate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF OLD.body->'intent'->>'kind' = 'delete' THEN
+            PERFORM pg_advisory_xact_lock(${GATE});
+          END IF;
+          RETURN OLD;
+        END $$;
+        CREATE TRIGGER gate BEFORE DELETE ON "${schema}".audiences
+          FOR EACH ROW EXECUTE FUNCTION "${schema}".gate();`);
+        const gate = new pg.Client({ connectionString: postgres.url });
+        await gate.connect();
+        try {
+          await gate.query('SELECT pg_advisory_lock($1)', [GATE]);
+          const gatePid = (await gate.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+          await dir.write(story.after);
+          const killed = spawnApply(env, dir.dir, location);
+          // The write waits at the gate: the kill lands in it.
+          for (;;) {
+            const waiting = await postgres.query(
+              `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+               AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> $1`,
+              [gatePid],
+            );
+            if (waiting.length > 0) break;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+          expect(
+            emulator.control.counters().byEndpoint.deleteAudience.requests,
+            'the DELETE was answered',
+          ).toBe(1);
+          killed.signal('SIGKILL');
+          expect((await killed.exited).code, 'killed, not ended').toBe(-1);
+          await gate.query('SELECT pg_advisory_unlock($1)', [GATE]);
+          await postgres.query(`DROP TRIGGER gate ON "${schema}".audiences`);
+
+          const record = (await recordsAt(location)).find((r) => r.key === 'silver');
+          // The write's transaction is the dead process's: rolled back (the intent stays), or committed whole.
+          expect(record === undefined || record.intent?.kind === 'delete', JSON.stringify(record)).toBe(true);
+          const planned = await runCliInProcess(['plan', dir.dir, '--state', location, '--sandbox', 'prod'], {
+            env: emulatorEnv(emulator),
+          });
+          expect(planned.code, planned.stderr).toBe(0);
+          if (record !== undefined) expect(planned.stdout).toContain(story.planSays);
+
+          await finishes(env, location, story);
+          expect(emulator.control.counters().byEndpoint.deleteAudience.requests, 'never sent again').toBe(1);
+          expect((await recordsAt(location)).map((r) => r.key)).toEqual(['gold']);
+        } finally {
+          await gate.end();
+        }
+      });
+    },
+  );
+});
