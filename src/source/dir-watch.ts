@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
@@ -41,6 +41,12 @@ type Identity = Pick<Stats, 'dev' | 'ino' | 'birthtimeMs'>;
 async function identityOf(root: string): Promise<Identity | undefined> {
   const info = await stat(root).catch(() => undefined);
   return info?.isDirectory() ? { dev: info.dev, ino: info.ino, birthtimeMs: info.birthtimeMs } : undefined;
+}
+
+/** Whether a directory (not a link to one) is at `at` now. */
+async function isDirectory(at: string): Promise<boolean> {
+  const info = await lstat(at).catch(() => undefined);
+  return info?.isDirectory() === true;
 }
 
 /** The path of the fs.watch a raw chokidar event came from (its third argument, on Linux). */
@@ -139,8 +145,23 @@ export function watchDirectory(
     // an event on the directory named as the directory. Where no birth time is kept, the only
     // sign of one made again at once, in the same inode. (A file in it of the same name says the
     // same: watched anew for nothing, and read again once.)
+    //
+    // chokidar's bookkeeping has the same hole below: a folder removed and made again (at once,
+    // or emptied first), or another moved into its place, is still listed as watched, and no
+    // edit in the new one was reported (they waited for --interval). A watch that said its own
+    // entry went, with a directory at its path then or later: the whole tree is watched anew.
+    const vanished = new Set<string>();
     watcher.on('raw', (_event, name, details) => {
-      if (name === path.basename(root) && watchedPathOf(details) === root) void lost(watcher);
+      const watchedPath = watchedPathOf(details);
+      if (watchedPath === undefined) return;
+      const self = name === path.basename(watchedPath);
+      if (self && watchedPath === root) return void lost(watcher);
+      const at = self ? watchedPath : path.join(watchedPath, name);
+      if (!self && !vanished.has(at)) return;
+      void isDirectory(at).then((directory) => {
+        if (directory) void lost(watcher);
+        else if (self) vanished.add(at);
+      });
     });
     watcher.on('error', (error) =>
       options.onError?.(error instanceof Error ? error : new Error(String(error))),
