@@ -54,6 +54,13 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'audience lists counting the whole sandbox', compat: { audiencesTotalCount: 'sandbox' } },
   { name: 'audience lists paged by page index', compat: { audiencesPaging: 'page' } },
   { name: 'a lifecycleState filter refused', compat: { lifecycleStateFilter: 'refused' } },
+  { name: 'audiences listed under ids of their own', compat: { audienceIds: 'distinct' } },
+  { name: 'a second audience of a name accepted', compat: { duplicateNames: 'accepted' } },
+  { name: 'a run start refused with 409 while one is in progress', compat: { runInProgress: '409' } },
+  {
+    name: 'a bare runs list served from start, naming no next page',
+    compat: { runsListParams: 'refused', runsListCut: 'offset' },
+  },
   {
     name: "flat sourceSpec only, errors saying only the appendix's text",
     compat: { sourceSpec: 'flat', errorDetail: 'appendix' },
@@ -81,6 +88,8 @@ const modes: { name: string; compat: CompatSettings }[] = [
       audiencesTotalCount: 'sandbox',
       audiencesPaging: 'page',
       lifecycleStateFilter: 'refused',
+      audienceIds: 'distinct',
+      runInProgress: '409',
     },
   },
 ];
