@@ -76,8 +76,11 @@ export type GivenFlags = {
   exclude?: readonly string[] | undefined;
 };
 
+/** The placeholder printed for the password file's path: the person replaces it with theirs. */
+export const PASSWORD_FILE_PLACEHOLDER = 'PASSWORD_FILE';
+
 /** Where the person finds how to pass a password this command does not print. */
-const PASSWORD_POINTER = '--state-password-file PASSWORD_FILE';
+const PASSWORD_POINTER = `--state-password-file ${PASSWORD_FILE_PLACEHOLDER}`;
 
 /** The placeholder of a PostgreSQL URL not known: audiencectl refuses it (it names no database). */
 const UNKNOWN_URL = 'postgres://POSTGRES_URL';

@@ -11,7 +11,7 @@ import {
 } from '../../files/read-regular.js';
 import { registerSecret } from '../../log.js';
 import { StateError, reasonOf } from '../errors.js';
-import type { PasteFlags } from '../../text/paste-flags.js';
+import { PASSWORD_FILE_PLACEHOLDER, type PasteFlags } from '../../text/paste-flags.js';
 import { preferredTlsStream } from './tls-preferred.js';
 
 /** Where a password may come from besides the URL (see resolvePassword). */
@@ -256,9 +256,12 @@ async function readPasswordFile(file: string): Promise<string> {
   const text = await readRegularText(file, { maxBytes: MAX_PASSWORD_FILE_BYTES }).catch((error: unknown) => {
     const why = error instanceof RefusedFileError ? error.reason : reasonOf(error);
     // A path that names no file may be the password itself, pasted where its path belonged.
-    const reason = isMissingPath(error)
-      ? `cannot read the state password file: ${why} (${secretPathNote()})`
-      : `cannot read the state password file ${file}: ${why}`;
+    // Our placeholder from a printed command, pasted as it was, is no secret and says what to do.
+    const reason = !isMissingPath(error)
+      ? `cannot read the state password file ${file}: ${why}`
+      : file === PASSWORD_FILE_PLACEHOLDER
+        ? `--state-password-file ${file} is a placeholder: replace it with the path of a file holding the database password`
+        : `cannot read the state password file: ${why} (${secretPathNote()})`;
     throw new StateError('STATE_PASSWORD_FILE', reason, { cause: error });
   });
   const password = text.replace(/\r?\n$/, '');
