@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { CLI, runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { lateLandingGateway, pathOf, type LateLandingGateway } from '../helpers/late-landing-gateway.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
@@ -18,93 +17,11 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 // (AudienceRecord.unansweredDelete), from which every plan reads that audience before
 // trusting the record, and finds it gone once the DELETE has landed.
 
-type Request = { method: string; url: string; headers: IncomingMessage['headers']; body: Buffer };
-type Answer = { status: number; headers: IncomingMessage['headers']; body: Buffer };
-
 const AUDIENCE_DELETE = /\/external-audience\/[^/]+$/;
-const pathOf = (request: Request) => request.url.split('?')[0] ?? '';
 
-/**
- * A gateway in front of the emulator's API. Once armed, it keeps the first DELETE from the
- * service, never answered (the apply is killed). The test hands it to the service later
- * (`deliver`); or `deliverAfter(test)`: right after the first request `test` accepts is
- * answered, every later request waiting until the kept DELETE is done.
- */
-async function gateway(target: URL) {
-  let armed = false;
-  let held: Request | undefined;
-  let heldReached!: () => void;
-  const reached = new Promise<void>((resolve) => (heldReached = resolve));
-  let after: ((one: Request) => boolean) | undefined;
-  let delivered: Promise<number> | undefined;
-  const open = new Set<ServerResponse>();
-  const forward = (one: Request) =>
-    new Promise<Answer>((resolve, reject) => {
-      const out = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: one.method,
-          path: one.url,
-          headers: { ...one.headers, host: target.host },
-        },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (c: Buffer) => chunks.push(c));
-          answer.on('end', () =>
-            resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: Buffer.concat(chunks) }),
-          );
-        },
-      );
-      out.on('error', reject);
-      out.end(one.body);
-    });
-  const deliver = () => (delivered ??= forward(held!).then((answer) => answer.status));
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const one = {
-          method: req.method ?? 'GET',
-          url: req.url ?? '/',
-          headers: req.headers,
-          body: Buffer.concat(chunks),
-        };
-        if (armed && held === undefined && one.method === 'DELETE' && AUDIENCE_DELETE.test(pathOf(one))) {
-          held = one;
-          heldReached();
-          open.add(res);
-          return;
-        }
-        if (delivered) await delivered;
-        const answer = await forward(one);
-        const headers = { ...answer.headers };
-        delete headers['transfer-encoding'];
-        res.writeHead(answer.status, headers).end(answer.body);
-        if (after?.(one)) {
-          after = undefined;
-          void deliver();
-        }
-      })().catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${target.pathname}`,
-    arm: () => void (armed = true),
-    /** Resolves once the kept DELETE has reached the gateway. */
-    reached: () => reached,
-    deliver,
-    deliverAfter: (test: (one: Request) => boolean) => void (after = test),
-    delivered: () => delivered,
-    close: () => {
-      for (const res of open) res.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+/** The gateway keeps the first DELETE of an audience from the service (the apply is killed). */
+const gateway = (target: URL) =>
+  lateLandingGateway(target, (one) => one.method === 'DELETE' && AUDIENCE_DELETE.test(pathOf(one)));
 
 const audiences = (emulator: TestEmulator) => emulator.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
 
@@ -119,7 +36,7 @@ async function killedMidDelete(
   root: string,
   env: Record<string, string>,
   emulator: TestEmulator,
-  proxy: Awaited<ReturnType<typeof gateway>>,
+  proxy: LateLandingGateway,
 ): Promise<string> {
   await mkdir(path.join(root, 'state'));
   await writeFiles(path.join(root, 'm'), { 'gold.yaml': manifestYaml('gold') });

@@ -1,6 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +6,7 @@ import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { CLI, runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { lateLandingGateway, pathOf } from '../helpers/late-landing-gateway.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
@@ -19,98 +18,11 @@ import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 // the next run step adopts it for the request, never blocks on it as a stranger's run (a
 // restored backup, another state store, a person) nor starts a second one (review crash-42, M-1).
 
-type Request = { method: string; url: string; headers: IncomingMessage['headers']; body: Buffer };
-type Answer = { status: number; headers: IncomingMessage['headers']; body: Buffer };
-
 const RUN_POST = /\/external-audience\/[^/]+\/runs$/;
-const pathOf = (request: Request) => request.url.split('?')[0] ?? '';
 
-/**
- * A gateway in front of the emulator's API. Once armed, it keeps the first run POST from the
- * service: answered 504 at once (`answer504`), or never answered (the apply is killed). The test
- * hands it to the service later (`deliver`), as the service behind finishing it; or
- * `deliverAfterRunsList`: right after the next runs list is answered, every later request
- * waiting until the kept one is done.
- */
-async function gateway(target: URL, answer504: boolean) {
-  let armed = false;
-  let held: Request | undefined;
-  let heldReached!: () => void;
-  const reached = new Promise<void>((resolve) => (heldReached = resolve));
-  let afterList = false;
-  let delivered: Promise<number> | undefined;
-  const open = new Set<ServerResponse>();
-  const forward = (one: Request) =>
-    new Promise<Answer>((resolve, reject) => {
-      const out = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: one.method,
-          path: one.url,
-          headers: { ...one.headers, host: target.host },
-        },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (c: Buffer) => chunks.push(c));
-          answer.on('end', () =>
-            resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: Buffer.concat(chunks) }),
-          );
-        },
-      );
-      out.on('error', reject);
-      out.end(one.body);
-    });
-  const deliver = () => (delivered ??= forward(held!).then((answer) => answer.status));
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const one = {
-          method: req.method ?? 'GET',
-          url: req.url ?? '/',
-          headers: req.headers,
-          body: Buffer.concat(chunks),
-        };
-        if (armed && held === undefined && one.method === 'POST' && RUN_POST.test(pathOf(one))) {
-          held = one;
-          heldReached();
-          if (answer504)
-            res
-              .writeHead(504, { 'content-type': 'text/html' })
-              .end('<html><body>504 Gateway Time-out</body></html>');
-          else open.add(res);
-          return;
-        }
-        if (delivered) await delivered;
-        const answer = await forward(one);
-        const headers = { ...answer.headers };
-        delete headers['transfer-encoding'];
-        res.writeHead(answer.status, headers).end(answer.body);
-        if (afterList && one.method === 'GET' && RUN_POST.test(pathOf(one))) {
-          afterList = false;
-          void deliver();
-        }
-      })().catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}${target.pathname}`,
-    arm: () => void (armed = true),
-    /** Resolves once the kept run POST has reached the gateway. */
-    reached: () => reached,
-    deliver,
-    deliverAfterRunsList: () => void (afterList = true),
-    delivered: () => delivered,
-    close: () => {
-      for (const res of open) res.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+/** The gateway keeps the first run POST from the service: answered 504 (`answer504`) or never. */
+const gateway = (target: URL, answer504: boolean) =>
+  lateLandingGateway(target, (one) => one.method === 'POST' && RUN_POST.test(pathOf(one)), answer504);
 
 function runsOf(emulator: TestEmulator): string[] {
   const [gold] = emulator.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
@@ -239,7 +151,8 @@ describe('an apply killed (kill -9) while its run request is on its way, which l
             expect(killed.intent?.kind).toBe('run');
             expect(runsOf(emulator)).toEqual(before);
             // The request lands once the next apply has read the runs list to settle the intent.
-            proxy.deliverAfterRunsList();
+            // Right after the next runs list is answered.
+            proxy.deliverAfter((one) => one.method === 'GET' && RUN_POST.test(pathOf(one)));
             await expectAdopted(root, env, before, emulator, '');
             // The request did land during that apply: the service started its run.
             expect(await proxy.delivered()).toBe(200);
