@@ -170,7 +170,6 @@ export async function importAudience(
     notes.push(
       `forgot what was recorded about audience ${existing.audienceId}${kept ? ` (${keptRunsOnlyNote(kept, 'that audience')})` : ''}`,
     );
-    if (existing.intent) await store.resolveIntent(existing, { kind: 'remove' });
     const elsewhere = takeInto(kept?.runs ?? []);
     const fresh = {
       ...newRecord(sandbox, key, existing.deletionPolicy),
@@ -178,7 +177,13 @@ export async function importAudience(
       ...facts,
       runs: elsewhere.runs,
     };
-    return done(elsewhere, { record: await store.put(fresh), notes, origin: 'outside' });
+    // One write: an intent is resolved by the new record itself. Removed first and then put, a
+    // process killed between the two left no record: the runs that still count and the intent lost.
+    if (!existing.intent)
+      return done(elsewhere, { record: await store.put(fresh), notes, origin: 'outside' });
+    const resolved = await store.resolveIntent(existing, { kind: 'replace', record: fresh });
+    // A replace always answers with the record it wrote.
+    return done(elsewhere, { record: resolved!, notes, origin: 'outside' });
   }
   // Imported into a record waiting for its create: what a recorded create drops goes. Runs of
   // this very audience (a forgotten audience's runs-only record, imported back) are its own again.
