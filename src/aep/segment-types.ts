@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AnsweredTtl } from './answered-ttl.js';
+import { nullAsAbsent } from './null-absent.js';
 
 /**
  * The Audiences API (`/data/core/ups/audiences`), read loosely: only what audiencectl uses,
@@ -28,7 +30,8 @@ export const LiveAudience = z.looseObject({
     .array(z.string())
     .nullish()
     .transform((value) => value ?? undefined),
-  ttlInDays: Number_,
+  /** A number, or (as the /core/ais page's create sample sends it) a string of one. */
+  ttlInDays: nullAsAbsent(AnsweredTtl),
   lifecycleState: Text,
   createdBy: Text,
   /** Seconds. */

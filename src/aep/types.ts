@@ -4,6 +4,7 @@ import type { AudienceSpec } from '../manifest/schema.js';
 import type { ImsOrg } from './credentials.js';
 import { asEpochSeconds } from './epoch.js';
 import { nullAsAbsent } from './null-absent.js';
+import { AnsweredTtl } from './answered-ttl.js';
 import type { AskedWait } from './asked-waits.js';
 import type { ClockReading } from './service-clock.js';
 import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
@@ -52,7 +53,8 @@ export const AudienceView = z.looseObject({
   audienceId: z.string().min(1),
   audienceName: nullAsAbsent(z.string()),
   description: nullAsAbsent(z.string()),
-  ttlInDays: nullAsAbsent(z.number()),
+  /** A number, or (as the page's create sample sends it) a string of one. */
+  ttlInDays: nullAsAbsent(AnsweredTtl),
   labels: nullAsAbsent(z.array(z.string())),
 });
 export type AudienceView = z.infer<typeof AudienceView>;

@@ -1,6 +1,7 @@
 import type { ResolvedCompat } from './compat-settings.js';
 import type { MissingEntry } from './segment-service.js';
 import type { SegmentAudience } from './segment-views.js';
+import { detailsTyped, ttlTyped } from './ttl-type.js';
 import type { EmulatorAudience, EmulatorOperation, EmulatorRun, EmulatorRunSummary } from './views.js';
 
 /**
@@ -8,8 +9,9 @@ import type { EmulatorAudience, EmulatorOperation, EmulatorRun, EmulatorRunSumma
  * property that is not set, so a service may leave one out (the views' `compact`) or, as JSON
  * writers that keep unset properties do, write it as `null`. With `null`, each answer carries
  * every property its sample (or property table) on the page shows, the unset ones `null`.
+ * The answers that show `ttlInDays` also take the `ttlInDaysType` reading here (ttl-type.ts).
  */
-type Reading = Pick<ResolvedCompat, 'absentFields'>;
+type Reading = Pick<ResolvedCompat, 'absentFields' | 'ttlInDaysType'>;
 
 /** The properties each answer shows, set or not. */
 const OPERATION: readonly (keyof EmulatorOperation)[] = [
@@ -84,13 +86,15 @@ function withNulls(view: object, keys: readonly string[]): Record<string, unknow
 }
 
 export function operationAnswer(view: EmulatorOperation, reading: Reading): object {
-  return reading.absentFields === 'null' ? withNulls(view, OPERATION) : view;
+  const typed = detailsTyped(view, reading);
+  return reading.absentFields === 'null' ? withNulls(typed, OPERATION) : typed;
 }
 
 /** The PATCH (and extend-ttl) answer; its fields too. */
 export function audienceAnswer(view: EmulatorAudience, reading: Reading): object {
-  if (reading.absentFields !== 'null') return view;
-  return { ...withNulls(view, AUDIENCE), fields: view.fields.map((field) => withNulls(field, FIELD)) };
+  const typed = ttlTyped(view, reading);
+  if (reading.absentFields !== 'null') return typed;
+  return { ...withNulls(typed, AUDIENCE), fields: view.fields.map((field) => withNulls(field, FIELD)) };
 }
 
 export function runAnswer(view: EmulatorRun | EmulatorRunSummary, reading: Reading): object {
@@ -108,7 +112,8 @@ export function runListAnswer(
 }
 
 export function segmentAnswer(view: SegmentAudience, reading: Reading): object {
-  return reading.absentFields === 'null' ? withNulls(view, SEGMENT_AUDIENCE) : view;
+  const typed = ttlTyped(view, reading);
+  return reading.absentFields === 'null' ? withNulls(typed, SEGMENT_AUDIENCE) : typed;
 }
 
 /** An Audiences API list: each audience, and the last page's `_page.next` and `_links.next`. */
@@ -116,9 +121,10 @@ export function segmentListAnswer(
   list: { children: SegmentAudience[]; _page: object; _links: object },
   reading: Reading,
 ): object {
-  if (reading.absentFields !== 'null') return list;
+  const children = list.children.map((view) => ttlTyped(view, reading));
+  if (reading.absentFields !== 'null') return { ...list, children };
   return {
-    children: list.children.map((view) => withNulls(view, SEGMENT_AUDIENCE)),
+    children: children.map((view) => withNulls(view, SEGMENT_AUDIENCE)),
     _page: withNulls(list._page, ['next']),
     _links: withNulls(list._links, ['next']),
   };
@@ -129,10 +135,10 @@ export function bulkGetAnswer(
   answer: { results: Record<string, SegmentAudience | MissingEntry | null> },
   reading: Reading,
 ): object {
-  if (reading.absentFields !== 'null') return answer;
   const results: Record<string, unknown> = {};
   for (const [id, entry] of Object.entries(answer.results)) {
-    results[id] = entry === null || 'status' in entry ? entry : withNulls(entry, SEGMENT_AUDIENCE);
+    if (entry === null || 'status' in entry) results[id] = entry;
+    else results[id] = segmentAnswer(entry, reading);
   }
   return { results };
 }

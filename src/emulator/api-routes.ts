@@ -8,6 +8,7 @@ import { observeAnswers } from './observe-hook.js';
 import { answerMutation, callOf } from './http-support.js';
 import { acceptJsonWhateverTheContentType } from './json-body.js';
 import { patchAudience } from './patch-service.js';
+import { detailsTyped } from './ttl-type.js';
 import { findRun, listRuns, startRun } from './run-service.js';
 import { audienceView, createdView, operationView, runStartView, runView } from './views.js';
 
@@ -26,7 +27,13 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
 
     api.post('/external-audience/', { config: { endpoint: 'createAudience' } }, (request, reply) => {
       const operation = createAudience(runtime, callOf(context, request), request.body);
-      answerMutation(context, request, reply, 202, createdView(operation));
+      answerMutation(
+        context,
+        request,
+        reply,
+        202,
+        detailsTyped(createdView(operation), runtime.settings.compat),
+      );
     });
 
     // The page writes the lookup path both ways; the `operationsPath` reading decides which answer.

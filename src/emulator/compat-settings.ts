@@ -137,6 +137,14 @@ export const CompatInput = z.strictObject({
    * (100950-409, its only conflict). Default 422.
    */
   runInProgress: z.enum(['422', '409']).optional(),
+  /**
+   * The type `ttlInDays` is answered in. The property tables say Integer (and so do the answer
+   * samples), but the create request sample sends `"ttlInDays": "40"`, a string. `integer`;
+   * `string`: as the request sample writes it, in every answer that shows it (the create answer's
+   * and operation's `operationDetails`, the PATCH and extend-ttl answers, the Audiences API's
+   * audience, lists and bulk-get). Both are taken in requests. Default integer.
+   */
+  ttlInDaysType: z.enum(['integer', 'string']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -165,6 +173,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   audiencesPaging: 'offset',
   audienceIds: 'same',
   runInProgress: '422',
+  ttlInDaysType: 'integer',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -196,5 +205,6 @@ export function resolveCompat(
     audiencesPaging: compat?.audiencesPaging ?? base.audiencesPaging,
     audienceIds: compat?.audienceIds ?? base.audienceIds,
     runInProgress: compat?.runInProgress ?? base.runInProgress,
+    ttlInDaysType: compat?.ttlInDaysType ?? base.ttlInDaysType,
   };
 }

@@ -57,6 +57,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'audiences listed under ids of their own', compat: { audienceIds: 'distinct' } },
   { name: 'a second audience of a name accepted', compat: { duplicateNames: 'accepted' } },
   { name: 'a run start refused with 409 while one is in progress', compat: { runInProgress: '409' } },
+  { name: 'ttlInDays answered as a string', compat: { ttlInDaysType: 'string' } },
   {
     name: 'a bare runs list served from start, naming no next page',
     compat: { runsListParams: 'refused', runsListCut: 'offset' },
@@ -90,6 +91,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       lifecycleStateFilter: 'refused',
       audienceIds: 'distinct',
       runInProgress: '409',
+      ttlInDaysType: 'string',
     },
   },
 ];

@@ -60,6 +60,7 @@ export type Flags = {
   audiencesPaging: 'offset' | 'page';
   audienceIds: 'same' | 'distinct';
   runInProgress: '422' | '409';
+  ttlInDaysType: 'integer' | 'string';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -198,6 +199,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       audiencesPaging: flags.audiencesPaging,
       audienceIds: flags.audienceIds,
       runInProgress: flags.runInProgress,
+      ttlInDaysType: flags.ttlInDaysType,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -318,6 +318,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--ttl-in-days-type <type>',
+        'the type ttlInDays is answered in: integer as the tables say, or string as the create request sample sends it',
+        ['integer', 'string'],
+      ).default('integer'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
