@@ -16,7 +16,7 @@ import { RefreshSchedule } from './refresh-schedule.js';
 import { reconcileRevision, type PassDeps, type PassResult, type ReconcileSettings } from './pass.js';
 import { errorInfo, StatusBoard } from './status-board.js';
 import { Timers } from './timers.js';
-import { CoalescingTrigger, FORCING_REASONS, type TriggerReason } from './triggers.js';
+import { CoalescingTrigger, FORCING_REASONS, NEWS_REASONS, type TriggerReason } from './triggers.js';
 import type { DaemonStatusProvider, Readiness, StatusSnapshot } from './types.js';
 
 export type ReconcilerOptions = {
@@ -180,17 +180,25 @@ export class Reconciler implements DaemonStatusProvider {
       this.#options.metrics.recordSync(revision.revision, at);
       this.#synced = revision;
       this.#syncFailures = 0;
+      // The news a failed sync was to be retried for is in this one.
+      this.#timers.cancel('sync');
       return revision;
     } catch (error) {
       const info = errorInfo(error, new Date(this.#clock.now()));
       this.board.syncFailed(info);
       if (this.#options.signal.aborted) return undefined;
       this.#log.warn({ code: info.code, err: info.message }, 'sync failed');
-      // Not ready yet: try again on the backoff schedule rather than a whole interval later.
-      if (!this.#synced) {
+      // Not ready yet, or told the source moved (a push, an edit): try again on the backoff
+      // schedule rather than a whole interval later, until a sync succeeds.
+      const news = [...reasons].filter((reason) => NEWS_REASONS.has(reason));
+      if (!this.#synced || news.length > 0) {
         this.#syncFailures += 1;
-        const at = this.#clock.now() + backoffDelay(this.#syncFailures, this.#options.backoff);
-        this.#timers.at('retry', at, () => this.trigger('retry'), this.#clock.now());
+        const now = this.#clock.now();
+        const at = now + backoffDelay(this.#syncFailures, this.#options.backoff);
+        if (!this.#synced) this.#timers.at('retry', at, () => this.trigger('retry'), now);
+        // Asked again as it was asked: a pass that reconciles only if the revision is new (and a
+        // directory's sync looks at the paths its watcher reported, kept by the failed sync).
+        else this.#timers.at('sync', at, () => news.forEach((reason) => this.trigger(reason)), now);
       }
       return undefined;
     }

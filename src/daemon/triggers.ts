@@ -19,6 +19,12 @@ export const FORCING_REASONS: ReadonlySet<TriggerReason> = new Set([
   'settle',
 ]);
 
+/**
+ * Reasons that say the source has moved (a push, an edit): a pass of theirs whose sync fails is
+ * synced again on the backoff, not only at the next poll, which the webhook or the watch was to spare.
+ */
+export const NEWS_REASONS: ReadonlySet<TriggerReason> = new Set(['watch', 'webhook']);
+
 export type PassRunner = (reasons: ReadonlySet<TriggerReason>) => Promise<void>;
 
 /**
