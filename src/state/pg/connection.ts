@@ -244,6 +244,14 @@ function fromPassFile(config: ClientConfig): Promise<string | undefined> {
   });
 }
 
+/** Why a password file's path that names no file was refused, without repeating the path. */
+function missingPasswordFile(file: string, why: string): string {
+  // Our placeholder from a printed command, pasted as it was, is no secret and says what to do.
+  if (file === PASSWORD_FILE_PLACEHOLDER)
+    return `--state-password-file ${file} is a placeholder: replace it with the path of a file holding the database password`;
+  return `cannot read the state password file: ${why} (${secretPathNote()})`;
+}
+
 /** A password file larger than this is no password file: 64 KiB. */
 const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
 
@@ -256,12 +264,9 @@ async function readPasswordFile(file: string): Promise<string> {
   const text = await readRegularText(file, { maxBytes: MAX_PASSWORD_FILE_BYTES }).catch((error: unknown) => {
     const why = error instanceof RefusedFileError ? error.reason : reasonOf(error);
     // A path that names no file may be the password itself, pasted where its path belonged.
-    // Our placeholder from a printed command, pasted as it was, is no secret and says what to do.
-    const reason = !isMissingPath(error)
-      ? `cannot read the state password file ${file}: ${why}`
-      : file === PASSWORD_FILE_PLACEHOLDER
-        ? `--state-password-file ${file} is a placeholder: replace it with the path of a file holding the database password`
-        : `cannot read the state password file: ${why} (${secretPathNote()})`;
+    const reason = isMissingPath(error)
+      ? missingPasswordFile(file, why)
+      : `cannot read the state password file ${file}: ${why}`;
     throw new StateError('STATE_PASSWORD_FILE', reason, { cause: error });
   });
   const password = text.replace(/\r?\n$/, '');
