@@ -93,7 +93,7 @@ describe('push hints between replicas', () => {
     // driver emits it before the LISTEN's await resumes to tell that listening works again (CI at
     // d151b634, Node 20: `back` still empty when the hint was heard).
     await eventually(
-      async () => back.length,
+      () => Promise.resolve(back.length),
       (count) => count > 0,
       10_000,
       'listening again told',
