@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAepClient } from '../../src/aep/client.js';
-import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../src/apply/clock.js';
 import { shieldCalls } from '../../src/daemon/call-shield.js';
 import { clientHooks } from '../../src/daemon/instruments.js';
 import { createMetrics } from '../../src/daemon/metrics.js';
@@ -21,6 +20,7 @@ import type { Source } from '../../src/source/types.js';
 import { FileStateStore } from '../../src/state/file-store.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { eventually, sleep } from './helpers/controller.js';
+import { reconcileSettings } from './helpers/reconcile-settings.js';
 
 const HOUR = 3_600_000;
 
@@ -75,15 +75,7 @@ async function setup(
     client: shieldCalls(client, { stop: stop.signal, cutoff: new AbortController().signal }),
     metrics,
     logger: silentLogger(),
-    settings: {
-      dryRun: false,
-      read: {},
-      defaultSandbox: DEMO_SANDBOX,
-      planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: false, allowEmptySource: false }),
-      lockTimeoutMs: 0,
-      operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 20 },
-      runPoll: { ...DEFAULT_RUN_POLL, firstMs: 20, maxMs: 50, timeoutMs: runWaitMs },
-    },
+    settings: reconcileSettings(runWaitMs),
     intervalMs: HOUR,
     resyncIntervalMs: HOUR,
     requeueAfterMs: 200,

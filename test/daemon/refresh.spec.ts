@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAepClient } from '../../src/aep/client.js';
-import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL, systemClock } from '../../src/apply/clock.js';
+import { systemClock } from '../../src/apply/clock.js';
 import type { Clock } from '../../src/apply/types.js';
 import { shieldCalls } from '../../src/daemon/call-shield.js';
 import { clientHooks } from '../../src/daemon/instruments.js';
@@ -16,6 +16,7 @@ import { FileStateStore } from '../../src/state/file-store.js';
 import { applyInProcess } from '../apply/helpers/in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { parseExposition } from './helpers/prom-text.js';
+import { reconcileSettings } from './helpers/reconcile-settings.js';
 
 const HOUR = 3_600_000;
 const ORG = DEMO_CLIENT.orgId;
@@ -73,16 +74,7 @@ async function setup(options: { dryRun: boolean; refreshIntervalMs: number }) {
     clock,
     metrics,
     logger: silentLogger(),
-    settings: {
-      dryRun: options.dryRun,
-      read: {},
-      defaultSandbox: DEMO_SANDBOX,
-      planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: false, allowEmptySource: false }),
-      lockTimeoutMs: 0,
-      operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 20 },
-      runPoll: { ...DEFAULT_RUN_POLL, firstMs: 20, maxMs: 50, timeoutMs: 100 },
-      bulkBatchSize: 2,
-    },
+    settings: reconcileSettings(100, { dryRun: options.dryRun, bulkBatchSize: 2 }),
     intervalMs: HOUR,
     resyncIntervalMs: HOUR,
     refreshIntervalMs: options.refreshIntervalMs,

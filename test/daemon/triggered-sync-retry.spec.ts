@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAepClient } from '../../src/aep/client.js';
-import { DEFAULT_OPERATION_POLL, DEFAULT_RUN_POLL } from '../../src/apply/clock.js';
 import { shieldCalls } from '../../src/daemon/call-shield.js';
 import { clientHooks } from '../../src/daemon/instruments.js';
 import { createMetrics } from '../../src/daemon/metrics.js';
@@ -16,6 +15,7 @@ import { FileStateStore } from '../../src/state/file-store.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
 import { eventually } from './helpers/controller.js';
+import { reconcileSettings } from './helpers/reconcile-settings.js';
 
 // Review watch2-47. A pass a webhook started (git) whose fetch failed, once the source had synced
 // before, armed no retry: the pushed commit waited for the next poll (--interval, minutes here an
@@ -71,15 +71,7 @@ async function setup(kind: 'git' | 'dir' = 'git') {
     client: shieldCalls(client, { stop: stop.signal, cutoff: new AbortController().signal }),
     metrics,
     logger: silentLogger(),
-    settings: {
-      dryRun: false,
-      read: {},
-      defaultSandbox: DEMO_SANDBOX,
-      planOptions: (now) => ({ now, allowReplace: false, allowMassDelete: false, allowEmptySource: false }),
-      lockTimeoutMs: 0,
-      operationPoll: { ...DEFAULT_OPERATION_POLL, firstMs: 20 },
-      runPoll: { ...DEFAULT_RUN_POLL, firstMs: 20, maxMs: 50, timeoutMs: 5_000 },
-    },
+    settings: reconcileSettings(5_000),
     intervalMs: HOUR,
     resyncIntervalMs: HOUR,
     requeueAfterMs: HOUR,
