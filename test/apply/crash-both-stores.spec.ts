@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type EndpointName } from '../../src/emulator/index.js';
 import type { ManifestInput } from '../../src/manifest/schema.js';
@@ -11,6 +10,7 @@ import { emulatorEnv, ensureDirStore, ManifestDir } from '../helpers/apply-env.j
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { executorEnv, type ExecutorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { withPgWriteGate } from '../helpers/pg-write-gate.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { useStores } from '../state/stores.js';
 import { applyAt, holdAnswers, spawnApply } from './helpers/interrupted-apply.js';
@@ -174,46 +174,26 @@ describe('postgres store: an apply killed (SIGKILL) in the state write that reco
     'leaves the create in flight or recorded, the plan says so, and the next apply adopts it: one audience',
     { timeout: 120_000 },
     async () => {
-      const postgres = stores.postgres;
       await withLocation(stores[1]!, async (env, location, dir, emulator) => {
-        const schema = new URL(location).searchParams.get('schema')!;
         // Holds, inside the server, the write that records the create's answer (its operation).
-        await postgres.query(`
-        CREATE FUNCTION "${schema}".gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF OLD.body->'intent'->>'kind' = 'create' AND NEW.body ? 'operationId' THEN
-            PERFORM pg_advisory_xact_lock(${GATE});
-          END IF;
-          RETURN NEW;
-        END $$;
-        CREATE TRIGGER gate BEFORE UPDATE ON "${schema}".audiences
-          FOR EACH ROW EXECUTE FUNCTION "${schema}".gate();`);
-        const gate = new pg.Client({ connectionString: postgres.url });
-        await gate.connect();
-        try {
-          await gate.query('SELECT pg_advisory_lock($1)', [GATE]);
-          const gatePid = (await gate.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        const write = {
+          on: 'UPDATE',
+          when: `OLD.body->'intent'->>'kind' = 'create' AND NEW.body ? 'operationId'`,
+          key: GATE,
+        } as const;
+        await withPgWriteGate(stores.postgres, location, write, async (gate) => {
           const story = STORIES['create POST']!;
           await dir.write(story.after);
           const killed = spawnApply(env, dir.dir, location);
           // The write waits at the gate: the kill lands in it.
-          for (;;) {
-            const waiting = await postgres.query(
-              `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
-               AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> $1`,
-              [gatePid],
-            );
-            if (waiting.length > 0) break;
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
+          await gate.reached(killed.exited);
           expect(
             emulator.control.counters().byEndpoint.createAudience.requests,
             'the POST was answered',
           ).toBe(1);
           killed.signal('SIGKILL');
           expect((await killed.exited).code, 'killed, not ended').toBe(-1);
-          await gate.query('SELECT pg_advisory_unlock($1)', [GATE]);
-          await postgres.query(`DROP TRIGGER gate ON "${schema}".audiences`);
+          await gate.open();
 
           const record = (await recordsAt(location)).find((r) => r.key === 'gold');
           // The write's transaction is the dead process's: rolled back, or committed whole.
@@ -233,9 +213,7 @@ describe('postgres store: an apply killed (SIGKILL) in the state write that reco
 
           await finishes(env, location, story);
           expect(emulator.control.counters().byEndpoint.createAudience.requests, 'never sent again').toBe(1);
-        } finally {
-          await gate.end();
-        }
+        });
       });
     },
   );
@@ -246,47 +224,23 @@ describe('postgres store: an apply killed (SIGKILL) in the state write that remo
     'leaves the delete in flight or done, the plan says so, and the next apply finishes it: no DELETE sent again',
     { timeout: 120_000 },
     async () => {
-      const postgres = stores.postgres;
       await withLocation(stores[1]!, async (env, location, dir, emulator) => {
-        const schema = new URL(location).searchParams.get('schema')!;
         const story = STORIES['DELETE']!;
         await applyAt(env, location, story.before);
         // Holds, inside the server, the write that removes the record once the DELETE is answered.
-        await postgres.query(`
-        CREATE FUNCTION "${schema}".gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF OLD.body->'intent'->>'kind' = 'delete' THEN
-            PERFORM pg_advisory_xact_lock(${GATE});
-          END IF;
-          RETURN OLD;
-        END $$;
-        CREATE TRIGGER gate BEFORE DELETE ON "${schema}".audiences
-          FOR EACH ROW EXECUTE FUNCTION "${schema}".gate();`);
-        const gate = new pg.Client({ connectionString: postgres.url });
-        await gate.connect();
-        try {
-          await gate.query('SELECT pg_advisory_lock($1)', [GATE]);
-          const gatePid = (await gate.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        const write = { on: 'DELETE', when: `OLD.body->'intent'->>'kind' = 'delete'`, key: GATE } as const;
+        await withPgWriteGate(stores.postgres, location, write, async (gate) => {
           await dir.write(story.after);
           const killed = spawnApply(env, dir.dir, location);
           // The write waits at the gate: the kill lands in it.
-          for (;;) {
-            const waiting = await postgres.query(
-              `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
-               AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> $1`,
-              [gatePid],
-            );
-            if (waiting.length > 0) break;
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
+          await gate.reached(killed.exited);
           expect(
             emulator.control.counters().byEndpoint.deleteAudience.requests,
             'the DELETE was answered',
           ).toBe(1);
           killed.signal('SIGKILL');
           expect((await killed.exited).code, 'killed, not ended').toBe(-1);
-          await gate.query('SELECT pg_advisory_unlock($1)', [GATE]);
-          await postgres.query(`DROP TRIGGER gate ON "${schema}".audiences`);
+          await gate.open();
 
           const record = (await recordsAt(location)).find((r) => r.key === 'silver');
           // The write's transaction is the dead process's: rolled back (the intent stays), or committed whole.
@@ -300,9 +254,7 @@ describe('postgres store: an apply killed (SIGKILL) in the state write that remo
           await finishes(env, location, story);
           expect(emulator.control.counters().byEndpoint.deleteAudience.requests, 'never sent again').toBe(1);
           expect((await recordsAt(location)).map((r) => r.key)).toEqual(['gold']);
-        } finally {
-          await gate.end();
-        }
+        });
       });
     },
   );

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
@@ -11,6 +10,7 @@ import { ensureDirStore } from '../helpers/apply-env.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
 import { executorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
+import { withPgWriteGate } from '../helpers/pg-write-gate.js';
 import { colleagueAudience, withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { useStores, type StoreKind } from './stores.js';
 
@@ -126,25 +126,14 @@ describe('postgres store: state import --force killed (SIGKILL) in the write tha
     'leaves the old record (its intent, its run) or the new one, never none',
     { timeout: 120_000 },
     async () => {
-      const postgres = stores.postgres;
       await withStore(stores[1]!, async (setup) => {
-        const schema = new URL(setup.location).searchParams.get('schema')!;
         // Holds, inside the server, the write that records the other audience's id.
-        await postgres.query(`
-        CREATE FUNCTION "${schema}".gate() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          IF NEW.body->>'audienceId' = '${setup.other}' THEN
-            PERFORM pg_advisory_xact_lock(${GATE});
-          END IF;
-          RETURN NEW;
-        END $$;
-        CREATE TRIGGER gate BEFORE INSERT OR UPDATE ON "${schema}".audiences
-          FOR EACH ROW EXECUTE FUNCTION "${schema}".gate();`);
-        const gate = new pg.Client({ connectionString: postgres.url });
-        await gate.connect();
-        try {
-          await gate.query('SELECT pg_advisory_lock($1)', [GATE]);
-          const gatePid = (await gate.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        const write = {
+          on: 'INSERT OR UPDATE',
+          when: `NEW.body->>'audienceId' = '${setup.other}'`,
+          key: GATE,
+        } as const;
+        await withPgWriteGate(stores.postgres, setup.location, write, async (gate) => {
           const env = Object.fromEntries(
             Object.entries({ ...process.env, ...NO_CREDENTIALS, NO_COLOR: '1' }).filter(
               ([, v]) => v !== undefined,
@@ -158,24 +147,11 @@ describe('postgres store: state import --force killed (SIGKILL) in the write tha
           const exited = new Promise<CliResult>((resolve) =>
             child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })),
           );
-          let ended: CliResult | undefined;
-          void exited.then((result) => (ended = result));
           // The write waits at the gate: the kill lands in it.
-          for (;;) {
-            if (ended)
-              throw new Error(`the import ended before its write reached the gate: ${JSON.stringify(ended)}`);
-            const waiting = await postgres.query(
-              `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
-               AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> $1`,
-              [gatePid],
-            );
-            if (waiting.length > 0) break;
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
+          await gate.reached(exited);
           child.kill('SIGKILL');
           expect((await exited).code, 'killed, not ended').toBe(-1);
-          await gate.query('SELECT pg_advisory_unlock($1)', [GATE]);
-          await postgres.query(`DROP TRIGGER gate ON "${schema}".audiences`);
+          await gate.open();
 
           const record = (await stateAt(setup.location)).audiences.find((r) => r.key === 'gold');
           // The write's transaction is the dead process's: rolled back, or committed whole.
@@ -189,9 +165,7 @@ describe('postgres store: state import --force killed (SIGKILL) in the write tha
             (await stateAt(setup.location)).audiences.find((r) => r.key === 'gold'),
             setup,
           );
-        } finally {
-          await gate.end();
-        }
+        });
       });
     },
   );
