@@ -40,6 +40,29 @@ export function audienceNameKey(name: string): string {
   return name.trim().toLowerCase();
 }
 
+/** Invisible characters that make two different names look the same (as text/safe-text.ts escapes them). */
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/gu;
+
+/**
+ * A name as it looks: compatibility-normalised (NFKC: `e` + U+0301 is `é`, a no-break space a
+ * space), invisible characters dropped, runs of spaces one, then as the service compares names
+ * (audienceNameKey: case and surrounding blanks aside). Two names of one such key but two
+ * service keys are two audiences the service makes and nobody can tell apart.
+ */
+export function audienceLooksKey(name: string): string {
+  // Printable ASCII without a doubled space is as it looks (most names; 10,000 in a plan).
+  if (!/[^\x20-\x7E]| {2}/.test(name)) return audienceNameKey(name);
+  return audienceNameKey(name.normalize('NFKC').replace(INVISIBLE, '').replace(/\s+/gu, ' '));
+}
+
+/** ` (another Unicode form: NFD here, NFC there)` when that is all `name` and `other` differ in, else ''. */
+function unicodeFormNote(name: string, other: string): string {
+  const nfc = name.normalize('NFC');
+  if (nfc !== other.normalize('NFC')) return '';
+  const form = (text: string) => (text === text.normalize('NFC') ? 'NFC' : 'NFD');
+  return ` (another Unicode form: ${form(name)} here, ${form(other)} there)`;
+}
+
 /**
  * Where `spec.name` of a manifest is written, for the rare duplicate: the first
  * `name:` line below a `spec:` line of its document (the document starting at line
@@ -83,7 +106,8 @@ export function specNamePositionInText(start: number, text: string): Position {
 /**
  * Two manifests for one audience: the same `metadata.name` in a sandbox (the same
  * key), or the same `spec.name` ignoring case and blanks (the service refuses the
- * second audience). Every file involved fails, naming the others.
+ * second audience), or names that look the same (audienceLooksKey: the service makes both).
+ * Every file involved fails, naming the others.
  */
 export function findDuplicates(
   candidates: readonly DesiredManifest[],
@@ -128,6 +152,33 @@ export function findDuplicates(
         column: at.column,
         rule: 'manifest/duplicate-spec-name',
         message: `spec.name ${JSON.stringify(m.manifest.spec.name)} is also used by ${others} in sandbox "${m.sandbox}"; the service refuses a second audience of the same name`,
+      });
+    }
+  }
+
+  // Names the service takes for two, that show the same (another Unicode form, a no-break or a
+  // doubled space, an invisible character): both are created, and no person can tell them apart.
+  const named = new Set(byName.flat());
+  const rest = candidates.filter((m) => !sameKey.has(m) && !named.has(m));
+  for (const list of groupBy(rest, (m) => audienceLooksKey(specName(m.manifest)))) {
+    const positioned = list.map((m) => ({ m, at: namePosition(m) }));
+    for (const { m, at } of positioned) {
+      files.add(m.file);
+      const name = specName(m.manifest);
+      const others = positioned
+        .filter((other) => other.m !== m)
+        .map((other) => {
+          const otherName = specName(other.m.manifest);
+          return `${JSON.stringify(otherName)} of ${other.m.file}:${other.at.line}${unicodeFormNote(name, otherName)}`;
+        })
+        .join(' and ');
+      diagnostics.push({
+        severity: 'error',
+        file: m.file,
+        line: at.line,
+        column: at.column,
+        rule: 'manifest/look-alike-spec-name',
+        message: `spec.name ${JSON.stringify(name)} looks the same as ${others} in sandbox "${m.sandbox}": the service takes them for two names and would make two audiences nobody can tell apart; give one another name`,
       });
     }
   }

@@ -1,16 +1,4 @@
-import { audienceNameKey } from '../manifest/duplicates.js';
-
-/** Invisible characters that make two different names look the same (as text/safe-text.ts escapes them). */
-const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/gu;
-
-/**
- * A name as it looks: compatibility-normalised (NFKC: `e` + U+0301 is `é`, a no-break space a
- * space), invisible characters dropped, runs of spaces one, then as the service compares names
- * (audienceNameKey: case and surrounding blanks aside).
- */
-function looksKey(name: string): string {
-  return audienceNameKey(name.normalize('NFKC').replace(INVISIBLE, '').replace(/\s+/gu, ' '));
-}
+import { audienceLooksKey, audienceNameKey } from '../manifest/duplicates.js';
 
 /**
  * How an audience's `other` name is like the manifest's `name`, when it is not the same:
@@ -22,7 +10,7 @@ function looksKey(name: string): string {
 export function alikeName(name: string, other: string): 'service' | 'looks' | undefined {
   if (other === name) return undefined;
   if (audienceNameKey(other) === audienceNameKey(name)) return 'service';
-  return looksKey(other) === looksKey(name) ? 'looks' : undefined;
+  return audienceLooksKey(other) === audienceLooksKey(name) ? 'looks' : undefined;
 }
 
 /**

@@ -373,6 +373,39 @@ describe('manifest validation rules', () => {
     expect(result.held.map((h) => h.key).sort()).toEqual(['gold', 'gold-2']);
   });
 
+  it.each([
+    [
+      'its letters in NFC and in NFD',
+      'Caf\u00E9 club',
+      'Cafe\u0301 club',
+      ' (another Unicode form: NFD here, NFC there)',
+    ],
+    ['a no-break space for a space', 'Gold members', 'Gold\u00A0members', ''],
+    ['two spaces for one', 'Gold members', 'Gold  members', ''],
+  ])(
+    'refuses two audiences of one sandbox whose spec.name looks the same: %s',
+    (_, name, lookAlike, form) => {
+      // The service takes them for two names (it compares case and surrounding blanks aside), so
+      // both are created: two audiences a person cannot tell apart, as adopt and discover refuse.
+      const one = VALID.replace('name: Gold', `name: ${JSON.stringify(name)}`);
+      const two = VALID.replace('name: gold', 'name: gold-2').replace(
+        'name: Gold',
+        `name: ${JSON.stringify(lookAlike)}`,
+      );
+      const result = loadTexts({ 'one.yaml': one, 'two.yaml': two });
+      const errors = result.diagnostics.filter((d) => d.rule === 'manifest/look-alike-spec-name');
+      expect(errors.map((e) => [e.file, e.line, e.column])).toEqual([
+        ['one.yaml', 6, 9],
+        ['two.yaml', 6, 9],
+      ]);
+      expect(errors[1]!.message).toBe(
+        `spec.name ${JSON.stringify(lookAlike)} looks the same as ${JSON.stringify(name)} of one.yaml:6${form} in sandbox "prod": the service takes them for two names and would make two audiences nobody can tell apart; give one another name`,
+      );
+      expect(result.manifests).toEqual([]);
+      expect(result.held.map((h) => h.key).sort()).toEqual(['gold', 'gold-2']);
+    },
+  );
+
   it('allows the same spec.name in two sandboxes', () => {
     const other = VALID.replace('name: gold', 'name: gold-2\n  sandbox: dev');
     expect(loadTexts({ 'one.yaml': VALID, 'two.yaml': other }).diagnostics).toEqual([]);
