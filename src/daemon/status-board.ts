@@ -3,6 +3,7 @@ import { summarise } from '../plan/plan.js';
 import type { StepResult } from '../apply/types.js';
 import type { PlanMarks } from '../plan/render/markdown.js';
 import type { Plan } from '../plan/schema.js';
+import { interruptedAudiences } from './interrupted-audiences.js';
 import { appliedStage, interruptedStage, plannedStage, planMarks, type Unplanned } from './plan-outcome.js';
 import type {
   AudienceStatus,
@@ -191,6 +192,8 @@ export class StatusBoard implements DaemonStatusProvider {
     if (published.stage.state !== 'applying') return;
     if (details.error) {
       this.#stage(interruptedStage(published.stage, published.plan, this.#outcomes, details.error));
+      // What /plan now says of its steps, audiences[] says of their audiences.
+      this.#audiences = interruptedAudiences(this.#audiences, published.plan, this.#outcomes, details.error);
       return;
     }
     if (details.results) this.#outcomes = new Map(details.results.map((r) => [r.step.id, r]));
