@@ -219,7 +219,7 @@ describe('multi-document files', () => {
     const recorded = applied({ 'both.yaml': both(gold, silver) });
     const result = plan(loadTexts({ 'both.yaml': gold }), recorded, options());
     expect(kinds(result)).toEqual(['delete prod/silver']);
-    expect(result.steps[0]!.reason).toBe('manifest removed');
+    expect(result.steps[0]!.reason).toBe('manifest removed (both.yaml)');
     expect(result.held).toEqual([]);
   });
 

@@ -7,12 +7,13 @@ import { settledBy } from './create-settled-by.js';
 import { unverifiedWithoutName } from './unverified-import.js';
 
 /**
- * The delete of an id `state import --without-manifest` recorded without credentials: nothing
- * names the audience it should be, so the apply reads what it names and holds the delete
- * (apply/delete-check.ts verdictOf); the plan, which reads nothing, says so.
+ * What follows `manifest removed` in the reason of the delete of an id `state import
+ * --without-manifest` recorded without credentials: nothing names the audience it should be,
+ * so the apply reads what it names and holds the delete (apply/delete-check.ts verdictOf); the
+ * plan, which reads nothing, says so.
  */
 const UNCHECKED_ID =
-  'manifest removed; `audiencectl state import` recorded its id without AEP credentials or a manifest, so nothing has checked which audience it names: the apply reads it and holds the delete, naming that audience, until an import with AEP credentials verifies the id';
+  '; `audiencectl state import` recorded its id without AEP credentials or a manifest, so nothing has checked which audience it names: the apply reads it and holds the delete, naming that audience, until an import with AEP credentials verifies the id';
 
 /**
  * The record of the same sandbox that holds this waiting record's create: a carried create
@@ -33,6 +34,17 @@ function carriedTo(
   return undefined;
 }
 
+/**
+ * Why a record is removed, naming the manifest file it was applied from when it is recorded
+ * (`manifest removed (loyalty/gold.yaml)`), as every other step names its file: with the
+ * diff folded away, a plan or a pull request's comment that said only `manifest removed` did
+ * not tell a reviewer which file's removal they were approving. The file is as the plan's other
+ * steps show theirs, relative to the directory planned.
+ */
+function removed(record: AudienceRecord): string {
+  return record.manifestFile === undefined ? 'manifest removed' : `manifest removed (${record.manifestFile})`;
+}
+
 /** A record whose manifest is gone from a covered, completely read source. */
 export function removalStep(
   record: AudienceRecord,
@@ -49,17 +61,17 @@ export function removalStep(
     );
   }
   if (record.deletionPolicy === 'Orphan') {
-    return baseStep(record, 'forget', 'manifest removed; deletionPolicy Orphan keeps the remote audience');
+    return baseStep(record, 'forget', `${removed(record)}; deletionPolicy Orphan keeps the remote audience`);
   }
-  if (unverifiedWithoutName(record)) return baseStep(record, 'delete', UNCHECKED_ID);
+  if (unverifiedWithoutName(record)) return baseStep(record, 'delete', `${removed(record)}${UNCHECKED_ID}`);
   // The create operation names the audience: ours, so it may be deleted once the operation says which.
   if (record.audienceId || (record.operationId && !record.blocked)) {
-    return baseStep(record, 'delete', 'manifest removed');
+    return baseStep(record, 'delete', removed(record));
   }
   const step = baseStep(
     record,
     'forget',
-    'manifest removed; no audience id was recorded, so nothing can be deleted',
+    `${removed(record)}; no audience id was recorded, so nothing can be deleted`,
   );
   if (!record.blocked && !record.intent) return step;
   if (!record.blocked && record.intent?.kind === 'create')

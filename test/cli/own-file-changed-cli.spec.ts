@@ -192,7 +192,7 @@ describe('a file of two manifests', () => {
       // The way out the step gives: platinum taken out of both.yaml; gold, still there, is recorded.
       await writeFiles(m, { 'both.yaml': manifestYaml('gold') });
       const planned = await b.cli('plan', m);
-      expect(planned.stdout).toContain('  - prod/silver delete: manifest removed\n');
+      expect(planned.stdout).toContain('  - prod/silver delete: manifest removed (both.yaml)\n');
       expect(planned.stdout).toContain(
         'Plan: 0 to create, 0 to update, 0 to replace, 1 to delete, 0 to forget, 0 run(s) to start; 0 blocked, 0 deferred.',
       );

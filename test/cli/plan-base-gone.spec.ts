@@ -46,10 +46,10 @@ describe('plan --base of a directory the working tree no longer has', () => {
     });
     // Every removal is held by the empty-source guard, as an apply of an empty source would be.
     expect([result.code, result.stderr]).toEqual([3, '']);
-    expect(result.stdout).toMatch(/^ {2}- prod\/bronze delete: manifest removed$/m);
-    expect(result.stdout).toMatch(/^ {2}- prod\/gold delete: manifest removed$/m);
+    expect(result.stdout).toMatch(/^ {2}- prod\/bronze delete: manifest removed \(bronze\.yaml\)$/m);
+    expect(result.stdout).toMatch(/^ {2}- prod\/gold delete: manifest removed \(gold\.yaml\)$/m);
     expect(result.stdout).toMatch(
-      /^ {2}- prod\/silver forget: manifest removed; deletionPolicy Orphan keeps the remote audience$/m,
+      /^ {2}- prod\/silver forget: manifest removed \(silver\.yaml\); deletionPolicy Orphan keeps the remote audience$/m,
     );
     expect(result.stdout).toContain('pass --allow-empty-source if that is intended');
     expect(result.stdout).not.toContain('No changes');
