@@ -4,6 +4,7 @@ import type { AepClient, AudienceReads } from '../aep/types.js';
 import { AudiencectlError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
 import type { FoundAudience, LiveState, RefreshView } from '../plan/schema.js';
+import { shownTtl } from '../plan/ttl-outside.js';
 import type { AudienceRecord, RecordedState } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { aepFailure } from './aep-failure.js';
@@ -49,7 +50,7 @@ export function foundAudience(found: LiveAudience, audienceId = found.id): Found
     name: found.name,
     ...(found.description === undefined ? {} : { description: found.description }),
     ...(found.labels === undefined ? {} : { labels: found.labels }),
-    ...(found.ttlInDays === undefined ? {} : { ttlInDays: found.ttlInDays }),
+    ...shownTtl(found.ttlInDays),
     external: isExternal(found),
     ...(found.originName === undefined ? {} : { originName: found.originName }),
     ...(found.namespace === undefined ? {} : { namespace: found.namespace }),

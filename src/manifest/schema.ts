@@ -59,6 +59,9 @@ export function sourceParams(source: SourceSpec): { params: SourceParams; path: 
     : { params: source, path: ['sourceSpec'] };
 }
 
+/** The data expiration the page lets ttlInDays be set to, in days ("from 1 to 90"). */
+export const TTL_DAYS = { min: 1, max: 90 } as const;
+
 /** `ttlInDays` arrives as "40" or 40 (the reference's own sample sends a string). */
 export const TtlInDays = z
   .union([
@@ -68,7 +71,7 @@ export const TtlInDays = z
       .regex(/^\s*\d+\s*$/, 'must be a whole number')
       .transform(Number),
   ])
-  .pipe(z.number().int('must be a whole number').min(1).max(90));
+  .pipe(z.number().int('must be a whole number').min(TTL_DAYS.min).max(TTL_DAYS.max));
 
 /**
  * Exactly the create body of `POST /external-audience/`. The rules across fields

@@ -24,6 +24,7 @@ import {
 } from './runs.js';
 import { driftOf, liveOf, liveRead, refreshReport, withDrift } from './drift.js';
 import { adoptStep, unlookedAdoptStep } from './adopt.js';
+import { ttlOutsideWarnings } from './ttl-outside.js';
 import { unknownAfterPatchOf, withUnknown } from './unknown-after-patch.js';
 import { resumeCreate } from './resume-create.js';
 import { pendingIntents } from './pending.js';
@@ -559,9 +560,11 @@ export function plan(read: LoadResult, readState: RecordedState, options: PlanOp
     ...(options.repository !== undefined && others.length > 0
       ? { otherRepositories: { planned: options.repository, recorded: others.sort(byRepository) } }
       : {}),
-    diagnostics: options.unreadBase
-      ? [...desired.diagnostics, ...unnamedInBase(options.unreadBase, desired)]
-      : desired.diagnostics,
+    diagnostics: [
+      ...desired.diagnostics,
+      ...(options.unreadBase ? unnamedInBase(options.unreadBase, desired) : []),
+      ...ttlOutsideWarnings(desired.manifests, (m) => records.get(recordId(m.sandbox, m.key)), options),
+    ],
     ...(under === undefined ? {} : { appliedBelow: under }),
   };
 }

@@ -70,6 +70,11 @@ export const LiveState = z.discriminatedUnion('status', [
     description: z.string().optional(),
     labels: z.array(z.string()).optional(),
     ttlInDays: z.number().optional(),
+    /**
+     * A ttlInDays the service shows outside the days the page allows it to be set to (TTL_DAYS),
+     * in place of `ttlInDays`: no data expiration read as days, so never compared (ttl-outside.ts).
+     */
+    ttlInDaysOutside: z.number().optional(),
     /** External (CUSTOM_UPLOAD / ExternalSegment); anything else is another audience. */
     external: z.boolean(),
     originName: z.string().optional(),
