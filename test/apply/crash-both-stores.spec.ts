@@ -186,7 +186,10 @@ describe('postgres store: an apply killed (SIGKILL) in the state write that reco
           await dir.write(story.after);
           const killed = spawnApply(env, dir.dir, location);
           // The write waits at the gate: the kill lands in it.
-          await gate.reached(killed.exited);
+          const held = await gate.reached(killed.exited);
+          expect(held, 'the statement held: the put of gold’s record').toEqual([
+            expect.stringMatching(/INSERT INTO \S+\.audiences\b/),
+          ]);
           expect(
             emulator.control.counters().byEndpoint.createAudience.requests,
             'the POST was answered',
@@ -233,7 +236,10 @@ describe('postgres store: an apply killed (SIGKILL) in the state write that remo
           await dir.write(story.after);
           const killed = spawnApply(env, dir.dir, location);
           // The write waits at the gate: the kill lands in it.
-          await gate.reached(killed.exited);
+          const held = await gate.reached(killed.exited);
+          expect(held, 'the statement held: the removal of silver’s record').toEqual([
+            expect.stringMatching(/DELETE FROM \S+\.audiences\b/),
+          ]);
           expect(
             emulator.control.counters().byEndpoint.deleteAudience.requests,
             'the DELETE was answered',

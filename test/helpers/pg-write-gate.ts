@@ -14,10 +14,11 @@ export type GatedWrite = {
 export type PgWriteGate = {
   /**
    * Resolves once a backend other than the gate's waits on an advisory lock in this database:
-   * the picked write, held inside the server, so a kill now lands in it. Rejects if `exited`
-   * settles first (the process ended before its write reached the gate).
+   * the picked write, held inside the server, so a kill now lands in it. Resolves with the
+   * statements waiting, for the spec to see that what is held is the write it means. Rejects
+   * if `exited` settles first (the process ended before its write reached the gate).
    */
-  reached(exited: Promise<unknown>): Promise<void>;
+  reached(exited: Promise<unknown>): Promise<string[]>;
   /** Lets the held write go (a dead client's transaction rolls back, or commits whole) and drops the trigger. */
   open(): Promise<void>;
 };
@@ -62,12 +63,12 @@ export async function withPgWriteGate<T>(
             throw new Error(
               `the process ended before its write reached the gate: ${JSON.stringify(ended.how)}`,
             );
-          const waiting = await postgres.query(
-            `SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+          const waiting = await postgres.query<{ query: string }>(
+            `SELECT pid, query FROM pg_stat_activity WHERE datname = current_database()
              AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> $1`,
             [gatePid],
           );
-          if (waiting.length > 0) return;
+          if (waiting.length > 0) return waiting.map((one) => one.query);
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
       },

@@ -148,7 +148,10 @@ describe('postgres store: state import --force killed (SIGKILL) in the write tha
             child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })),
           );
           // The write waits at the gate: the kill lands in it.
-          await gate.reached(exited);
+          const held = await gate.reached(exited);
+          expect(held, 'the statement held: the put of gold’s new record').toEqual([
+            expect.stringMatching(/INSERT INTO \S+\.audiences\b/),
+          ]);
           child.kill('SIGKILL');
           expect((await exited).code, 'killed, not ended').toBe(-1);
           await gate.open();
