@@ -90,37 +90,52 @@ async function expectRecreated(
   expect(plan.stdout, `${said}\n--- plan after:\n${plan.stdout}${plan.stderr}`).toContain('No changes.');
 }
 
+type Killed = {
+  root: string;
+  env: Record<string, string>;
+  emulator: TestEmulator;
+  proxy: LateLandingGateway;
+  id: string;
+};
+
+/** Runs `fn` after killedMidDelete, on an emulator of its own behind the gateway, in a directory of its own. */
+function afterKilledMidDelete(fn: (killed: Killed) => Promise<void>): Promise<void> {
+  return withEmulator({ operationDelayMs: 10 }, async (emulator) =>
+    withTempDir(async (root) => {
+      const proxy = await gateway(new URL(emulator.apiBaseUrl));
+      try {
+        const env = { ...emulatorEnv(emulator, { AEP_BASE_URL: proxy.url }), AEP_SANDBOX: DEMO_SANDBOX };
+        const id = await killedMidDelete(root, env, emulator, proxy);
+        await fn({ root, env, emulator, proxy, id });
+      } finally {
+        await proxy.close();
+      }
+    }),
+  );
+}
+
 describe('an apply killed (kill -9) while its DELETE is on its way, its manifest then brought back', () => {
   it(
     'the DELETE landing after the next apply settled it as not done: the plan after reads the audience and creates it again',
     { timeout: 120_000 },
     async () => {
-      await withEmulator({ operationDelayMs: 10 }, async (emulator) =>
-        withTempDir(async (root) => {
-          const proxy = await gateway(new URL(emulator.apiBaseUrl));
-          try {
-            const env = { ...emulatorEnv(emulator, { AEP_BASE_URL: proxy.url }), AEP_SANDBOX: DEMO_SANDBOX };
-            const id = await killedMidDelete(root, env, emulator, proxy);
-            const next = await runCli(APPLY, { cwd: root, env });
-            let said = `--- next apply:\n${next.stdout}${next.stderr}`;
-            expect(next.code, said).toBe(0);
-            expect(`${next.stdout}${next.stderr}`, said).toContain('did not happen');
-            // The DELETE the killed apply sent lands now.
-            expect(await proxy.deliver()).toBe(204);
-            expect(audiences(emulator).map((one) => one.audienceId)).not.toContain(id);
-            const plan = await runCli(['plan', 'm', '--state', 'state'], { cwd: root, env });
-            said += `\n--- plan:\n${plan.stdout}${plan.stderr}`;
-            expect(plan.stdout, said).not.toContain('No changes.');
-            expect(plan.stdout, said).toMatch(/\+ prod\/gold create: audience [\w-]+ is gone/);
-            const last = await runCli(APPLY, { cwd: root, env });
-            said += `\n--- last apply:\n${last.stdout}${last.stderr}`;
-            expect(last.code, said).toBe(0);
-            await expectRecreated(root, env, emulator, said);
-          } finally {
-            await proxy.close();
-          }
-        }),
-      );
+      await afterKilledMidDelete(async ({ root, env, emulator, proxy, id }) => {
+        const next = await runCli(APPLY, { cwd: root, env });
+        let said = `--- next apply:\n${next.stdout}${next.stderr}`;
+        expect(next.code, said).toBe(0);
+        expect(`${next.stdout}${next.stderr}`, said).toContain('did not happen');
+        // The DELETE the killed apply sent lands now.
+        expect(await proxy.deliver()).toBe(204);
+        expect(audiences(emulator).map((one) => one.audienceId)).not.toContain(id);
+        const plan = await runCli(['plan', 'm', '--state', 'state'], { cwd: root, env });
+        said += `\n--- plan:\n${plan.stdout}${plan.stderr}`;
+        expect(plan.stdout, said).not.toContain('No changes.');
+        expect(plan.stdout, said).toMatch(/\+ prod\/gold create: audience [\w-]+ is gone/);
+        const last = await runCli(APPLY, { cwd: root, env });
+        said += `\n--- last apply:\n${last.stdout}${last.stderr}`;
+        expect(last.code, said).toBe(0);
+        await expectRecreated(root, env, emulator, said);
+      });
     },
   );
 
@@ -128,25 +143,16 @@ describe('an apply killed (kill -9) while its DELETE is on its way, its manifest
     'the DELETE landing right after the next apply read the audience to settle it: that apply creates it again',
     { timeout: 120_000 },
     async () => {
-      await withEmulator({ operationDelayMs: 10 }, async (emulator) =>
-        withTempDir(async (root) => {
-          const proxy = await gateway(new URL(emulator.apiBaseUrl));
-          try {
-            const env = { ...emulatorEnv(emulator, { AEP_BASE_URL: proxy.url }), AEP_SANDBOX: DEMO_SANDBOX };
-            const id = await killedMidDelete(root, env, emulator, proxy);
-            // The first read of gold's audience in the next apply is the one settling the intent.
-            proxy.deliverAfter((one) => one.method === 'GET' && one.url.includes(id));
-            const next = await runCli(APPLY, { cwd: root, env });
-            const said = `--- next apply:\n${next.stdout}${next.stderr}`;
-            expect(await proxy.delivered()).toBe(204);
-            expect(next.code, said).toBe(0);
-            expect(`${next.stdout}${next.stderr}`, said).toContain('did not happen');
-            await expectRecreated(root, env, emulator, said);
-          } finally {
-            await proxy.close();
-          }
-        }),
-      );
+      await afterKilledMidDelete(async ({ root, env, emulator, proxy, id }) => {
+        // The first read of gold's audience in the next apply is the one settling the intent.
+        proxy.deliverAfter((one) => one.method === 'GET' && one.url.includes(id));
+        const next = await runCli(APPLY, { cwd: root, env });
+        const said = `--- next apply:\n${next.stdout}${next.stderr}`;
+        expect(await proxy.delivered()).toBe(204);
+        expect(next.code, said).toBe(0);
+        expect(`${next.stdout}${next.stderr}`, said).toContain('did not happen');
+        await expectRecreated(root, env, emulator, said);
+      });
     },
   );
 });
