@@ -1,5 +1,5 @@
-import { describeHolder } from '../state/lock-holder.js';
-import { applyOnce } from '../apply/apply-flow.js';
+import { describeHolder, describeStale } from '../state/lock-holder.js';
+import { applyOnce, type ApplyFlow } from '../apply/apply-flow.js';
 import { planHoldingElsewhere } from '../apply/held-elsewhere.js';
 import { readLive } from '../apply/live.js';
 import type { StepResult } from '../apply/types.js';
@@ -46,6 +46,9 @@ export async function applyDesired(
       lockTimeoutMs: settings.lockTimeoutMs,
       // A directory store's lock held by an apply beside the controller: the pass waits for it.
       waitingForLock: (holder) => log.info({ holder: describeHolder(holder) }, 'waiting for the state lock'),
+      // What `apply` and the state commands say of a lock dead processes left (docs/state.md: a
+      // takeover is announced); the controller took them over in silence.
+      ...lockLeftLog(log),
       ...(paste ? { paste } : {}),
       appliedBy: 'controller',
       refreshWay: CONTROLLER_REFRESH_WAY,
@@ -140,4 +143,45 @@ export function recordBudget(deps: PassDeps, records: readonly AudienceRecord[],
   // last value for as long as the controller ran, where Prometheus users expect it to go.
   deps.metrics.runBudgetRemaining.reset();
   for (const [sandbox, runs] of left) deps.metrics.runBudgetRemaining.set({ sandbox }, runs);
+}
+
+/** The log lines of a directory store's lock left by dead processes, as a pass takes it (ApplyFlow). */
+function lockLeftLog(
+  log: Logger,
+): Pick<ApplyFlow, 'watchingLock' | 'guardLeft' | 'tookOverLock' | 'endedLockWrites'> {
+  return {
+    watchingLock: (holder, watchMs, ageMs) =>
+      log.info(
+        { holder: describeHolder(holder), watchMs, notRefreshedMs: ageMs },
+        'the state lock looks abandoned: watching it before taking it over',
+      ),
+    guardLeft: (guard) => {
+      if (guard.kind === 'removed')
+        log.warn(
+          { guard: guard.file, maker: describeHolder(guard.holder) },
+          'removed a takeover guard left by a killed locker',
+        );
+      else
+        log.info(
+          {
+            guard: guard.file,
+            maker:
+              guard.holder === undefined
+                ? 'not named (an earlier release, or unreadable)'
+                : describeHolder(guard.holder),
+            waitMs: guard.waitMs,
+          },
+          'waiting for a takeover guard to go (left by a killed locker, or about to be removed)',
+        );
+    },
+    tookOverLock: (took) =>
+      log.warn(
+        { holder: describeHolder(took.holder), reason: describeStale(took.reason, took.watchedMs) },
+        'took over a stale state lock',
+      ),
+    endedLockWrites: (sessions) => {
+      for (const session of sessions)
+        log.warn({ session }, 'ended an open write of a previous holder of the state lock');
+    },
+  };
 }

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { stat, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/state/open.js';
@@ -13,8 +11,9 @@ import { ManifestDir } from '../helpers/apply-env.js';
 import { executorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-import { repoRoot, useTempDirs } from './helpers.js';
-import { spawnFixture, type Child } from './spawn.js';
+import { useTempDirs } from './helpers.js';
+import { deadHolderLock, killedAtGuard } from './left-lock.js';
+import type { Child } from './spawn.js';
 
 // A directory store's lock is taken over from a dead holder under a guard file
 // (`<lock>.takeover`, made exclusively), removed a moment later. A locker killed (kill -9) in
@@ -38,37 +37,11 @@ async function open(dir: string): Promise<StateStore> {
   return store;
 }
 
-/** A store whose lock names a process that was killed holding it. Returns that pid. */
-async function deadHolderLock(dir: string): Promise<number> {
-  const holder = spawnFixture('holder.mjs', [dir]);
-  children.push(holder);
-  await holder.waitFor(/^locked/);
-  await holder.kill();
-  return holder.pid;
-}
-
-/** A locker killed (kill -9) the moment it made the takeover guard. Returns its pid. */
-async function killedAtGuard(dir: string): Promise<number> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'test/state/fixtures/die-at-guard.mjs'), dir], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
-  // The kill landed mid-takeover: the guard is there, beside the stale lock.
-  expect({ code, signal, out }).toMatchObject({ code: null, signal: 'SIGKILL', out: 'guard\n' });
-  await stat(`${lockPath(dir)}.takeover`);
-  await stat(lockPath(dir));
-  return child.pid!;
-}
-
 describe('directory store: a lock takeover killed (kill -9) after it made its guard', () => {
   it('the next locker removes the guard of the dead locker at once, says so, and takes the stale lock over', async () => {
     const dir = await tempDir();
     await (await open(dir)).close();
-    const holderPid = await deadHolderLock(dir);
+    const holderPid = await deadHolderLock(dir, children);
     const killedPid = await killedAtGuard(dir);
     const told: GuardLeft[] = [];
     const info = await (await open(dir)).lock({ onGuard: (guard) => told.push(guard) });
@@ -86,7 +59,7 @@ describe('directory store: a lock takeover killed (kill -9) after it made its gu
   it('a guard that does not name its maker (an earlier release): waited for as before, the wait said once', async () => {
     const dir = await tempDir();
     await (await open(dir)).close();
-    const holderPid = await deadHolderLock(dir);
+    const holderPid = await deadHolderLock(dir, children);
     await writeFile(`${lockPath(dir)}.takeover`, '');
     const told: GuardLeft[] = [];
     // staleAfterMs 2 s: the guard is removed once seen unchanged for 1 s.
@@ -109,7 +82,7 @@ describe('audiencectl apply after a lock takeover killed (kill -9) at its guard'
         const dir = await tempDir();
         const state = path.join(dir, 'state');
         await (await open(state)).close();
-        const holderPid = await deadHolderLock(state);
+        const holderPid = await deadHolderLock(state, children);
         const killedPid = await killedAtGuard(state);
         const manifests = new ManifestDir(path.join(dir, 'm'));
         await manifests.write([manifestObject('gold', { ingestion: { onCreate: false } })]);
