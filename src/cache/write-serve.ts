@@ -5,7 +5,7 @@ import type { CacheFileWriter } from './cache-file.js';
 export type WriteRequest = { file: string; before: string; after: string };
 
 /** writeCacheFileInThread's messages: the request, then the body's UTF-8 batches, then 'end'. */
-export type WriteMessage = { write: WriteRequest } | ArrayBuffer | 'end';
+export type WriteMessage = { write: WriteRequest } | Uint8Array | 'end';
 
 /** The answer to 'end': whether the file was written. */
 export type WriteReply = { written: boolean };
@@ -13,7 +13,7 @@ export type WriteReply = { written: boolean };
 export function isWriteMessage(message: unknown): message is WriteMessage {
   return (
     message === 'end' ||
-    message instanceof ArrayBuffer ||
+    message instanceof Uint8Array ||
     (typeof message === 'object' && message !== null && 'write' in message)
   );
 }
@@ -36,9 +36,9 @@ export function cacheWriteServer(
         answered();
         return undefined;
       });
-    } else if (message instanceof ArrayBuffer) {
+    } else if (message instanceof Uint8Array) {
       writer = writer.then((open) => {
-        open?.write(new Uint8Array(message));
+        open?.write(message);
         return open;
       });
     } else {

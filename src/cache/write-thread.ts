@@ -80,13 +80,8 @@ export function writeCacheFileInThread(
     worker.on('exit', () => resolve(false));
   });
   worker.postMessage({ write: { file, ...parts } } satisfies WriteMessage);
-  for (const bytes of utf8Batches(pieces)) {
-    const own =
-      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-        ? (bytes.buffer as ArrayBuffer)
-        : new Uint8Array(bytes).buffer;
-    worker.postMessage(own, [own]);
-  }
+  // Each batch's buffer is its own (utf8Batches): it moves, uncopied, with the view of its bytes.
+  for (const bytes of utf8Batches(pieces)) worker.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   worker.postMessage('end' satisfies WriteMessage);
   return written;
 }
