@@ -7,10 +7,13 @@ import { addProblemCheck, durationOption } from './typed-options.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 
 export const DEFAULT_STATE_DIR = '.audiencectl-state';
+const PASSWORD_FILE_ENV = 'AUDIENCECTL_STATE_PASSWORD_FILE';
 
 export type StateFlags = {
   state?: string;
   statePasswordFile?: string;
+  /** What gave --state-password-file's value when not the flag: its variable (addStateOptions). */
+  statePasswordFileFrom?: string;
   /** ms */ stateConnectTimeout?: number;
   /** ms */ stateQueryTimeout?: number;
   config?: string;
@@ -44,6 +47,7 @@ export function stateTimeoutOptions(): [connect: Option, query: Option] {
 export function stateAccessOf(flags: StateFlags): OpenOptions {
   return {
     passwordFile: flags.statePasswordFile,
+    passwordFileSetting: flags.statePasswordFileFrom,
     connectTimeoutMs: flags.stateConnectTimeout,
     queryTimeoutMs: flags.stateQueryTimeout,
     paste: flags.paste,
@@ -64,10 +68,15 @@ export function addStateOptions(command: Command): Command {
     )
     .addOption(
       new Option('--state-password-file <file>', 'file holding the PostgreSQL password').env(
-        'AUDIENCECTL_STATE_PASSWORD_FILE',
+        PASSWORD_FILE_ENV,
       ),
     );
   for (const option of stateTimeoutOptions()) command.addOption(option);
+  // The file's refusals name the variable when it gave the file (a deployment sets only that).
+  command.hook('preAction', (invoked) => {
+    if (invoked.getOptionValueSource('statePasswordFile') === 'env')
+      invoked.setOptionValue('statePasswordFileFrom', PASSWORD_FILE_ENV);
+  });
   return addProblemCheck(command, stateEnvProblems);
 }
 

@@ -9,6 +9,8 @@ import type { PasteFlags } from '../text/paste-flags.js';
 export type OpenOptions = {
   /** `--state-password-file`: a file holding only the database password. */
   passwordFile?: string | undefined;
+  /** What gave `passwordFile` (PgAccess.passwordFileSetting): its refusals start with it. */
+  passwordFileSetting?: string | undefined;
   /** ms; `--state-connect-timeout` (default 10 s). */
   connectTimeoutMs?: number | undefined;
   /** ms; `--state-query-timeout` (default 30 s). */
@@ -41,10 +43,11 @@ export async function openStateStore(
   const { PgStateStore } = await import('./pg/pg-store.js');
   if (options.passwordFile) {
     const { checkPasswordFile } = await import('./pg/connection.js');
-    await checkPasswordFile(options.passwordFile);
+    await checkPasswordFile(options.passwordFile, options.passwordFileSetting);
   }
   return new PgStateStore(where.url, where.schema, where.display, {
     passwordFile: options.passwordFile,
+    passwordFileSetting: options.passwordFileSetting,
     connectTimeoutMs: options.connectTimeoutMs,
     queryTimeoutMs: options.queryTimeoutMs,
     applicationName: 'audiencectl',

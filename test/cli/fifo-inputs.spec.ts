@@ -140,7 +140,7 @@ describe('a FIFO given where a file is expected is refused by name, and the comm
       dir,
       { PGPASSWORD: undefined, PGPASSFILE: path.join(dir, 'no-pgpass') },
     );
-    expectRefused(result, `cannot read the state password file ${fifo}: it ${FIFO}`);
+    expectRefused(result, `--state-password-file: cannot read the state password file ${fifo}: it ${FIFO}`);
   });
 });
 

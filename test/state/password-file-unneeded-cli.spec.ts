@@ -25,13 +25,16 @@ describe('--state-password-file naming a missing file, with a store that needs n
         cwd: dir,
         env: { ...env, AUDIENCECTL_STATE_PASSWORD_FILE: missing },
       });
-      for (const result of [byFlag, byVariable]) {
+      for (const [result, setting] of [
+        [byFlag, '--state-password-file'],
+        [byVariable, 'AUDIENCECTL_STATE_PASSWORD_FILE'],
+      ] as const) {
         expect(result.code).toBe(1);
         expect(result.stdout).toBe('');
         // The path itself is not repeated: a password pasted in its place would be printed
         // (secrets-cli); where a relative path starts is said instead.
         expect(result.stderr).toBe(
-          `Error: cannot read the state password file: it does not exist (relative paths start at ${dir}; the path is not shown, in case it is the secret itself)\n`,
+          `Error: ${setting}: cannot read the state password file: it does not exist (relative paths start at ${dir}; the path is not shown, in case it is the secret itself)\n`,
         );
         expect(result.stderr).not.toContain(missing);
         expect(result.stderr.split('\n')).toHaveLength(2);

@@ -365,7 +365,7 @@ describe('the database password', { timeout: 90_000 }, () => {
     expect([result.code, result.stdout, result.stderr]).toEqual([
       1,
       '',
-      `Error: the state password file ${passwordFile} is empty: write the database password in it\n`,
+      `Error: --state-password-file: the state password file ${passwordFile} is empty: write the database password in it\n`,
     ]);
   });
 

@@ -35,7 +35,7 @@ describe('the state database password file', () => {
     const password = config.password as () => Promise<string>;
     await expect(password()).rejects.toMatchObject({
       code: 'STATE_PASSWORD_FILE',
-      message: `the state password file ${file} holds only blanks: write the database password in it`,
+      message: `--state-password-file: the state password file ${file} holds only blanks: write the database password in it`,
     });
   });
 });

@@ -18,6 +18,11 @@ import { preferredTlsStream } from './tls-preferred.js';
 export type PgAccess = {
   /** A file holding only the password (a mounted Kubernetes Secret). `--state-password-file`. */
   passwordFile?: string | undefined;
+  /**
+   * What gave `passwordFile`, named first in its refusals: AUDIENCECTL_STATE_PASSWORD_FILE (a
+   * deployment's way) or the flag. Default `--state-password-file`.
+   */
+  passwordFileSetting?: string | undefined;
   /** What the server shows in pg_stat_activity. */
   applicationName?: string;
   /** ms; `--state-connect-timeout`. Default PG_DEFAULTS.connectMs. */
@@ -244,12 +249,17 @@ function fromPassFile(config: ClientConfig): Promise<string | undefined> {
   });
 }
 
+/** The flag of the state password file, which its refusals name unless a variable gave it. */
+const PASSWORD_FILE_FLAG = '--state-password-file';
+
 /** Why a password file's path that names no file was refused, without repeating the path. */
-function missingPasswordFile(file: string, why: string): string {
+function missingPasswordFile(file: string, why: string, setting: string): string {
   // Our placeholder from a printed command, pasted as it was, is no secret and says what to do.
-  if (file === PASSWORD_FILE_PLACEHOLDER)
-    return `--state-password-file ${file} is a placeholder: replace it with the path of a file holding the database password`;
-  return `cannot read the state password file: ${why} (${secretPathNote()})`;
+  if (file === PASSWORD_FILE_PLACEHOLDER) {
+    const given = setting.startsWith('--') ? `${setting} ${file}` : `${setting}=${file}`;
+    return `${given} is a placeholder: replace it with the path of a file holding the database password`;
+  }
+  return `${setting}: cannot read the state password file: ${why} (${secretPathNote()})`;
 }
 
 /** A password file larger than this is no password file: 64 KiB. */
@@ -257,16 +267,18 @@ const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
 
 /**
  * `--state-password-file`'s password, without its final newline. An empty (or blank) file
- * is refused: as no password, the server's refusal would tell the user to give one.
+ * is refused: as no password, the server's refusal would tell the user to give one. Each
+ * refusal starts with `setting`, the flag or the variable that gave the file: a deployment
+ * that sets the variable was told of "the state password file", naming nothing to change.
  */
-async function readPasswordFile(file: string): Promise<string> {
+async function readPasswordFile(file: string, setting = PASSWORD_FILE_FLAG): Promise<string> {
   // Read without blocking: a FIFO waited for a writer, past the connect timeout, forever.
   const text = await readRegularText(file, { maxBytes: MAX_PASSWORD_FILE_BYTES }).catch((error: unknown) => {
     const why = error instanceof RefusedFileError ? error.reason : reasonOf(error);
     // A path that names no file may be the password itself, pasted where its path belonged.
     const reason = isMissingPath(error)
-      ? missingPasswordFile(file, why)
-      : `cannot read the state password file ${file}: ${why}`;
+      ? missingPasswordFile(file, why, setting)
+      : `${setting}: cannot read the state password file ${file}: ${why}`;
     throw new StateError('STATE_PASSWORD_FILE', reason, { cause: error });
   });
   const password = text.replace(/\r?\n$/, '');
@@ -274,7 +286,7 @@ async function readPasswordFile(file: string): Promise<string> {
   const what = password === '' ? 'is empty' : 'holds only blanks';
   throw new StateError(
     'STATE_PASSWORD_FILE',
-    `the state password file ${file} ${what}: write the database password in it`,
+    `${setting}: the state password file ${file} ${what}: write the database password in it`,
   );
 }
 
@@ -283,9 +295,10 @@ async function readPasswordFile(file: string): Promise<string> {
  * read only when the server asked for a password the URL did not give, a typo in its path
  * passed every command while the URL carried the password (or the server trusted the
  * client), and surfaced when that changed (review cli-40). Its password is a secret from now.
+ * `setting`: what gave it (PgAccess.passwordFileSetting).
  */
-export async function checkPasswordFile(file: string): Promise<void> {
-  registerSecret(await readPasswordFile(file));
+export async function checkPasswordFile(file: string, setting?: string): Promise<void> {
+  registerSecret(await readPasswordFile(file, setting));
 }
 
 /**
@@ -295,7 +308,7 @@ export async function checkPasswordFile(file: string): Promise<void> {
  */
 async function resolvePassword(config: ClientConfig, access: PgAccess, fromUrl: string | undefined) {
   if (fromUrl) return fromUrl;
-  if (access.passwordFile) return readPasswordFile(access.passwordFile);
+  if (access.passwordFile) return readPasswordFile(access.passwordFile, access.passwordFileSetting);
   if (process.env.PGPASSWORD) return process.env.PGPASSWORD;
   return fromPassFile(config);
 }
