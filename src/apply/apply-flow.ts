@@ -339,7 +339,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   // Planned after resumeIntents tried every intent: one still pending is one it could not
   // settle, said as such (not as settled first by apply), and the apply exits 1 (review 24, L2).
   if ((plan.pending?.length ?? 0) > 0) plan = { ...plan, afterResume: true };
-  const authenticated = await authenticateFor(plan, flow);
+  const authenticated = await authenticateFor(plan, { ...flow, now: () => flow.clock.now() });
   plan = authenticated.plan;
   const go = await flow.review(plan, resumed, toDrop);
   if (!go) return { plan, report: undefined };

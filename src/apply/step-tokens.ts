@@ -32,6 +32,8 @@ export async function authenticateFor(
     client: Pick<AepClient, 'authenticate'>;
     signal?: AbortSignal | undefined;
     sandboxTokenRefused?: ((refused: RefusedSandbox) => void) | undefined;
+    /** When a refusal came (ms): the time a wait IMS asked for counts from. */
+    now?: (() => number) | undefined;
   },
 ): Promise<Authenticated> {
   const sandboxes = new Set(plan.steps.filter(callsService).map((step) => step.sandbox));
@@ -42,7 +44,7 @@ export async function authenticateFor(
     for (const sandbox of sandboxes) await authenticate(sandbox);
     return { plan, refused: new Set() };
   }
-  const refused = await tokensFor(sandboxes, authenticate);
+  const refused = await tokensFor(sandboxes, authenticate, flow.now);
   for (const refusal of refused) told(refusal);
   return {
     plan: holdRefusedSandboxes(plan, refused, callsService),

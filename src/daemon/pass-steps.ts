@@ -14,6 +14,7 @@ import { publishPlan } from './publish-plan.js';
 import { measuredOffset, serviceShift } from '../apply/service-time.js';
 import { applyRevision, lookElsewhere, pasteOf, rootOf } from './pass-revision.js';
 import type { PassDeps, PassRevision, Refresh, WritingLog } from './pass-types.js';
+import { TOKEN_HOLD_LOG, tokenHoldOf } from '../apply/hold-refused-sandboxes.js';
 
 // The steps of a pass (src/daemon/pass.ts): apply (auto-approved) or, in dry-run, plan and
 // publish; then the run budget left.
@@ -56,10 +57,7 @@ export async function applyDesired(
       ...(refresh === false ? {} : { sandboxRefreshFailed: refresh.sandboxFailed }),
       // One sandbox's refused secret holds its own steps (named on /status), not the others'.
       sandboxTokenRefused: ({ sandbox, error }) =>
-        log.warn(
-          { code: error.code, sandbox, err: error.message },
-          'IMS refused a sandbox; its steps are held',
-        ),
+        log.warn({ code: error.code, sandbox, err: error.message }, TOKEN_HOLD_LOG[tokenHoldOf(error)]),
       revision: applyRevision(revision, deps),
       // With the roots, recorded with the marks as `apply` records its clone's (rootOf), or
       // that the fetch is shallow (--git-depth), which its marks then say.
