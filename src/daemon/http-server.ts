@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
 import { redactText } from '../text/secrets.js';
 import { escapeJsonText } from '../text/safe-text.js';
-import { requireBearer, type HttpToken } from './http-auth.js';
+import { hasBearer, requireBearer, type HttpToken } from './http-auth.js';
 import { DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './http-limits.js';
 import type { DaemonStatusProvider, WebhookTarget } from './types.js';
 import { DEFAULT_WEBHOOK_BODY_LIMIT, registerWebhook } from './webhook-route.js';
@@ -73,9 +73,19 @@ function registerStatusRoutes(
 ): void {
   // Probes stay open (the kubelet sends no token); what shows the state needs the token.
   const guarded = options.authToken === undefined ? {} : { onRequest: requireBearer(options.authToken) };
-  app.get('/readyz', (_request, reply) => {
+  const token = options.authToken;
+  const current = typeof token === 'string' ? () => token : token;
+  app.get('/readyz', (request, reply) => {
     const readiness = status.readiness();
-    return reply.code(readiness.ready ? 200 : 503).send(readiness);
+    if (readiness.ready) return reply.code(200).send({ ready: true });
+    // The kubelet reads the status code alone. The reason quotes the error of a sync or of IMS
+    // (the repository's URL, a host, a path), which the token keeps to /status: a request
+    // without it is told the error's code, and where its message is.
+    const told =
+      current === undefined || hasBearer(request.headers.authorization, current())
+        ? readiness.reason
+        : `${readiness.brief} (its message: GET /status, with the HTTP token)`;
+    return reply.code(503).send({ ready: false, reason: told });
   });
   app.get('/status', guarded, (_request, reply) => reply.send(status.status()));
   app.get('/plan', guarded, (_request, reply) => {

@@ -105,18 +105,12 @@ export class StatusBoard implements DaemonStatusProvider {
     // Credentials IMS refuses are configuration no pass mends: ready, the pod would pass
     // `helm test` and show 1/1 while nothing is ever applied. An outage (IMS unreachable) is not.
     if (this.#synced && this.#refusedCredentials)
-      return {
-        ready: false,
-        reason: `AEP credentials refused: ${this.#refusedCredentials.code}: ${this.#refusedCredentials.message}`,
-      };
+      return notReady('AEP credentials refused', this.#refusedCredentials);
     if (this.#synced) return { ready: true };
     const error = this.#source.lastError;
-    return {
-      ready: false,
-      reason: error
-        ? `no successful sync yet: ${error.code}: ${error.message}`
-        : 'waiting for the first successful sync',
-    };
+    if (error) return notReady('no successful sync yet', error);
+    const waiting = 'waiting for the first successful sync';
+    return { ready: false, reason: waiting, brief: waiting };
   }
 
   status(): StatusSnapshot {
@@ -294,6 +288,11 @@ export class StatusBoard implements DaemonStatusProvider {
   refreshFailed(error: ErrorInfo): void {
     this.#refresh = { ...this.#refresh, lastError: error };
   }
+}
+
+/** Not ready for `why`'s error: its code and message, or its code alone (Readiness.brief). */
+function notReady(why: string, error: ErrorInfo): Readiness {
+  return { ready: false, reason: `${why}: ${error.code}: ${error.message}`, brief: `${why}: ${error.code}` };
 }
 
 const driftKey = (x: { sandbox: string; key: string }): string => `${x.sandbox}/${x.key}`;

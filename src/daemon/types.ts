@@ -158,7 +158,17 @@ export type PlanStage = { plannedAt: string } &
       }
   );
 
-export type Readiness = { ready: true } | { ready: false; reason: string };
+export type Readiness =
+  | { ready: true }
+  | {
+      ready: false;
+      reason: string;
+      /**
+       * The reason without the error's message (its code alone): what /readyz, open to all, tells
+       * a request without the HTTP token (the message quotes the repository's URL, IMS's answer).
+       */
+      brief: string;
+    };
 
 /** Implemented by the reconcile loop; called on every request, so keep it cheap. */
 export interface DaemonStatusProvider {

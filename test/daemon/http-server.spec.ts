@@ -34,7 +34,11 @@ const snapshot: StatusSnapshot = {
 
 /** A real provider backed by plain fields, as the reconcile loop will hold them. */
 class StatusState implements DaemonStatusProvider {
-  ready: Readiness = { ready: false, reason: 'waiting for the first successful sync' };
+  ready: Readiness = {
+    ready: false,
+    reason: 'waiting for the first successful sync',
+    brief: 'waiting for the first successful sync',
+  };
   plan: string | undefined;
   broken = false;
   readiness(): Readiness {
