@@ -153,7 +153,7 @@ describe('Markdown renderer', () => {
     expect(md).not.toContain('<!--');
     expect(md).not.toContain('<img');
     expect(md).toContain(
-      '- `prod/gold`: a/&lt;\\!-- \\*x\\* \\[y\\](http://e) \\~z\\~ \\#1\\_2 \\`c\\` \\\\ \\|.yaml has errors\n',
+      '- `prod/gold`: a/&lt;\\!-- \\*x\\* \\[y\\](http&#8203;://e) \\~z\\~ \\#1\\_2 \\`c\\` \\\\ \\|.yaml has errors\n',
     );
     expect(md).toMatch(/^- prod\/silver: .*&lt;img src=x&gt; \\\*\\\*no\\\*\\\*/m);
   });
@@ -177,6 +177,39 @@ describe('Markdown renderer', () => {
     });
     expect(md).toContain('- `prod/gold`: x/@&#8203;acme/admins.yaml and \\#&#8203;12.yaml have errors\n');
     expect(md).toMatch(/ask @&#8203;octocat \(ops@example\.com\) on \\#&#8203;7/);
+  });
+
+  it('links nothing from a file name or the service: GH-12, www. and http(s):// are autolinks on GitHub', () => {
+    // GitHub links `GH-12` to issue 12, and (GFM's autolinks) `www.host` and `https://host`
+    // wherever they stand in text; no Markdown escape stops them. A pull request adding
+    // `www.evil.example/a.yaml` with errors made the comment link that host.
+    const md = renderMarkdown({
+      ...sample(),
+      held: [
+        { sandbox: 'prod', key: 'gold', reason: 'www.evil.example/a.yaml and GH-12/b.yaml have errors' },
+      ],
+      failedRuns: [
+        {
+          sandbox: 'prod',
+          key: 'silver',
+          runId: 'r-1',
+          reason: 'see https://evil.example/x or HTTP://Evil.example (gh-7, WWW.evil.example)',
+          next: 'x',
+        },
+      ],
+    });
+    expect(md).toContain(
+      '- `prod/gold`: www&#8203;.evil.example/a.yaml and GH&#8203;-12/b.yaml have errors\n',
+    );
+    expect(md).toContain(
+      'see https&#8203;://evil.example/x or HTTP&#8203;://Evil.example (gh&#8203;-7, WWW&#8203;.evil.example)',
+    );
+    // Only where they start a word: a host or a name that merely holds the letters is left alone.
+    const plain = renderMarkdown({
+      ...sample(),
+      held: [{ sandbox: 'prod', key: 'gold', reason: 'xwww.yaml, thttp://, BIGH-1 and fetch.yaml' }],
+    });
+    expect(plain).toContain('- `prod/gold`: xwww.yaml, thttp://, BIGH-1 and fetch.yaml\n');
   });
 
   it('stays under the comment limit however big the plan, saying what it folded', () => {

@@ -48,6 +48,12 @@ function escapeHtml(text: string): string {
  */
 const MENTION = /(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])/g;
 const ISSUE_REFERENCE = /#(?=\d+(?![A-Za-z0-9_]))/g;
+/**
+ * Links GitHub makes of text, where a word starts, whatever escapes them: `GH-12` (issue 12),
+ * and GFM's autolinks `www.host` and `http://` or `https://host`. The same zero-width space
+ * after the word (`www&#8203;.host`) leaves neither the shape GitHub looks for.
+ */
+const AUTOLINK = /(?<![A-Za-z0-9_])(?:gh(?=-\d)|www(?=\.)|https?(?=:\/\/))/gi;
 const ZERO_WIDTH_SPACE = '&#8203;';
 
 /**
@@ -57,7 +63,10 @@ const ZERO_WIDTH_SPACE = '&#8203;';
  * and `[text](url)` a link. HTML is escaped and Markdown's marks are backslash-escaped.
  */
 function escapeInline(text: string): string {
-  const unlinked = text.replace(MENTION, '$&\u200b').replace(ISSUE_REFERENCE, '$&\u200b');
+  const unlinked = text
+    .replace(MENTION, '$&\u200b')
+    .replace(ISSUE_REFERENCE, '$&\u200b')
+    .replace(AUTOLINK, '$&\u200b');
   return escapeCell(escapeHtml(unlinked.replaceAll('\\', '\\\\')).replace(/[`*_[\]~#!]/g, '\\$&')).replaceAll(
     '\u200b',
     ZERO_WIDTH_SPACE,
