@@ -1,21 +1,10 @@
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/daemon/webhook.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
-import { startHttpsGitServer, type HttpsGitServer } from '../source/helpers/https-git-server.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventuallyLogged,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
-import { githubRepository } from '../helpers/github-push.js';
-import { runCli } from '../helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
+import { deliverPush, githubRepository } from '../helpers/github-push.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
 
 // Review secrets-43 (last pass's known gap 3). The controller's git token is read once, from
 // AUDIENCECTL_GIT_TOKEN (the chart sets it from the Secret with secretKeyRef): a token rotated
@@ -29,59 +18,31 @@ const SECRET = 'webhook-secret-rotation-7c1e';
 const OLD = 'ghs_OLDtokenCANARY1a2b3c4d5e6f7a8b9c0d1e2f3a4b';
 const NEW = 'ghs_NEWtokenCANARY9f8e7d6c5b4a3f2e1d0c9b8a7f6e';
 
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let server: HttpsGitServer | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
+const spec = controllerSpec('audiencectl-rotate-');
 
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await server?.close();
-  await cleanUp({ controller, emulator, fixture, dir: root });
-  controller = emulator = fixture = server = root = undefined;
-});
-
-function push(url: string, id: string, payload: unknown): Promise<Response> {
-  const body = JSON.stringify(payload);
-  return fetch(`${url}/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': id,
-      'x-hub-signature-256': signWebhook(SECRET, body),
-    },
-    body,
-  });
-}
+const push = (url: string, id: string, payload: unknown): Promise<Response> =>
+  deliverPush(url, SECRET, JSON.stringify(payload), id);
 
 describe('a git token given as a file (review secrets-43, gap 3)', () => {
   it('is read at each fetch: a rotated token is used without a restart, and never shown', async () => {
-    emulator = await startEmulator({ port: 0 });
-    fixture = await createGitFixture();
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-rotate-'));
-    await mkdir(path.join(root, 'serve', 'acme'), { recursive: true });
-    await symlink(fixture.bare, path.join(root, 'serve', 'acme', 'audiences.git'));
-    server = await startHttpsGitServer(path.join(root, 'serve'), 'x-access-token', OLD);
+    const served = 'acme/audiences.git';
+    const { em, root, repo, server } = await spec.serveRepository(served, 'x-access-token', OLD);
     const git = server;
     const tokenFile = path.join(root, 'git-token');
     await writeFile(tokenFile, `${OLD}\n`);
-    const first = await fixture.commit({ 'README.md': 'audiences\n' });
-    controller = await startController(
+    const first = await repo.commit({ 'README.md': 'audiences\n' });
+    const ctl = await spec.start(
       [
-        ...['--repo', `${server.url}/acme/audiences.git`, '--git-ca-file', server.caFile],
-        ...['--work-dir', fixture.workDir, '--state', path.join(root, 'state')],
+        ...['--repo', `${server.url}/${served}`, '--git-ca-file', server.caFile],
+        ...['--work-dir', repo.workDir, '--state', path.join(root, 'state')],
         ...['--interval', '1h', '--resync-interval', '2h'],
       ],
       {
-        ...controllerEnv(emulator),
+        ...controllerEnv(em),
         AUDIENCECTL_WEBHOOK_SECRET: SECRET,
         AUDIENCECTL_GIT_TOKEN_FILE: tokenFile,
       },
     );
-    const ctl = controller;
     await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -93,7 +54,7 @@ describe('a git token given as a file (review secrets-43, gap 3)', () => {
     // Rotated: the server takes only the new token, and the Secret's file holds it.
     git.token = NEW;
     await writeFile(tokenFile, `${NEW}\n`);
-    const pushed = await fixture.commit({ 'README.md': 'audiences, rotated\n' });
+    const pushed = await repo.commit({ 'README.md': 'audiences, rotated\n' });
     const answer = await push(ctl.url, 'rotated-1', {
       ref: 'refs/heads/main',
       after: pushed,
@@ -113,17 +74,18 @@ describe('a git token given as a file (review secrets-43, gap 3)', () => {
   });
 
   it('given with the token itself too is refused in one line naming both, the token never shown', async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-rotate-'));
-    const tokenFile = path.join(root, 'git-token');
-    await writeFile(tokenFile, `${NEW}\n`);
-    const result = await runCli(
-      ['run', '--repo', 'https://github.com/acme/audiences.git', '--git-token-file', tokenFile],
-      { env: { AUDIENCECTL_GIT_TOKEN: OLD, AUDIENCECTL_STATE: path.join(root, 'state') } },
-    );
-    expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain('either with --git-token-file or AUDIENCECTL_GIT_TOKEN, not both');
-    expect(result.stdout + result.stderr).not.toContain(OLD);
-    expect(result.stdout + result.stderr).not.toContain(NEW);
+    await withTempDir(async (root) => {
+      const tokenFile = path.join(root, 'git-token');
+      await writeFile(tokenFile, `${NEW}\n`);
+      const result = await runCli(
+        ['run', '--repo', 'https://github.com/acme/audiences.git', '--git-token-file', tokenFile],
+        { env: { AUDIENCECTL_GIT_TOKEN: OLD, AUDIENCECTL_STATE: path.join(root, 'state') } },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('either with --git-token-file or AUDIENCECTL_GIT_TOKEN, not both');
+      expect(result.stdout + result.stderr).not.toContain(OLD);
+      expect(result.stdout + result.stderr).not.toContain(NEW);
+    });
   });
 });

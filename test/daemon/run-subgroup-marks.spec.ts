@@ -1,23 +1,15 @@
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { metaOf } from '../helpers/marks.js';
 import { repositoryWithRemote } from '../helpers/work-tree.js';
-import { createGitFixture, git, type GitFixture } from '../source/helpers/git-fixture.js';
-import { startHttpsGitServer, type HttpsGitServer } from '../source/helpers/https-git-server.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventuallyLogged,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { git } from '../source/helpers/git-fixture.js';
+import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
  * Two GitLab repositories whose paths differ by a prefix sharing one store: a controller follows
@@ -32,19 +24,7 @@ const GIT_TOKEN = 'glpat-CANARYsubgroup7c2e9a4b1d3f5e8a';
 const quiet = { ingestion: { onCreate: false } };
 const B_URL = 'git@gitlab.com:emea/audiences.git';
 
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let server: HttpsGitServer | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await server?.close();
-  await cleanUp({ controller, emulator, fixture, dir: root });
-  controller = emulator = fixture = server = root = undefined;
-});
+const spec = controllerSpec('audiencectl-subgroup-');
 
 function names(em: RunningEmulator): string[] {
   return em.control
@@ -55,27 +35,22 @@ function names(em: RunningEmulator): string[] {
 
 describe('a controller and the CLI applying two repositories whose paths differ by a prefix', () => {
   it("both create their audiences, and the store keeps both repositories' marks", async () => {
-    const em = (emulator = await startEmulator({ port: 0 }));
-    const repo = (fixture = await createGitFixture());
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-subgroup-'));
-    await mkdir(path.join(root, 'serve', 'marketing', 'emea'), { recursive: true });
-    await symlink(repo.bare, path.join(root, 'serve', 'marketing', 'emea', 'audiences.git'));
-    server = await startHttpsGitServer(path.join(root, 'serve'), 'oauth2', GIT_TOKEN);
+    const served = 'marketing/emea/audiences.git';
+    const { em, root, repo, server } = await spec.serveRepository(served, 'oauth2', GIT_TOKEN);
     const state = path.join(root, 'state');
     const first = await repo.commit({ 'audiences/a1.yaml': manifestYaml('a1', quiet) });
     const aRoot = await git(path.join(repo.root, 'clone'), 'rev-list', '--max-parents=0', 'HEAD');
     const b = await repositoryWithRemote(root, 'b', B_URL, ['b1']);
     const bRoot = (await b.git('rev-list', '--max-parents=0', 'HEAD')).stdout.trim();
 
-    controller = await startController(
+    const ctl = await spec.start(
       [
-        ...['--repo', `${server.url}/marketing/emea/audiences.git`, '--git-ca-file', server.caFile],
+        ...['--repo', `${server.url}/${served}`, '--git-ca-file', server.caFile],
         ...['--git-username', 'oauth2', '--branch', 'main', '--path', 'audiences'],
         ...['--work-dir', repo.workDir, '--state', state, '--interval', '1s'],
       ],
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false', AUDIENCECTL_GIT_TOKEN: GIT_TOKEN },
     );
-    const ctl = controller;
     await eventuallyLogged(
       [ctl],
       () => ctl.status(),

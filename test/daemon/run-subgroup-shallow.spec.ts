@@ -1,23 +1,13 @@
-import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { metaOf } from '../helpers/marks.js';
 import { repositoryWithRemote } from '../helpers/work-tree.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
-import { startHttpsGitServer, type HttpsGitServer } from '../source/helpers/https-git-server.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventuallyLogged,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
  * A controller following the subgroup's marketing/emea/audiences with --git-depth 1 (served over
@@ -34,19 +24,7 @@ const GIT_TOKEN = 'glpat-CANARYshallow3e8a1c7b9d2f4a6e';
 const quiet = { ingestion: { onCreate: false } };
 const B_URL = 'git@gitlab.com:emea/audiences.git';
 
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let server: HttpsGitServer | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await server?.close();
-  await cleanUp({ controller, emulator, fixture, dir: root });
-  controller = emulator = fixture = server = root = undefined;
-});
+const spec = controllerSpec('audiencectl-shallow-');
 
 function names(em: RunningEmulator): string[] {
   return em.control
@@ -57,27 +35,22 @@ function names(em: RunningEmulator): string[] {
 
 describe('a controller following with --git-depth, and the CLI applying a repository whose path differs by a prefix', () => {
   it('the mark records no fake root and says the history was shallow; the refusal says so; nothing of the other is deleted', async () => {
-    const em = (emulator = await startEmulator({ port: 0 }));
-    const repo = (fixture = await createGitFixture());
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-shallow-'));
-    await mkdir(path.join(root, 'serve', 'marketing', 'emea'), { recursive: true });
-    await symlink(repo.bare, path.join(root, 'serve', 'marketing', 'emea', 'audiences.git'));
-    server = await startHttpsGitServer(path.join(root, 'serve'), 'oauth2', GIT_TOKEN);
+    const served = 'marketing/emea/audiences.git';
+    const { em, root, repo, server } = await spec.serveRepository(served, 'oauth2', GIT_TOKEN);
     const state = path.join(root, 'state');
     // Two commits: a depth-1 fetch of the second cuts the first off.
     await repo.commit({ 'audiences/a1.yaml': manifestYaml('a1', quiet) });
     const second = await repo.commit({ 'audiences/a2.yaml': manifestYaml('a2', quiet) });
     const b = await repositoryWithRemote(root, 'b', B_URL, ['b1']);
 
-    controller = await startController(
+    const ctl = await spec.start(
       [
-        ...['--repo', `${server.url}/marketing/emea/audiences.git`, '--git-ca-file', server.caFile],
+        ...['--repo', `${server.url}/${served}`, '--git-ca-file', server.caFile],
         ...['--git-username', 'oauth2', '--branch', 'main', '--path', 'audiences', '--git-depth', '1'],
         ...['--work-dir', repo.workDir, '--state', state, '--interval', '1s'],
       ],
       { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false', AUDIENCECTL_GIT_TOKEN: GIT_TOKEN },
     );
-    const ctl = controller;
     await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -87,7 +60,6 @@ describe('a controller following with --git-depth, and the CLI applying a reposi
     );
     expect(names(em)).toEqual(['Audience a1', 'Audience a2']);
     expect((await ctl.stop()).code).toBe(0);
-    controller = undefined;
     const mark = (await metaOf(state))?.revisions?.prod;
     expect(mark?.repository).toBe('marketing/emea/audiences');
     expect(mark?.commit).toBe(second);

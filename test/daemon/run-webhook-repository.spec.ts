@@ -1,52 +1,19 @@
-import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook } from '../../src/daemon/webhook.js';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
-import { startHttpsGitServer, type HttpsGitServer } from '../source/helpers/https-git-server.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventuallyLogged,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
-import { githubRepository } from '../helpers/github-push.js';
+import type { HttpsGitServer } from '../source/helpers/https-git-server.js';
+import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
+import { deliverPush, githubRepository } from '../helpers/github-push.js';
 
 const SECRET = 'webhook-secret-e2e-repo-4b9e';
 const GIT_TOKEN = 'ghp_CANARYrepo5d1c3e7f9a2b4c6d8e0f1a3b5c7d9e1f';
 
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let server: HttpsGitServer | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
+const spec = controllerSpec('audiencectl-run-');
 
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await server?.close();
-  await cleanUp({ controller, emulator, fixture, dir: root });
-  controller = emulator = fixture = server = root = undefined;
-});
-
-function push(url: string, id: string, payload: unknown): Promise<Response> {
-  const body = JSON.stringify(payload);
-  return fetch(`${url}/webhook`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': id,
-      'x-hub-signature-256': signWebhook(SECRET, body),
-    },
-    body,
-  });
-}
+const push = (url: string, id: string, payload: unknown): Promise<Response> =>
+  deliverPush(url, SECRET, JSON.stringify(payload), id);
 
 /** Fetches the git server has seen: each starts with one GET of info/refs without credentials (git asks for them on the 401). */
 function fetchesSeen(git: HttpsGitServer): number {
@@ -60,25 +27,20 @@ function fetchesSeen(git: HttpsGitServer): number {
 
 describe('audiencectl run with a webhook shared by several repositories', () => {
   it('ignores a signed push naming another repository, syncs on its own and on its own after a rename', async () => {
-    emulator = await startEmulator({ port: 0 });
-    fixture = await createGitFixture();
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
     // The fixture's bare repository, served as acme/audiences.git over real HTTPS.
-    await mkdir(path.join(root, 'serve', 'acme'), { recursive: true });
-    await symlink(fixture.bare, path.join(root, 'serve', 'acme', 'audiences.git'));
-    server = await startHttpsGitServer(path.join(root, 'serve'), 'x-access-token', GIT_TOKEN);
+    const served = 'acme/audiences.git';
+    const { em, root, repo, server } = await spec.serveRepository(served, 'x-access-token', GIT_TOKEN);
     const git = server;
-    const first = await fixture.commit({ 'README.md': 'audiences\n' });
+    const first = await repo.commit({ 'README.md': 'audiences\n' });
     // A one-hour interval: after the startup sync, only the webhook can trigger one.
-    controller = await startController(
+    const ctl = await spec.start(
       [
-        ...['--repo', `${server.url}/acme/audiences.git`, '--git-ca-file', server.caFile],
-        ...['--work-dir', fixture.workDir, '--state', path.join(root, 'state')],
+        ...['--repo', `${server.url}/${served}`, '--git-ca-file', server.caFile],
+        ...['--work-dir', repo.workDir, '--state', path.join(root, 'state')],
         ...['--interval', '1h', '--resync-interval', '2h'],
       ],
-      { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET, AUDIENCECTL_GIT_TOKEN: GIT_TOKEN },
+      { ...controllerEnv(em), AUDIENCECTL_WEBHOOK_SECRET: SECRET, AUDIENCECTL_GIT_TOKEN: GIT_TOKEN },
     );
-    const ctl = controller;
     await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -89,7 +51,7 @@ describe('audiencectl run with a webhook shared by several repositories', () => 
     const fetchesBefore = fetchesSeen(git);
     expect(fetchesBefore).toBe(1);
 
-    const pushed = await fixture.commit({
+    const pushed = await repo.commit({
       'gold.yaml': manifestYaml('gold', { ingestion: { onCreate: false } }),
     });
     // Another repository of the organisation, to another branch: nothing to check, no request.
@@ -129,7 +91,6 @@ describe('audiencectl run with a webhook shared by several repositories', () => 
       10_000,
       'the webhook sync',
     );
-    const em = emulator;
     expect(em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX)).toHaveLength(1);
     const requested = () =>
       ctl.logs.filter((l) => l.msg === 'reconcile requested' && l['reason'] === 'webhook').length;
@@ -139,7 +100,7 @@ describe('audiencectl run with a webhook shared by several repositories', () => 
 
     // Renamed (or transferred): GitHub names acme/segments while the old URL still serves
     // the repository. Its push to the branch, at the followed branch's commit, syncs.
-    const renamed = await fixture.commit({
+    const renamed = await repo.commit({
       'silver.yaml': manifestYaml('silver', { ingestion: { onCreate: false } }),
     });
     const afterRename = await push(ctl.url, 'renamed-1', {

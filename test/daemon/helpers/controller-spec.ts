@@ -1,10 +1,12 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll } from 'vitest';
 import type { StatusSnapshot } from '../../../src/daemon/types.js';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
 import { manifestYaml } from '../../helpers/manifests.js';
+import { createGitFixture, type GitFixture } from '../../source/helpers/git-fixture.js';
+import { startHttpsGitServer, type HttpsGitServer } from '../../source/helpers/https-git-server.js';
 import {
   assertBuilt,
   cleanUp,
@@ -18,8 +20,22 @@ import {
 export type ControllerSpec = {
   /** Starts this test's emulator (port 0) and makes its temp directory, named `prefix`…. */
   setUp(): Promise<{ em: RunningEmulator; root: string }>;
+  /**
+   * `setUp`, then a git fixture whose bare repository is served over real HTTPS as `served`
+   * (`acme/audiences.git`) under root/serve, to `username` with `token`: `server.url` + `/` +
+   * `served` is the --repo. The server is closed after the test, then the rest torn down.
+   */
+  serveRepository(served: string, username: string, token: string): Promise<ServedRepository>;
   /** Spawns the built `audiencectl run ...args`; the test's last one is stopped after it. */
   start(args: string[], env: Record<string, string>): Promise<ControllerProcess>;
+};
+
+/** What `serveRepository` gives a test. */
+export type ServedRepository = {
+  em: RunningEmulator;
+  root: string;
+  repo: GitFixture;
+  server: HttpsGitServer;
 };
 
 /**
@@ -28,17 +44,35 @@ export type ControllerSpec = {
  * (`cleanUp`). Call at the top of the file.
  */
 export function controllerSpec(prefix: string): ControllerSpec {
-  let parts: { emulator?: RunningEmulator; root?: string; controller?: ControllerProcess } = {};
+  let parts: {
+    emulator?: RunningEmulator;
+    root?: string;
+    controller?: ControllerProcess;
+    fixture?: GitFixture;
+    server?: HttpsGitServer;
+  } = {};
   beforeAll(assertBuilt);
   afterEach(async () => {
-    await cleanUp({ controller: parts.controller, emulator: parts.emulator, dir: parts.root });
+    await parts.server?.close();
+    const { controller, emulator, fixture, root } = parts;
+    await cleanUp({ controller, emulator, fixture, dir: root });
     parts = {};
   });
+  async function setUp() {
+    const em = (parts.emulator = await startEmulator({ port: 0 }));
+    const root = (parts.root = await mkdtemp(path.join(tmpdir(), prefix)));
+    return { em, root };
+  }
   return {
-    async setUp() {
-      const em = (parts.emulator = await startEmulator({ port: 0 }));
-      const root = (parts.root = await mkdtemp(path.join(tmpdir(), prefix)));
-      return { em, root };
+    setUp,
+    async serveRepository(served, username, token) {
+      const { em, root } = await setUp();
+      const repo = (parts.fixture = await createGitFixture());
+      const at = path.join(root, 'serve', served);
+      await mkdir(path.dirname(at), { recursive: true });
+      await symlink(repo.bare, at);
+      const server = (parts.server = await startHttpsGitServer(path.join(root, 'serve'), username, token));
+      return { em, root, repo, server };
     },
     async start(args, env) {
       parts.controller = await startController(args, env);
