@@ -36,6 +36,18 @@ describe('repositoryPathOf', () => {
     );
   });
 
+  // A servlet host's session (Bitbucket Data Center, Gerrit) in a path's `;jsessionid=`: kept, the
+  // records and every other repository's plan showed it (lower-cased, past the URL scrubbing,
+  // which masks it only in a URL), and each clone of another session named another repository.
+  it.each([
+    'https://git.example.com/acme/audiences.git;jsessionid=ABCDEF0123456789',
+    'https://git.example.com/acme;jsessionid=ABCDEF0123456789/audiences.git',
+    'https://git.example.com/acme/audiences;v=1;jsessionid=ABCDEF0123456789',
+    'ssh://git@git.example.com/acme/audiences.git;jsessionid=ABCDEF0123456789',
+  ])('reads %s as acme/audiences, without its path parameters', (url) => {
+    expect(repositoryPathOf(url)).toBe('acme/audiences');
+  });
+
   // A password git would take for the host (`deploy:TOKEN@github.com:…`, host `deploy`), or for
   // a port and path (`https://u:2024/pw@…`): read as a path, the records and every other
   // repository's plan ("Other repositories") kept part of it, lower-cased, past any scrubbing.

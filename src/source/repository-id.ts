@@ -1,6 +1,9 @@
 import { userInfoMisread } from '../text/safe-url.js';
 import { SCP_LIKE, SCP_SECRET } from './git-url.js';
 
+/** The `;name=value` parameters of a URL path's segments (text/safe-url.ts masks their secrets). */
+const PATH_PARAMETERS = /;[^/]*/g;
+
 // Schemes a push payload or --repo may spell a hosted repository with.
 const NETWORK_SCHEMES = new Set(['https:', 'http:', 'ssh:', 'git:', 'git+ssh:', 'ssh+git:']);
 
@@ -16,8 +19,9 @@ function pathOf(host: string, rawPath: string): string | undefined {
  * The path of the hosted repository a URL names (`acme/audiences`, `group/sub/repo`), as
  * GitHub compares names: lower-cased, without `.git` or slashes at its ends; https://, ssh://,
  * git:// or scp-like `git@host:owner/name`, whatever its user (so never a credential), port or
- * host. Undefined for what names no hosted repository (a local path, file://): such a URL
- * cannot be compared with a push's; and for a URL whose password would be read into its path.
+ * host, and a URL's without its segments' `;` parameters (`;jsessionid=…`). Undefined for
+ * what names no hosted repository (a local path, file://): such a URL cannot be compared with
+ * a push's; and for a URL whose password would be read into its path.
  */
 export function repositoryPathOf(url: string): string | undefined {
   // A password the parser reads as host (`deploy:TOKEN@github.com:acme/a`, as git does: host
@@ -33,7 +37,10 @@ export function repositoryPathOf(url: string): string | undefined {
       return undefined;
     }
     if (!NETWORK_SCHEMES.has(parsed.protocol.toLowerCase())) return undefined;
-    return pathOf(parsed.hostname, parsed.pathname);
+    // A segment's `;name=value` parameters are no part of the repository's name: a servlet
+    // host's `;jsessionid=` (a session, another for each clone) was kept in the path, in the
+    // records and every other repository's plan, past the URL scrubbing that masks it.
+    return pathOf(parsed.hostname, parsed.pathname.replace(PATH_PARAMETERS, ''));
   }
   const scp = SCP_LIKE.exec(url);
   if (!scp || url.startsWith('/') || url.startsWith('.')) return undefined;
