@@ -66,6 +66,17 @@ function notFound(reply: FastifyReply, what: string): FastifyReply {
   return reply.code(404).type('text/plain; charset=utf-8').send(`${what}\n`);
 }
 
+/**
+ * Why no pass published a plan yet, when the last one failed: every pass so far failed before it
+ * planned (the store unreadable, IMS refusing the credentials), which a bare "not computed yet"
+ * read as a controller that had not tried. As /plan says of a later pass (plan-outcome.ts).
+ */
+function whyNoPlan(status: DaemonStatusProvider): string {
+  const { lastResult, lastError, lastStartedAt } = status.status().reconcile;
+  if (lastResult !== 'failure' || lastError === null || lastStartedAt === null) return '';
+  return `: the last pass, started at ${lastStartedAt}, failed at ${lastError.at} before it planned (${lastError.code}: ${lastError.message})`;
+}
+
 function registerStatusRoutes(
   app: FastifyInstance,
   options: HttpServerOptions,
@@ -90,7 +101,8 @@ function registerStatusRoutes(
   app.get('/status', guarded, (_request, reply) => reply.send(status.status()));
   app.get('/plan', guarded, (_request, reply) => {
     const markdown = status.planMarkdown();
-    if (markdown === undefined) return notFound(reply, 'No plan has been computed yet.');
+    if (markdown === undefined)
+      return notFound(reply, redactText(`No plan has been computed yet${whyNoPlan(status)}.`));
     return reply.type('text/markdown; charset=utf-8').send(redactText(markdown));
   });
   app.get('/metrics', guarded, async (_request, reply) => {

@@ -163,4 +163,24 @@ describe('the controller: /plan after a pass applied it', () => {
       },
     );
   });
+
+  it('before any plan, a 404 that says why the passes so far planned nothing', async () => {
+    await withInProcessController(
+      { hooks: { beforeRecords: () => Promise.reject(new Error('the state store cannot be read')) } },
+      async ({ dir, reconciler, status, plan }) => {
+        await writeFile(path.join(dir, 'gold.yaml'), gold);
+        reconciler.trigger('startup');
+        await reconciler.settled();
+        const { reconcile } = await status();
+        expect(reconcile.lastResult).toBe('failure');
+        // It said "No plan has been computed yet." alone: as if none had been tried.
+        expect(await plan()).toEqual({
+          code: 404,
+          body:
+            `No plan has been computed yet: the last pass, started at ${reconcile.lastStartedAt ?? ''}, failed at ` +
+            `${reconcile.lastFinishedAt ?? ''} before it planned (INTERNAL_ERROR: the state store cannot be read).\n`,
+        });
+      },
+    );
+  });
 });
