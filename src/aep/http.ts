@@ -37,6 +37,11 @@ export type HttpDeps = {
   clock: ServiceClock;
   /** The waits the service asked of each IMS org that no call takes: calls are held through them. */
   askedWaits: AskedWaits;
+  /**
+   * Pauses the requests of every sandbox of the IMS org for `ms` (a 429's short pause): AEP
+   * throttles the org, so its other sandboxes' calls, sent at once, would each earn a 429 too.
+   */
+  pauseOrg: (orgId: string, ms: number) => void;
 };
 
 const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'] as const;
@@ -157,10 +162,10 @@ export function createHttp(deps: HttpDeps): Got {
         askedWait(retryAfter) ?? deps.retry.rateLimitPauseMs,
         deps.retry.maxRetryAfterMs,
       );
-      state.budget.pause(pauseMs);
+      deps.pauseOrg(orgId, pauseMs);
       deps.logger?.warn(
         { sandbox: state.sandbox, endpoint: state.endpoint, pauseMs, retryAfterMs: retryAfter },
-        'AEP rate limit reached; sandbox paused',
+        "AEP rate limit reached; the org's sandboxes paused",
       );
     }
     if (!state.renewed && state.tokenUsed !== undefined && isTokenRefusal(status, info?.platformCode)) {
@@ -211,7 +216,7 @@ export function createHttp(deps: HttpDeps): Got {
       },
       'AEP request failed; retrying',
     );
-    // A 429 paused the whole sandbox (afterResponse): the retry waits for it at the gate.
+    // A 429 paused the org's sandboxes (afterResponse): the retry waits for it at the gate.
     return parts.status === 429 ? 1 : decision.delayMs;
   };
 

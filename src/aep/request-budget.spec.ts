@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RequestBudget, SlidingWindow, type Clock } from './request-budget.js';
+import { RequestBudget, RequestBudgets, SlidingWindow, type Clock } from './request-budget.js';
 
 /** A clock whose time only moves when every sleeper before it has woken: exact and instant. */
 function manualClock(): Clock & { run(): Promise<void>; time: number } {
@@ -225,5 +225,27 @@ describe('RequestBudget on the system clock', () => {
     // NTP steps the wall clock an hour back: the 100 ms pause must not become an hour.
     vi.setSystemTime(new Date('2026-12-01T11:00:00Z'));
     expect(budget.pausedFor()).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('RequestBudgets.pauseGroup', () => {
+  it("pauses the group's sandboxes, those called later included, and no other group's", () => {
+    const clock = manualClock();
+    const org: Record<string, string> = { prod: 'A', dev: 'A', partner: 'B' };
+    const budgets = new RequestBudgets(
+      () => ({}),
+      clock,
+      (sandbox) => org[sandbox] ?? sandbox,
+    );
+    const prod = budgets.for('prod');
+    const partner = budgets.for('partner');
+    budgets.pauseGroup('A', 400);
+    clock.time = 100;
+    expect(prod.pausedFor()).toBe(300);
+    expect(partner.pausedFor()).toBe(0);
+    // dev's first call comes during its org's pause: it waits out what is left of it.
+    expect(budgets.for('dev').pausedFor()).toBe(300);
+    clock.time = 500;
+    expect(budgets.for('dev').pausedFor()).toBe(0);
   });
 });

@@ -122,6 +122,7 @@ export function createTransport(options: AepClientOptions): Transport {
     },
     clock,
     askedWaits,
+    pauseOrg: (orgId, ms) => budgets.pauseGroup(orgId, ms),
   });
   const tokens = new ImsTokens(
     (credentials) =>
@@ -135,7 +136,11 @@ export function createTransport(options: AepClientOptions): Transport {
         reconnectDelayMs: (attempt) => backoffDelay(attempt, retry, options.random ?? Math.random),
       }),
   );
-  const budgets = new RequestBudgets((sandbox) => accessFor(sandbox).budget);
+  const budgets = new RequestBudgets(
+    (sandbox) => accessFor(sandbox).budget,
+    undefined,
+    (sandbox) => accessFor(sandbox).credentials.orgId,
+  );
 
   function accessFor(sandbox: string): SandboxAccess {
     const access = options.sandboxes?.[sandbox] ?? options.defaultAccess;

@@ -467,6 +467,7 @@ describe('IMS refusing connections (the client’s own got instance)', () => {
       onRateLimitWait: () => undefined,
       clock: new ServiceClock(),
       askedWaits: new AskedWaits(DEFAULT_RETRY.maxRetryAfterMs),
+      pauseOrg: () => undefined,
     }).extend({
       hooks: {
         beforeRequest: [
