@@ -1,19 +1,12 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../src/emulator/index.js';
 import { runCli } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventuallyLogged,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
  * Review 33, L-1. README ("Commands"): filters that select no file (a typo:
@@ -25,21 +18,11 @@ import {
  * on /plan that the audiences match the manifests, and /status listed no diagnostic. The built
  * CLI, spawned, against the emulator over HTTP.
  */
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
+const spec = controllerSpec('audiencectl-include-nothing-');
 
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
-
-/** An emulator, and a temporary directory holding audiences/gold.yaml and a state path beside it. */
-async function goldSource(prefix: string): Promise<{ em: RunningEmulator; dir: string; state: string }> {
-  const em = await startEmulator({ port: 0 });
-  emulator = em;
-  root = await mkdtemp(path.join(tmpdir(), prefix));
+/** This test's emulator, and its temporary directory holding audiences/gold.yaml and a state path beside it. */
+async function goldSource(): Promise<{ em: RunningEmulator; dir: string; state: string }> {
+  const { em, root } = await spec.setUp();
   const dir = path.join(root, 'audiences');
   await mkdir(dir);
   await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
@@ -48,7 +31,7 @@ async function goldSource(prefix: string): Promise<{ em: RunningEmulator; dir: s
 
 describe('audiencectl run with an --include that selects no file', () => {
   it('says so on /status and /plan, as plan and apply do', async () => {
-    const { em, dir, state } = await goldSource('audiencectl-review33-');
+    const { em, dir, state } = await goldSource();
     const env = controllerEnv(em);
     await mkdir(state, { recursive: true });
     // gold applied: a premise, run by the CLI's entry in this process (cli-in-process.ts).
@@ -64,11 +47,10 @@ describe('audiencectl run with an --include that selects no file', () => {
     );
     expect(cliPlan.stdout).toContain('**No changes:** no manifest was read (the filters select no file).');
 
-    controller = await startController(
+    const ctl = await spec.start(
       ['--dir', dir, '--state', state, '--include', 'audences/**', '--interval', '1h'],
       env,
     );
-    const ctl = controller;
     const status = await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -83,12 +65,11 @@ describe('audiencectl run with an --include that selects no file', () => {
   });
 
   it('AUDIENCECTL_EXCLUDE that leaves every file out: the warning on /status, /plan as plan prints it', async () => {
-    const { em, dir, state } = await goldSource('audiencectl-include-nothing-');
-    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h', '--dry-run'], {
+    const { em, dir, state } = await goldSource();
+    const ctl = await spec.start(['--dir', dir, '--state', state, '--interval', '1h', '--dry-run'], {
       ...controllerEnv(em),
       AUDIENCECTL_EXCLUDE: '**\n',
     });
-    const ctl = controller;
     const status = await eventuallyLogged(
       [ctl],
       () => ctl.status(),
