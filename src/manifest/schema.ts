@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { unsafeCharacter, type TextKind } from '../text/safe-text.js';
-import { CLOUD_TYPE_NAMES, FIELD_TYPE_NAMES, KEY_PATTERN, SANDBOX_PATTERN } from './patterns.js';
+import { CLOUD_TYPE_NAMES, FIELD_TYPE_NAMES, KEY_PATTERN, SANDBOX_PATTERN, TTL_DAYS } from './patterns.js';
 
 export { CLOUD_TYPES_NEEDING_CONNECTION, KEY_PATTERN, SANDBOX_PATTERN } from './patterns.js';
 
@@ -58,9 +58,6 @@ export function sourceParams(source: SourceSpec): { params: SourceParams; path: 
     ? { params: source.params, path: ['sourceSpec', 'params'] }
     : { params: source, path: ['sourceSpec'] };
 }
-
-/** The data expiration the page lets ttlInDays be set to, in days ("from 1 to 90"). */
-export const TTL_DAYS = { min: 1, max: 90 } as const;
 
 /** `ttlInDays` arrives as "40" or 40 (the reference's own sample sends a string). */
 export const TtlInDays = z

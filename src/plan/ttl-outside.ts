@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { DesiredManifest } from '../manifest/load.js';
-import { TTL_DAYS } from '../manifest/schema.js';
+import { TTL_DAYS } from '../manifest/patterns.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { liveRead } from './drift.js';
 import type { AdoptView, FoundAudience, RefreshView } from './schema.js';
