@@ -17,14 +17,19 @@ import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey }
 import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
 import { Manifest, SourceParams } from './schema.js';
 import {
+  ALIAS_ACROSS_DOCUMENTS,
   isEmptyDocument,
   isMisreadWarning,
+  MERGE_KEY,
   tagShown,
   UNRESOLVED_ALIAS,
   yamlHazards,
 } from '../text/yaml-hazards.js';
 import { semanticIssues } from './semantics.js';
 import { closestKey, knownKeysAt } from './suggest.js';
+
+/** The hazards of an alias that reads as no value: refused where it stands. */
+const UNRESOLVED: ReadonlySet<string> = new Set([UNRESOLVED_ALIAS, ALIAS_ACROSS_DOCUMENTS]);
 
 function salvageKey(value: unknown): SalvagedKey | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -232,6 +237,8 @@ export function parseFull(
   if (docs.every((doc) => doc.errors.length === 0 && isEmptyDocument(doc)))
     return { ...result, notes: [emptyFileNote(file)] };
 
+  // Anchors of the documents read so far: an alias to one of them says anchors do not cross `---`.
+  const earlierAnchors = new Set<string>();
   for (const doc of docs) {
     if (doc.errors.length > 0) {
       for (const yamlError of doc.errors) {
@@ -266,16 +273,21 @@ export function parseFull(
       result.unreadable = true;
       continue;
     }
-    // An alias to no anchor before it (a value beginning with *): at its own line, never
-    // named (toJS would throw at the first one, quoting it).
-    const { hazards, foreignTags } = yamlHazards(doc, text);
-    const unresolved = hazards.filter((h) => h.message === UNRESOLVED_ALIAS);
+    // An alias to no anchor before it (a value beginning with *), or to one of an earlier
+    // document: at its own line, never named (toJS would throw at the first one, quoting it).
+    // A merge key (`<<: *common`), which this YAML 1.2 reader takes for a key named `<<`: said
+    // so, not as an unknown key.
+    const { hazards, foreignTags, anchors } = yamlHazards(doc, text, earlierAnchors);
+    for (const anchor of anchors) earlierAnchors.add(anchor);
+    const unresolved = hazards.filter((h) => UNRESOLVED.has(h.message));
+    const merges = hazards.filter((h) => h.message === MERGE_KEY);
     const at = (offset: number, path: Array<string | number>, rule: string, message: string) => {
       const { line, col } = counter.linePos(offset);
       const where = pathToString(path);
       error(line, col, rule, where ? `${where}: ${message}` : message);
     };
     for (const hazard of unresolved) at(hazard.offset, hazard.path, 'yaml/aliases', hazard.message);
+    for (const hazard of merges) at(hazard.offset, hazard.path, 'yaml/merge-key', hazard.message);
     // A tag the reader drops (`!Sub`, `!env`: the text itself is planned, a rename, say) or
     // reads as what no manifest holds (`!!binary`, `!!set`): refused, never read past.
     for (const tag of foreignTags) at(tag.offset, tag.path, 'yaml/tag', foreignTagMessage(tag.tag));
@@ -284,7 +296,7 @@ export function parseFull(
     const tagged = new Set(foreignTags.map((tag) => tag.offset));
     const unfit = doc.warnings.filter((w) => isMisreadWarning(w) && !tagged.has(w.pos[0]));
     for (const { pos } of unfit) at(pos[0], [], 'yaml/tag', unfitTagMessage(text.slice(pos[0], pos[1])));
-    if (unresolved.length > 0 || foreignTags.length > 0 || unfit.length > 0) {
+    if (unresolved.length > 0 || merges.length > 0 || foreignTags.length > 0 || unfit.length > 0) {
       result.unreadable = true;
       continue;
     }

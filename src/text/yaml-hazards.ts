@@ -8,6 +8,13 @@ import { isAlias, isMap, isScalar, isSeq, type Document, type YAMLError } from '
 export const UNRESOLVED_ALIAS =
   'a value beginning with * is read as a YAML alias, and no anchor (&) of that name comes before it: quote the value';
 
+/**
+ * An alias (`*name`) whose anchor is in an earlier document of the file: anchors do not cross
+ * `---`, and quoting the value (UNRESOLVED_ALIAS's advice) would make it the text.
+ */
+export const ALIAS_ACROSS_DOCUMENTS =
+  'a YAML alias (*) reaches only the anchors (&) of its own document, and this one names an anchor of an earlier document (before a ---): write the value out';
+
 /** An anchor (`&name`) with no value after it: the value read is empty. */
 export const EMPTY_ANCHOR =
   'a value beginning with & is read as a YAML anchor, leaving the value empty: quote the value';
@@ -145,10 +152,14 @@ export type YamlHazard = {
 export function yamlHazards(
   doc: Document,
   text: string,
+  /** The anchors of the file's earlier documents: an alias to one is ALIAS_ACROSS_DOCUMENTS. */
+  earlierAnchors: ReadonlySet<string> = new Set(),
 ): {
   hazards: YamlHazard[];
   firstAlias: Omit<YamlHazard, 'message'> | undefined;
   foreignTags: ForeignTag[];
+  /** This document's anchors. */
+  anchors: ReadonlySet<string>;
 } {
   const hazards: YamlHazard[] = [];
   const foreignTags: ForeignTag[] = [];
@@ -160,7 +171,10 @@ export function yamlHazards(
     if (isAlias(node)) {
       const offset = node.range?.[0] ?? 0;
       firstAlias ??= { offset, path };
-      if (!anchors.has(node.source)) hazards.push({ offset, path, message: UNRESOLVED_ALIAS });
+      if (!anchors.has(node.source)) {
+        const message = earlierAnchors.has(node.source) ? ALIAS_ACROSS_DOCUMENTS : UNRESOLVED_ALIAS;
+        hazards.push({ offset, path, message });
+      }
       continue;
     }
     if (isScalar(node) || isMap(node) || isSeq(node)) {
@@ -191,5 +205,5 @@ export function yamlHazards(
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
   // A merge key is found with its map, before the values of the keys above it.
-  return { hazards: hazards.sort((a, b) => a.offset - b.offset), firstAlias, foreignTags };
+  return { hazards: hazards.sort((a, b) => a.offset - b.offset), firstAlias, foreignTags, anchors };
 }

@@ -297,6 +297,28 @@ describe('manifest validation rules', () => {
     expect(result.unreadable).toBe(true);
   });
 
+  it('names a YAML merge key as one, not as an unknown key "<<"', () => {
+    // YAML 1.1's `<<: *common` (written to share values between manifests) is a key named `<<`
+    // to this YAML 1.2 reader: it was refused as 'spec.<<: unknown key "<<"', saying not why.
+    const text = VALID.replace('  description: Gold tier\n', '  <<: { description: Gold tier }\n');
+    expect(errorsOf(text).map((d) => `${d.line}:${d.column} ${d.rule} ${d.message}`)).toEqual([
+      '7:3 yaml/merge-key spec: a YAML merge key (<<) is not supported: write the keys out',
+    ]);
+  });
+
+  it('says an alias to an anchor of an earlier document reaches no anchor, instead of "quote the value"', () => {
+    // Anchors do not cross `---`: `*fields` meant the list an earlier document anchored, and the
+    // advice to quote it would make the field list the text "*fields".
+    const first = VALID.replace('  fields:\n', '  fields: &fields\n');
+    const second = VALID.replace('name: gold', 'name: silver')
+      .replace('name: Gold', 'name: Silver')
+      .replace(/ {2}fields:\n(?: {4}.*\n)+/, '  fields: *fields\n');
+    const errors = parseManifestFile('a.yaml', `${first}---\n${second}`).diagnostics;
+    expect(errors.map((d) => `${d.line}:${d.column} ${d.rule} ${d.message}`)).toEqual([
+      '26:11 yaml/aliases spec.fields: a YAML alias (*) reaches only the anchors (&) of its own document, and this one names an anchor of an earlier document (before a ---): write the value out',
+    ]);
+  });
+
   it('reports a YAML syntax error at its place', () => {
     const [error] = errorsOf(withLine(6, '  name: [unclosed'));
     expect(error).toMatchObject({ rule: 'yaml/syntax', file: 'a.yaml' });
