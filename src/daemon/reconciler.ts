@@ -188,8 +188,9 @@ export class Reconciler implements DaemonStatusProvider {
       this.board.syncFailed(info);
       if (this.#options.signal.aborted) return undefined;
       this.#log.warn({ code: info.code, err: info.message }, 'sync failed');
-      // Not ready yet, or told the source moved (a push, an edit): try again on the backoff
-      // schedule rather than a whole interval later, until a sync succeeds.
+      // Not ready yet, told the source moved (a push, an edit), or asking whether it did (a
+      // poll): try again on the backoff schedule rather than a whole interval later, until a
+      // sync succeeds.
       const news = [...reasons].filter((reason) => NEWS_REASONS.has(reason));
       if (!this.#synced || news.length > 0) {
         this.#syncFailures += 1;

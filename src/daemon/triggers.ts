@@ -20,10 +20,12 @@ export const FORCING_REASONS: ReadonlySet<TriggerReason> = new Set([
 ]);
 
 /**
- * Reasons that say the source has moved (a push, an edit): a pass of theirs whose sync fails is
- * synced again on the backoff, not only at the next poll, which the webhook or the watch was to spare.
+ * Reasons that say the source has moved (a push, an edit) or ask whether it has (a poll): a pass
+ * of theirs whose sync fails is synced again on the backoff, not only at the next poll, which the
+ * webhook or the watch was to spare, and which left a poll's news (a commit, an edit no watch
+ * saw) a whole --interval late.
  */
-export const NEWS_REASONS: ReadonlySet<TriggerReason> = new Set(['watch', 'webhook']);
+export const NEWS_REASONS: ReadonlySet<TriggerReason> = new Set(['poll', 'watch', 'webhook']);
 
 export type PassRunner = (reasons: ReadonlySet<TriggerReason>) => Promise<void>;
 

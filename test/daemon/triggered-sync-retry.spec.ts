@@ -119,6 +119,31 @@ describe('a triggered pass whose sync fails (review watch2-47)', () => {
     expect(reconciler.status().source.lastError).toBeNull();
   });
 
+  it('a poll whose fetch fails once: synced again on the backoff, not only at the next poll', async () => {
+    // Review watch3-48: a failed poll waited for the next one (--interval); the backoff counted
+    // the poll failures all the same, so the triggered passes after an outage started long.
+    const { fixture, root, reconciler, names } = await setup();
+    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
+    reconciler.start();
+    await eventually(names, (now) => now.includes('Audience gold'), 10_000, 'the first pass');
+    await reconciler.settled();
+
+    await fixture.commit({ 'audiences/silver.yaml': yaml('silver') });
+    const away = path.join(root, 'away.git');
+    await rename(fixture.bare, away);
+    // As the poll timer asks (the next one is an hour away).
+    reconciler.trigger('poll');
+    await reconciler.settled();
+    expect(reconciler.status().source.lastError).not.toBeNull();
+    expect(names()).toEqual(['Audience gold']);
+    await rename(away, fixture.bare);
+
+    await eventually(names, (now) => now.includes('Audience silver'), 10_000, 'the commit the poll missed');
+    await reconciler.settled();
+    expect(names()).toEqual(['Audience gold', 'Audience silver']);
+    expect(reconciler.status().source.lastError).toBeNull();
+  });
+
   it('an edit whose scan fails (the directory away): scanned again on the backoff, the edit reconciled', async () => {
     const { root, dir, source, reconciler, names } = await setup('dir');
     await writeFile(path.join(dir, 'gold.yaml'), yaml('gold'));
