@@ -407,8 +407,12 @@ export function audienceReads(transport: Transport, compat: Compat): AudienceRea
       // list without parameters and does not say whether bulk-get does too. Each is looked up
       // on its own (rare: an audience deleted outside audiencectl); only a 404 there is gone,
       // and a failed lookup fails the read.
+      // Known to list audiences under ids of their own, the service answers GET /audiences/{id}
+      // of a /core/ais id with the 404 the bulk-get's silence already said: its list by audienceId
+      // alone is asked (one request an audience, not two, on every refresh).
       const unanswered = unique.filter((id) => !answered.has(id));
-      const confirmed = await Promise.all(unanswered.map((id) => getAudience(sandbox, id, callOptions)));
+      const lookUp = compat.audienceIds() === 'distinct' ? byAudienceId : getAudience;
+      const confirmed = await Promise.all(unanswered.map((id) => lookUp(sandbox, id, callOptions)));
       unanswered.forEach((id, index) => found.set(id, confirmed[index]));
       return found;
     },
