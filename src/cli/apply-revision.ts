@@ -66,13 +66,16 @@ export async function applyRevision(
     if (found.kind !== 'commit') return { kind: 'none' };
     head = found.head;
   }
+  // One deepening of a shallow clone per apply, whatever the number of checks (git-revision.ts).
+  const deepening = { headCommittedAt: head.committedAt };
   return {
     kind: 'guard',
     head,
     headName,
-    relations: async (commits) => {
+    relations: async (commits, times) => {
       const { commitRelations } = await import('../source/git-revision.js');
-      return commitRelations(dir, head.commit, commits, await ofRepository());
+      const deepen = times === undefined ? undefined : { deepening, times };
+      return commitRelations(dir, head.commit, commits, await ofRepository(), deepen);
     },
     older: flags.allowOlderCheckout
       ? { kind: 'allow', warn: (text) => say(`Warning: ${text}`) }
