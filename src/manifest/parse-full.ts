@@ -13,6 +13,7 @@ import type { Note } from './diagnostics.js';
 import { claimsOurs, foreignReason, mayHoldManifest } from './foreign.js';
 import { flattenIssues, manifestErrorMap, pathToString, type FlatIssue } from './issues.js';
 import { DEFAULT_PARSE_LIMITS, type ParseLimits } from './limits.js';
+import { duplicateKeyMessage } from './duplicate-key.js';
 import { emptyFileNote, NOT_A_MANIFEST, type FileParseResult, type SalvagedKey } from './parse-result.js';
 import { charPositionOf, depthOf, positionOf, type PathKey } from './positions.js';
 import { Manifest, SourceParams } from './schema.js';
@@ -243,8 +244,17 @@ export function parseFull(
     if (doc.errors.length > 0) {
       for (const yamlError of doc.errors) {
         const { line, col } = counter.linePos(yamlError.pos[0]);
-        const rule = yamlError.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax';
-        error(line, col, rule, yamlError.message.split('\n')[0] ?? yamlError.message);
+        if (yamlError.code === 'DUPLICATE_KEY') {
+          const named = duplicateKeyMessage(doc, yamlError.pos[0], counter);
+          error(
+            line,
+            col,
+            'yaml/duplicate-key',
+            named ?? 'a key written twice (YAML keys must be unique): keep one',
+          );
+          continue;
+        }
+        error(line, col, 'yaml/syntax', yamlError.message.split('\n')[0] ?? yamlError.message);
       }
       result.unreadable = true;
       continue;

@@ -238,7 +238,7 @@ describe('manifest validation rules', () => {
       text: withLine(6, '  name: Gold', '  name: Gold again'),
       line: 7,
       column: 3,
-      message: /unique/,
+      message: /"name" is written twice .*unique/,
     },
   ];
 
@@ -316,6 +316,31 @@ describe('manifest validation rules', () => {
     const errors = parseManifestFile('a.yaml', `${first}---\n${second}`).diagnostics;
     expect(errors.map((d) => `${d.line}:${d.column} ${d.rule} ${d.message}`)).toEqual([
       '26:11 yaml/aliases spec.fields: a YAML alias (*) reaches only the anchors (&) of its own document, and this one names an anchor of an earlier document (before a ---): write the value out',
+    ]);
+  });
+
+  it('names the key written twice, and where it was first', () => {
+    // 'Map keys must be unique' named no key: in a long manifest, or a flow map on one line,
+    // the reader had to find which of the keys at that column was the twin.
+    const shown = (text: string) =>
+      errorsOf(text)
+        .filter((d) => d.rule === 'yaml/duplicate-key')
+        .map((d) => `${d.line}:${d.column} ${d.message}`);
+    expect(shown(withLine(6, '  name: Gold', '  name: Gold again'))).toEqual([
+      '7:3 spec: "name" is written twice (first at line 6; YAML keys must be unique): keep one',
+    ]);
+    expect(shown(withLine(3, 'metadata: { name: gold, name: silver }'))).toEqual([
+      '3:25 metadata: "name" is written twice (first at line 3; YAML keys must be unique): keep one',
+    ]);
+    expect(shown(`${VALID}kind: ExternalAudience\n`)).toEqual([
+      '18:1 "kind" is written twice (first at line 2; YAML keys must be unique): keep one',
+    ]);
+    expect(shown(withLine(10, '      type: string', '      "type": string'))).toEqual([
+      '11:7 spec.fields[0]: "type" is written twice (first at line 10; YAML keys must be unique): keep one',
+    ]);
+    // A key is shown escaped: a terminal escape in it is not acted on.
+    expect(shown(withLine(7, '  "x\\e[2Jy": 1', '  "x\\e[2Jy": 2'))).toEqual([
+      '8:3 spec: "x\\u001B[2Jy" is written twice (first at line 7; YAML keys must be unique): keep one',
     ]);
   });
 
