@@ -31,6 +31,8 @@ export type DaemonMetrics = {
   recordClockOffset(seconds: number): void;
   /** Unix time (seconds) of the last successful source sync. */
   lastSyncTimestamp: Gauge;
+  /** Consecutive failed source syncs, 0 once one succeeds (as `source.failures` on /status). */
+  syncFailures: Gauge;
   /** Always 1; the `revision` label carries the revision last synced successfully. */
   revisionInfo: Gauge<'revision'>;
   /** 1 while this replica leads (always with a directory store), 0 on a standby. */
@@ -68,6 +70,13 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
   const lastSyncTimestamp = new Gauge({
     name: `${prefix}last_successful_sync_timestamp_seconds`,
     help: 'Unix time of the last successful source sync.',
+    registers,
+  });
+  // An outage shows before the last sync's age grows past an alert's threshold, and whether the
+  // syncs since fail (its retries are on the backoff, /status source.nextAttemptAt).
+  const syncFailures = new Gauge({
+    name: `${prefix}source_sync_failures`,
+    help: 'Consecutive failed source syncs (git fetch, directory scan); 0 once one succeeds.',
     registers,
   });
 
@@ -174,11 +183,13 @@ export function createMetrics(options: MetricsOptions = {}): DaemonMetrics {
       aepClockOffset.set(seconds);
     },
     lastSyncTimestamp,
+    syncFailures,
     revisionInfo,
     recordSync(revision: string, at: Date = new Date()) {
       revisionInfo.reset();
       revisionInfo.set({ revision }, 1);
       lastSyncTimestamp.set(at.getTime() / 1000);
+      syncFailures.set(0);
     },
   };
 }

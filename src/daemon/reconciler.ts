@@ -82,7 +82,10 @@ export class Reconciler implements DaemonStatusProvider {
   /** The revision the last completed pass reconciled. */
   #reconciled: string | undefined;
   #passFailures = 0;
+  /** Consecutive failed syncs the backoff retries (news, or none synced yet): its exponent. */
   #syncFailures = 0;
+  /** Consecutive failed syncs, whatever asked for them (/status source.failures). */
+  #failedSyncs = 0;
   readonly #refresh: RefreshSchedule;
   readonly #desired: DesiredCache;
   readonly #heldUnread = new HeldUnread();
@@ -180,27 +183,45 @@ export class Reconciler implements DaemonStatusProvider {
       this.#options.metrics.recordSync(revision.revision, at);
       this.#synced = revision;
       this.#syncFailures = 0;
+      this.#failedSyncs = 0;
       // The news a failed sync was to be retried for is in this one.
       this.#timers.cancel('sync');
       return revision;
     } catch (error) {
-      const info = errorInfo(error, new Date(this.#clock.now()));
-      this.board.syncFailed(info);
-      if (this.#options.signal.aborted) return undefined;
-      this.#log.warn({ code: info.code, err: info.message }, 'sync failed');
+      const now = this.#clock.now();
+      const info = errorInfo(error, new Date(now));
+      this.#failedSyncs += 1;
+      this.#options.metrics.syncFailures.set(this.#failedSyncs);
+      if (this.#options.signal.aborted) {
+        this.board.syncFailed(info, this.#failedSyncs, undefined);
+        return undefined;
+      }
       // Not ready yet, told the source moved (a push, an edit), or asking whether it did (a
       // poll): try again on the backoff schedule rather than a whole interval later, until a
       // sync succeeds.
       const news = [...reasons].filter((reason) => NEWS_REASONS.has(reason));
+      const alarm = this.#synced ? 'sync' : 'retry';
       if (!this.#synced || news.length > 0) {
         this.#syncFailures += 1;
-        const now = this.#clock.now();
         const at = now + backoffDelay(this.#syncFailures, this.#options.backoff);
         if (!this.#synced) this.#timers.at('retry', at, () => this.trigger('retry'), now);
         // Asked again as it was asked: a pass that reconciles only if the revision is new (and a
         // directory's sync looks at the paths its watcher reported, kept by the failed sync).
         else this.#timers.at('sync', at, () => news.forEach((reason) => this.trigger(reason)), now);
       }
+      // The alarm keeps the earliest time asked for: one armed by an earlier failure rings first.
+      const retryAt = this.#timers.alarmAt(alarm);
+      this.board.syncFailed(info, this.#failedSyncs, retryAt === undefined ? undefined : new Date(retryAt));
+      // The one line of a failed sync (the source logs none of its own).
+      this.#log.warn(
+        {
+          code: info.code,
+          err: info.message,
+          failures: this.#failedSyncs,
+          ...(retryAt === undefined ? {} : { nextAttemptAt: new Date(retryAt).toISOString() }),
+        },
+        'sync failed',
+      );
       return undefined;
     }
   }

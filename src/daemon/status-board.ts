@@ -53,7 +53,13 @@ function diagnosticsOf(plan: Plan): DiagnosticInfo[] {
 export class StatusBoard implements DaemonStatusProvider {
   readonly #mode: StatusSnapshot['mode'];
   readonly #queue: () => { running: boolean; queued: string[] };
-  #source: StatusSnapshot['source'] = { revision: null, lastSyncAt: null, lastError: null };
+  #source: StatusSnapshot['source'] = {
+    revision: null,
+    lastSyncAt: null,
+    lastError: null,
+    failures: 0,
+    nextAttemptAt: null,
+  };
   #reconcile: Omit<ReconcileStatus, 'running' | 'queued'> = {
     lastStartedAt: null,
     lastFinishedAt: null,
@@ -138,11 +144,23 @@ export class StatusBoard implements DaemonStatusProvider {
 
   syncSucceeded(revision: string, at: Date): void {
     this.#synced = true;
-    this.#source = { revision, lastSyncAt: at.toISOString(), lastError: null };
+    this.#source = {
+      revision,
+      lastSyncAt: at.toISOString(),
+      lastError: null,
+      failures: 0,
+      nextAttemptAt: null,
+    };
   }
 
-  syncFailed(error: ErrorInfo): void {
-    this.#source = { ...this.#source, lastError: error };
+  /** The `failures`-th sync in a row failed; `retryAt`: when it is tried again, if a retry is armed. */
+  syncFailed(error: ErrorInfo, failures: number, retryAt: Date | undefined): void {
+    this.#source = {
+      ...this.#source,
+      lastError: error,
+      failures,
+      nextAttemptAt: retryAt?.toISOString() ?? null,
+    };
   }
 
   /** After each pass that was not aborted: the error if IMS refused the credentials, else null. */

@@ -11,8 +11,11 @@ function clampDelay(ms: number): number {
  */
 export class Timers {
   readonly #intervals = new Map<string, NodeJS.Timeout>();
-  /** Each alarm's `due` time on the monotonic clock, by which alarms are compared. */
-  readonly #alarms = new Map<string, { due: number; timer: NodeJS.Timeout }>();
+  /**
+   * Each alarm's `due` time on the monotonic clock, by which alarms are compared, and the epoch
+   * time it was asked for (`at`, what /status shows).
+   */
+  readonly #alarms = new Map<string, { due: number; at: number; timer: NodeJS.Timeout }>();
   readonly #monotonic: () => number;
   #closed = false;
 
@@ -50,7 +53,12 @@ export class Timers {
       },
       clampDelay(at - now),
     );
-    this.#alarms.set(name, { due, timer });
+    this.#alarms.set(name, { due, at, timer });
+  }
+
+  /** The epoch ms the alarm of that name still to ring was asked for, if one is. */
+  alarmAt(name: string): number | undefined {
+    return this.#alarms.get(name)?.at;
   }
 
   cancel(name: string): void {

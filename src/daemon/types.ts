@@ -100,6 +100,13 @@ export type StatusSnapshot = {
     revision: string | null;
     lastSyncAt: string | null;
     lastError: ErrorInfo | null;
+    /** Consecutive failed syncs: 0 once one succeeds. */
+    failures: number;
+    /**
+     * When the failed sync is tried again (the backoff, --backoff-base doubling to --backoff-max),
+     * ISO 8601; null when no retry is armed (no sync failed, or the next trigger will sync).
+     */
+    nextAttemptAt: string | null;
   };
   reconcile: {
     running: boolean;

@@ -288,8 +288,8 @@ export class GitSource implements Source {
     } catch (error) {
       // The work dir is another process's: no git output to map, and no retry will help.
       if (error instanceof SourceConfigError) throw error;
+      // Thrown, not logged: the reconciler logs each failed sync once ('sync failed'), with its retry.
       const failure = toSyncError(error, step, this.#secrets, [this.#options.tokenUsername]);
-      this.#log.warn({ code: failure.code, err: failure.message }, 'git sync failed');
       await this.#keepCurrent(signal);
       throw failure;
     }

@@ -14,7 +14,13 @@ const SECRET = 'wh-secret-CANARY-91f2';
 const snapshot: StatusSnapshot = {
   mode: 'dry-run',
   role: 'leader',
-  source: { revision: 'abc123', lastSyncAt: '2026-01-01T00:00:00.000Z', lastError: null },
+  source: {
+    revision: 'abc123',
+    lastSyncAt: '2026-01-01T00:00:00.000Z',
+    lastError: null,
+    failures: 0,
+    nextAttemptAt: null,
+  },
   reconcile: {
     running: false,
     lastStartedAt: null,

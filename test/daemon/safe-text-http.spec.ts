@@ -17,7 +17,13 @@ function statusOf(message: string): StatusSnapshot {
   return {
     mode: 'apply',
     role: 'leader',
-    source: { revision: 'abc', lastSyncAt: null, lastError: { code: 'GIT', message, at: 'now' } },
+    source: {
+      revision: 'abc',
+      lastSyncAt: null,
+      lastError: { code: 'GIT', message, at: 'now' },
+      failures: 0,
+      nextAttemptAt: null,
+    },
     reconcile: {
       running: false,
       lastStartedAt: null,

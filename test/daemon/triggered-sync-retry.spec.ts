@@ -15,6 +15,7 @@ import { FileStateStore } from '../../src/state/file-store.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
 import { eventually } from './helpers/controller.js';
+import { parseExposition, sampleValue } from './helpers/prom-text.js';
 import { reconcileSettings } from './helpers/reconcile-settings.js';
 
 // Review watch2-47. A pass a webhook started (git) whose fetch failed, once the source had synced
@@ -39,9 +40,9 @@ afterEach(async () => {
 
 /**
  * A reconciler following the fixture's `main` (`audiences/`), or with `dir` the directory
- * `root/manifests`; polling hourly, backing off from 100 ms.
+ * `root/manifests`; polling hourly, backing off from 100 ms (or as `backoff` says).
  */
-async function setup(kind: 'git' | 'dir' = 'git') {
+async function setup(kind: 'git' | 'dir' = 'git', backoff = { baseMs: 100, maxMs: 400 }) {
   emulator = await startEmulator({ port: 0 });
   fixture = await createGitFixture();
   root = await mkdtemp(path.join(tmpdir(), 'audiencectl-sync-retry-'));
@@ -75,7 +76,7 @@ async function setup(kind: 'git' | 'dir' = 'git') {
     intervalMs: HOUR,
     resyncIntervalMs: HOUR,
     requeueAfterMs: HOUR,
-    backoff: { baseMs: 100, maxMs: 400 },
+    backoff,
     signal: stop.signal,
   });
   cleanup = async () => {
@@ -89,7 +90,7 @@ async function setup(kind: 'git' | 'dir' = 'git') {
       .listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX)
       .map((audience) => audience.audienceName)
       .sort();
-  return { fixture, root, dir, source, reconciler, names };
+  return { fixture, root, dir, source, reconciler, names, metrics };
 }
 
 const yaml = (name: string) => manifestYaml(name, { ingestion: { onCreate: false } });
@@ -166,5 +167,50 @@ describe('a triggered pass whose sync fails (review watch2-47)', () => {
     await reconciler.settled();
     expect(names()).toEqual(['Audience gold', 'Audience silver']);
     expect(reconciler.status().source.lastError).toBeNull();
+  });
+
+  it('shows the retry armed on /status and /metrics until a sync succeeds (review controller-48)', async () => {
+    // /status said the failure alone: not that a retry was armed, when, nor how many syncs had
+    // failed in a row. An hour's backoff: no retry fires during the test.
+    const { fixture, root, reconciler, metrics } = await setup('git', { baseMs: HOUR, maxMs: 4 * HOUR });
+    const failures = async () =>
+      sampleValue(parseExposition(await metrics.registry.metrics()), 'audiencectl_source_sync_failures');
+    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
+    reconciler.start();
+    await eventually(
+      () => reconciler.status().source.revision,
+      (revision) => revision !== null,
+      10_000,
+      'a sync',
+    );
+    await reconciler.settled();
+    expect(reconciler.status().source).toMatchObject({ failures: 0, nextAttemptAt: null });
+    expect(await failures()).toBe(0);
+
+    const away = path.join(root, 'away.git');
+    await rename(fixture.bare, away);
+    reconciler.trigger('poll');
+    await reconciler.settled();
+    const first = reconciler.status().source;
+    expect(first.lastError?.code).toBe('SOURCE_FETCH_FAILED');
+    expect(first.failures).toBe(1);
+    // The first failure waits the backoff's base, from the failure.
+    const retryAt = Date.parse(first.lastError?.at ?? '') + HOUR;
+    expect(first.nextAttemptAt).toBe(new Date(retryAt).toISOString());
+    expect(await failures()).toBe(1);
+
+    // A second failure (a push said): counted; the retry armed first is still the next attempt.
+    reconciler.trigger('webhook');
+    await reconciler.settled();
+    const second = reconciler.status().source;
+    expect(second.lastError?.at).not.toBe(first.lastError?.at);
+    expect(second).toMatchObject({ failures: 2, nextAttemptAt: new Date(retryAt).toISOString() });
+    expect(await failures()).toBe(2);
+
+    await rename(away, fixture.bare);
+    reconciler.trigger('poll');
+    await reconciler.settled();
+    expect(reconciler.status().source).toMatchObject({ lastError: null, failures: 0, nextAttemptAt: null });
+    expect(await failures()).toBe(0);
   });
 });
