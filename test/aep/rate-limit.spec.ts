@@ -129,12 +129,14 @@ describe('429 and Retry-After', () => {
   });
 
   it('retries a POST refused with 429: it was not applied', async () => {
-    const running = await emulator({ rateLimit: { perSecond: 2, burst: 1 } });
-    const client = clientFor(running);
-    await client.getOperation('prod', 'x').catch(() => undefined);
+    // One token a second: the lookup takes it, and the run's start, asked at once by the same
+    // client (its IMS token already fetched: nothing between the two), meets the empty bucket.
+    const running = await emulator({ rateLimit: { perSecond: 1, burst: 1 } });
     const events: AepRequestEvent[] = [];
-    const retrying = clientFor(running, { onRequest: (event) => events.push(event) });
-    await retrying.startRun('prod', 'no-such-audience', { dataFilterStartTime: 0 }).catch(() => undefined);
+    const client = clientFor(running, { onRequest: (event) => events.push(event) });
+    await client.getOperation('prod', 'x').catch(() => undefined);
+    events.length = 0;
+    await client.startRun('prod', 'no-such-audience', { dataFilterStartTime: 0 }).catch(() => undefined);
     expect(events.map((event) => event.status)).toEqual([429, 404]);
   });
 });
