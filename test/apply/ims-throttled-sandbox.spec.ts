@@ -68,6 +68,12 @@ const refused: ImsAnswer = {
   body: { error: 'invalid_client', error_description: 'invalid client_secret parameter' },
 };
 
+const unavailable: ImsAnswer = {
+  status: 503,
+  headers: {},
+  body: { error: 'temporarily_unavailable', error_description: 'IMS is down for maintenance' },
+};
+
 async function heldPartner(answer: ImsAnswer) {
   let held:
     { blocked: string | undefined; refusals: RefusedSandbox[]; before: number; after: number } | undefined;
@@ -129,5 +135,14 @@ describe('a sandbox of a multi-org controller whose token requests IMS throttles
     const { blocked } = await heldPartner(refused);
     expect(blocked).toMatch(/^held: no token for sandbox "partner" \(IMS refused the client secret/);
     expect(blocked).toContain('its steps are applied once IMS accepts its credentials');
+  });
+
+  it('one IMS cannot answer (503) is held as unavailable, sending no one to the credentials', async () => {
+    // The credentials are fine there too: a 5xx is IMS's own failure (tokenHoldOf 'unavailable').
+    const { blocked, refusals } = await heldPartner(unavailable);
+    expect(refusals.map((r) => r.sandbox)).toEqual(['partner']);
+    expect(blocked).toMatch(/^held: no token for sandbox "partner" \(/);
+    expect(blocked).not.toContain('credentials');
+    expect(blocked).toContain('its steps are applied once IMS gives its token');
   });
 });
