@@ -101,10 +101,11 @@ describe('a ttlInDays the service shows outside the 1-90 days the page allows', 
     });
   });
 
-  it('inside the range (45) is still drift, PATCHed back', async () => {
+  // The range's ends (1 and 90) are days the page lets it be set to: drift like any other.
+  it.each([1, 45, 90])('inside the range (%i) is still drift, PATCHed back', async (ttl) => {
     await withProxiedExecutor(async (env, proxy) => {
       await env.apply([gold]);
-      proxy.alter(showingTtl(45));
+      proxy.alter(showingTtl(ttl));
       const refreshed = await env.apply([gold], { refresh: true });
       expect(refreshed.plan.refresh?.drifted.map((d) => d.detail)).toEqual([
         'ttlInDays changed outside audiencectl',
