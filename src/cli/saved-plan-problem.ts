@@ -47,10 +47,44 @@ const savedPlanErrorMap: z.core.$ZodErrorMap = (issue) => {
 
 export type SavedPlanCheck = { ok: true; plan: Plan } | { ok: false; problem: string };
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The path of the first field of `json` that reading it as a plan dropped (zod strips what the
+ * format does not name): a field a newer release writes (a guard, an option of its own) that
+ * this one would apply the plan without, not a field of any plan this release saves.
+ */
+function firstUnknownField(
+  json: unknown,
+  parsed: unknown,
+  at: PropertyKey[] = [],
+): PropertyKey[] | undefined {
+  if (Array.isArray(json) && Array.isArray(parsed)) {
+    for (const [index, item] of json.entries()) {
+      const found = firstUnknownField(item, parsed[index], [...at, index]);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (!isObject(json) || !isObject(parsed)) return undefined;
+  for (const [key, value] of Object.entries(json)) {
+    if (!Object.hasOwn(parsed, key)) return [...at, key];
+    const found = firstUnknownField(value, parsed[key], [...at, key]);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** `json` read as a plan; else its first problem, as `origin.dir must be a string, not a number`. */
 export function checkSavedPlan(json: unknown): SavedPlanCheck {
   const parsed = Plan.safeParse(json, { error: savedPlanErrorMap });
-  if (parsed.success) return { ok: true, plan: parsed.data };
+  if (parsed.success) {
+    // Dropped without a word, a field this release does not know was applied as if absent.
+    const unknown = firstUnknownField(json, parsed.data);
+    if (unknown === undefined) return { ok: true, plan: parsed.data };
+    return { ok: false, problem: `${pathToString(unknown)} is not a field of this version's plans` };
+  }
   const [first] = flattenIssues(parsed.error.issues);
   if (!first) return { ok: false, problem: 'it does not match the plan format' };
   const where = pathToString(first.key === undefined ? first.path : [...first.path, first.key]);
