@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { readDuration, type DurationUnit } from '../config/duration.js';
+import { BLANK_AROUND, readDuration, type DurationUnit } from '../config/duration.js';
 import { quoted } from '../text/safe-text.js';
 import { redactText } from '../text/secrets.js';
 
@@ -114,9 +114,10 @@ export function readCount(
   zero: boolean,
   max = Number.MAX_SAFE_INTEGER,
 ): { ok: true; value: number } | { ok: false; message: string } {
-  const trimmed = text.trim();
-  const value = Number(trimmed);
-  if (!/^\d+$/.test(trimmed) || value > max || (!zero && value === 0)) {
+  if (text !== text.trim() && text.trim() !== '')
+    return { ok: false, message: `${quoted(text)} ${BLANK_AROUND}` };
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > max || (!zero && value === 0)) {
     return { ok: false, message: `${quoted(text)} is not ${countWanted(zero, max)}` };
   }
   return { ok: true, value };

@@ -17,7 +17,6 @@ describe('readDuration', () => {
     ['1d2h3m4s5ms', 's', 93_784_005],
     ['1m500ms', 'ms', 60_500],
     ['90s', 's', 90_000],
-    [' 10m ', 's', 600_000],
   ] as const)('%j with plain numbers in %s is %i ms', (text, unit, ms) => {
     expect(readDuration(text, unit)).toEqual({ ok: true, ms });
   });
@@ -41,6 +40,20 @@ describe('readDuration', () => {
     expect(readDuration(text, 's')).toEqual({
       ok: false,
       message: `"${text}" is not a duration (e.g. 30s, 5m, 1h30m)`,
+    });
+  });
+
+  it.each([
+    [' 10m', '" 10m"'],
+    ['10m ', '"10m "'],
+    ['10m\n', '"10m\\u000A"'],
+    ['\t5', '"\\u00095"'],
+    [' 0 ', '" 0 "'],
+  ])('refuses %j, a value with a blank around it', (text, shown) => {
+    // Quoted wrongly, or read from a file with its newline: ' 10m ' was taken as 10m.
+    expect(readDuration(text, 's')).toEqual({
+      ok: false,
+      message: `${shown} has a space or line break around it: write the value alone`,
     });
   });
 

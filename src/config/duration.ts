@@ -25,6 +25,13 @@ export const TOO_LONG = 'is too long (at most 24d)';
 
 export const DURATION_EXAMPLES = 'e.g. 30s, 5m, 1h30m';
 
+/**
+ * How a number or a duration with a blank or a line break around it is refused, after the
+ * value: `" 5" has a space ...`. Such a value was quoted wrongly or read from a file with its
+ * newline; the chart's schema and the configuration file's other spellings refuse it too.
+ */
+export const BLANK_AROUND = 'has a space or line break around it: write the value alone';
+
 export type DurationResult = { ok: true; ms: number } | { ok: false; message: string };
 
 /**
@@ -39,7 +46,9 @@ export function readDuration(
   positive = false,
   options: { timer: boolean } = { timer: true },
 ): DurationResult {
-  const trimmed = text.trim();
+  if (text !== text.trim() && text.trim() !== '')
+    return { ok: false, message: `${quoted(text)} ${BLANK_AROUND}` };
+  const trimmed = text;
   const groups = trimmed === '' ? null : DURATION_PATTERN.exec(trimmed);
   if (!groups) return { ok: false, message: `${quoted(text)} is not a duration (${DURATION_EXAMPLES})` };
   // Group 1 is the whole value; groups 2 to 6 the `<integer><unit>` parts, when given.

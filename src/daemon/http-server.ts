@@ -50,7 +50,7 @@ export type DaemonHttpServer = {
  * `127.0.0.1:8080` or `[::]:8080`.
  */
 export function parseListenAddress(text: string, flag = '--listen'): { host: string; port: number } {
-  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(text.trim());
+  const match = /^(?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):)?(\d{1,5})$/.exec(text);
   const port = Number(match?.[2]);
   if (!match || port > 65_535) {
     throw new UsageError(
