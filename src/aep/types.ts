@@ -75,8 +75,76 @@ export const Run = z.looseObject({
 });
 export type Run = z.infer<typeof Run>;
 
+type Issues = { issues: z.core.$ZodRawIssue[] };
+
+/** `problems` told as the issues of `runs`, under `path` there. */
+function tell(context: Issues, problems: z.core.$ZodIssue[], path: PropertyKey[], input: unknown): void {
+  for (const issue of problems)
+    context.issues.push({ code: 'custom', message: issue.message, path: [...path, ...issue.path], input });
+}
+
+/**
+ * The runs list's `runs` as its property table types it, an Object: the runs keyed by their
+ * runId (the emulator's `runsListShape: object`). An entry without a runId takes its key; one
+ * whose runId is another, or that is no run, is no list to read (the call fails, naming it).
+ * The order is the keys', which a JSON object does not promise: listRuns sorts it (client.ts).
+ */
+function keyedRuns(keyed: object, context: Issues): Run[] {
+  const runs: Run[] = [];
+  for (const [key, entry] of Object.entries(keyed)) {
+    const unnamed =
+      typeof entry === 'object' &&
+      entry !== null &&
+      !Array.isArray(entry) &&
+      (entry as { runId?: unknown }).runId == null;
+    const parsed = Run.safeParse(unnamed ? { ...(entry as object), runId: key } : entry);
+    if (!parsed.success) tell(context, parsed.error.issues, [key], entry);
+    else if (parsed.data.runId !== key)
+      tell(
+        context,
+        [
+          {
+            code: 'custom',
+            message: `is ${JSON.stringify(parsed.data.runId)}, not its key`,
+            path: [],
+            input: entry,
+          },
+        ],
+        [key, 'runId'],
+        entry,
+      );
+    else runs.push(parsed.data);
+  }
+  return runs;
+}
+
+const RunArray = z.array(Run);
+
+/**
+ * `runs`: an array, as the page's sample shows, or an object keyed by runId, as its property
+ * table types it ("Object"); read as the runs either way, on every call (there is no request to
+ * choose: the one GET is answered in the service's shape). Anything else fails the call.
+ */
+const Runs = z.unknown().transform((runs, context): Run[] => {
+  if (Array.isArray(runs)) {
+    const parsed = RunArray.safeParse(runs);
+    if (parsed.success) return parsed.data;
+    tell(context, parsed.error.issues, [], runs);
+    return z.NEVER;
+  }
+  if (typeof runs === 'object' && runs !== null) return keyedRuns(runs, context);
+  if (runs === null) return refuse(context, 'null');
+  return refuse(context, runs === undefined ? 'nothing' : typeof runs);
+});
+
+function refuse(context: Issues, received: string): never {
+  const message = `expected an array of runs, or an object of runs keyed by runId, received ${received}`;
+  context.issues.push({ code: 'custom', message, input: received });
+  return z.NEVER;
+}
+
 export const RunList = z.looseObject({
-  runs: z.array(Run),
+  runs: Runs,
   /**
    * Commented out of the page; when there, `totalCount` above the runs listed says the list is
    * cut. `next` (and `_links.next.href`): the next page, as the platform's other lists name it

@@ -12,6 +12,8 @@ import type { EmulatorAudience, EmulatorOperation, EmulatorRun, EmulatorRunSumma
  * The answers that show `ttlInDays` also take the `ttlInDaysType` reading here (ttl-type.ts).
  */
 type Reading = Pick<ResolvedCompat, 'absentFields' | 'ttlInDaysType'>;
+/** The runs list also takes the `runsListShape` reading (compat-settings.ts). */
+type ListReading = Reading & Pick<ResolvedCompat, 'runsListShape'>;
 
 /** The properties each answer shows, set or not. */
 const OPERATION: readonly (keyof EmulatorOperation)[] = [
@@ -101,14 +103,19 @@ export function runAnswer(view: EmulatorRun | EmulatorRunSummary, reading: Readi
   return reading.absentFields === 'null' ? withNulls(view, RUN) : view;
 }
 
-/** A runs list: each run, and a `_page` without its next page. */
+/** A runs list: each run, and a `_page` without its next page; `runs` keyed by runId with `runsListShape: object`. */
 export function runListAnswer(
   list: { runs: EmulatorRunSummary[]; _page?: object },
-  reading: Reading,
+  reading: ListReading,
 ): object {
-  if (reading.absentFields !== 'null') return list;
-  const page = list._page === undefined ? {} : { _page: withNulls(list._page, ['next']) };
-  return { ...list, ...page, runs: list.runs.map((run) => withNulls(run, RUN)) };
+  const nulls = reading.absentFields === 'null';
+  const page = list._page === undefined || !nulls ? {} : { _page: withNulls(list._page, ['next']) };
+  const runs = nulls ? list.runs.map((run) => withNulls(run, RUN)) : list.runs;
+  const shaped =
+    reading.runsListShape === 'object'
+      ? Object.fromEntries(list.runs.map((run, i) => [run.runId, runs[i]]))
+      : runs;
+  return { ...list, ...page, runs: shaped };
 }
 
 export function segmentAnswer(view: SegmentAudience, reading: Reading): object {

@@ -145,6 +145,15 @@ export const CompatInput = z.strictObject({
    * audience, lists and bulk-get). Both are taken in requests. Default integer.
    */
   ttlInDaysType: z.enum(['integer', 'string']).optional(),
+  /**
+   * The shape of the runs list's `runs`. Its property table types it Object ("an object that
+   * contains the list of ingestion runs", each one as the run-status section shows it), where
+   * its sample answers an array, as the table says of `details` ("Array of objects"). `array`;
+   * `object`: the runs keyed by their `runId`, each the run itself, as the platform's keyed
+   * answers are (the Audiences API's bulk-get `results`), in the list's order, on every page.
+   * Default array.
+   */
+  runsListShape: z.enum(['array', 'object']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -174,6 +183,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   audienceIds: 'same',
   runInProgress: '422',
   ttlInDaysType: 'integer',
+  runsListShape: 'array',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -206,5 +216,6 @@ export function resolveCompat(
     audienceIds: compat?.audienceIds ?? base.audienceIds,
     runInProgress: compat?.runInProgress ?? base.runInProgress,
     ttlInDaysType: compat?.ttlInDaysType ?? base.ttlInDaysType,
+    runsListShape: compat?.runsListShape ?? base.runsListShape,
   };
 }

@@ -58,6 +58,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'a second audience of a name accepted', compat: { duplicateNames: 'accepted' } },
   { name: 'a run start refused with 409 while one is in progress', compat: { runInProgress: '409' } },
   { name: 'ttlInDays answered as a string', compat: { ttlInDaysType: 'string' } },
+  { name: 'the runs list keyed by runId', compat: { runsListShape: 'object' } },
   {
     name: 'a bare runs list served from start, naming no next page',
     compat: { runsListParams: 'refused', runsListCut: 'offset' },
@@ -92,6 +93,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       audienceIds: 'distinct',
       runInProgress: '409',
       ttlInDaysType: 'string',
+      runsListShape: 'object',
     },
   },
 ];

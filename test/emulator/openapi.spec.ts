@@ -268,11 +268,23 @@ describe('the emulator answers as specs/external-audiences.openapi.yaml says', (
       control.updateSettings({ compat: { runsListPage: 'omitted' } });
       const omitted = (await call('GET', `/external-audience/${id}/runs`)).body as Record<string, unknown>;
       expect(Object.keys(omitted)).toEqual(['runs', '_links']);
+      // runsListShape: object, each page's runs keyed by their runId.
+      control.updateSettings({ compat: { runsListShape: 'object' } });
+      const keyed = (await call('GET', `/external-audience/${id}/runs`)).body as {
+        runs: Record<string, { runId: string }>;
+      };
+      expect(Object.keys(keyed.runs)).toEqual(started.slice(0, 20));
+      expect(Object.values(keyed.runs).map((run) => run.runId)).toEqual(started.slice(0, 20));
     } finally {
       control.setDelays({ runStageDelayMs: 40 });
       control.updateSettings({
         guardrails: { runsPerAudience: 10 },
-        compat: { runsListParams: 'accepted', runsListCut: 'whole', runsListPage: 'included' },
+        compat: {
+          runsListParams: 'accepted',
+          runsListCut: 'whole',
+          runsListPage: 'included',
+          runsListShape: 'array',
+        },
       });
     }
   });

@@ -61,6 +61,7 @@ export type Flags = {
   audienceIds: 'same' | 'distinct';
   runInProgress: '422' | '409';
   ttlInDaysType: 'integer' | 'string';
+  runsListShape: 'array' | 'object';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -200,6 +201,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       audienceIds: flags.audienceIds,
       runInProgress: flags.runInProgress,
       ttlInDaysType: flags.ttlInDaysType,
+      runsListShape: flags.runsListShape,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -325,6 +325,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--runs-list-shape <shape>',
+        "the runs list's runs: an array as its sample shows, or an object keyed by runId as its property table's Object reads",
+        ['array', 'object'],
+      ).default('array'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
