@@ -47,6 +47,25 @@ describe('the own file of a record has errors', () => {
     ]);
   });
 
+  it('a file whose keys cannot be read (broken YAML): its own record is held naming it, another by the hold of every deletion', () => {
+    // Review controller-48: a YAML error before metadata.name leaves no key to hold, so the
+    // record was told 'not found, but some file could not be read' (on /status and /plan too),
+    // although its own file is the one in error, as the diagnostics say.
+    const recorded = applied({ 'gold.yaml': manifestYaml('gold'), 'silver.yaml': manifestYaml('silver') });
+    const broken = manifestYaml('gold').replace('  name: gold\n', '  name: [gold\n');
+    expect(broken).toContain('[gold');
+    const read = loadTexts({ 'gold.yaml': broken });
+    expect(read.failedFiles).toEqual(['gold.yaml']);
+    expect(read.held).toEqual([]);
+    expect(read.holdAllDeletions).toBe(true);
+    const result = plan(read, recorded, options());
+    expect(deletes(result)).toEqual([]);
+    expect(result.held.map((h) => `${h.sandbox}/${h.key}: ${h.reason}`)).toEqual([
+      'prod/gold: gold.yaml has errors; the audience is left as it is',
+      'prod/silver: not found, but some file could not be read; deletions are held until it is fixed',
+    ]);
+  });
+
   it('two documents, one renamed with an error: both records held, the renamed one by its file', () => {
     const recorded = applied({ 'both.yaml': both(manifestYaml('gold'), manifestYaml('silver')) });
     const edited = both(manifestYaml('gold'), manifestYaml('silver-2', { spec: { ttlInDays: -3 } }));

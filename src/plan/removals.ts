@@ -204,12 +204,15 @@ export function leftoverRecords(
     const emptied = file === undefined ? desired.emptyFiles[0] : desired.emptyFiles.find((p) => p === file);
     if (emptied !== undefined)
       return `${emptied} holds no manifest (it is empty, or only comments); the audience is left as it is; delete the file to delete the audience`;
-    if (desired.holdAllDeletions)
-      return 'not found, but some file could not be read; deletions are held until it is fixed';
     // Its own file has errors, whatever key it names now (a metadata.name edited along with a
-    // typo): a broken file is no removed manifest.
+    // typo), or none can be read from it (a YAML error before its metadata.name): a broken file
+    // is no removed manifest, and the file is named, as the diagnostics name it, before the hold
+    // of every deletion it also causes (review controller-48: /status and /plan said only 'some
+    // file').
     if (file !== undefined && failedFiles.has(file))
       return `${file} has errors; the audience is left as it is`;
+    if (desired.holdAllDeletions)
+      return 'not found, but some file could not be read; deletions are held until it is fixed';
     return undefined;
   };
   const elsewhereOf = (record: AudienceRecord) => elsewhereReason(record, keptElsewhere, records, filters);

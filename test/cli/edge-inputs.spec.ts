@@ -238,9 +238,11 @@ describe('a manifests directory holding a broken symlink', () => {
       const plan = JSON.parse(result.stdout) as Plan;
       expect(plan.steps.filter((step) => step.key !== 'silver')).toEqual([]);
       const reason = 'not found, but some file could not be read; deletions are held until it is fixed';
+      // gold.yaml is the record's own file, which the diagnostics name (review controller-48);
+      // bronze's record names a file under the folder the link stood for.
       expect(plan.held).toEqual([
         { sandbox: 'prod', key: 'bronze', reason },
-        { sandbox: 'prod', key: 'gold', reason },
+        { sandbox: 'prod', key: 'gold', reason: 'gold.yaml has errors; the audience is left as it is' },
       ]);
       expect(plan.diagnostics.map((d) => `${d.file}: ${d.severity}: ${d.message} [${d.rule}]`)).toEqual([
         `bronze: error: ${BROKEN_LINK}`,
@@ -272,7 +274,8 @@ describe('a manifest file that became a FIFO or a socket', () => {
       const socket = createServer();
       await new Promise<void>((resolve) => socket.listen(path.join(dir, 'm', 'silver.yaml'), resolve));
       try {
-        const held = 'not found, but some file could not be read; deletions are held until it is fixed';
+        // Each record's own file, as the diagnostics name it (review controller-48).
+        const held = (file: string) => `${file} has errors; the audience is left as it is`;
         const never =
           'not a regular file: never opened; the audiences it defined are left as they are and deletions are held; make it a file again, or remove it [source/not-a-file]';
         const planned = [
@@ -282,8 +285,8 @@ describe('a manifest file that became a FIFO or a socket', () => {
             'No steps planned, but the plan has 2 error(s). They are listed under Diagnostics; until they are fixed, what they hide is not planned.',
             '',
             'Held (left alone): 2',
-            `  prod/gold: ${held}`,
-            `  prod/silver: ${held}`,
+            `  prod/gold: ${held('gold.yaml')}`,
+            `  prod/silver: ${held('silver.yaml')}`,
             '',
             'Diagnostics:',
             `  gold.yaml: error: it is a named pipe (FIFO), ${never}`,

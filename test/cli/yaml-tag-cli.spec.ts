@@ -31,7 +31,8 @@ describe('a manifest with a YAML tag outside the core schema', () => {
         "  gold.yaml:6:9: error: spec.name: the YAML tag !Sub is not read by audiencectl (manifests are plain YAML: only the core schema's tags, such as !!str); remove it, and write the value itself [yaml/tag]",
       );
       expect(applied.stdout).toContain(
-        '  prod/gold: not found, but some file could not be read; deletions are held until it is fixed\n',
+        // Its own file, as the diagnostic above names it (review controller-48).
+        '  prod/gold: gold.yaml has errors; the audience is left as it is\n',
       );
       expect(applied.stdout).not.toContain('prod/gold replace');
       expect(applied.stdout).not.toContain('prod/gold delete');
