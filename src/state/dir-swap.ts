@@ -20,6 +20,7 @@ import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
 import { metaFormat } from './meta-format.js';
 import type { RecordedState } from './schema.js';
 import { assertValidId } from './record-id.js';
+import { escapeText } from '../text/safe-text.js';
 
 /** What the store owns in its folder; any other entry is carried over to the new store. */
 const STORE_OWNED = new Set(['meta.json', 'audiences', 'lock', 'lock.takeover', 'state-snapshot.jsonl']);
@@ -81,8 +82,8 @@ function remakeable(name: string): boolean {
  */
 export function midSwapError(dir: string, real: string, previous: string, missing: boolean): StateError {
   const what = missing
-    ? `${dir} is missing: a \`state migrate\` into it was interrupted while swapping the copy in, and its previous store is in ${previous}`
-    : `${dir} holds no state while ${previous} holds the store a \`state migrate\` into it moved aside: the migrate is swapping its copy in, or was interrupted there`;
+    ? `${escapeText(dir)} is missing: a \`state migrate\` into it was interrupted while swapping the copy in, and its previous store is in ${escapeText(previous)}`
+    : `${escapeText(dir)} holds no state while ${escapeText(previous)} holds the store a \`state migrate\` into it moved aside: the migrate is swapping its copy in, or was interrupted there`;
   const byHand = missing
     ? `rename ${previous} to ${real}`
     : `remove ${real} (it has no meta.json) and rename ${previous} to ${real}`;

@@ -3,6 +3,7 @@ import { mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { makeDirs, MakeDirsError } from '../files/make-dirs.js';
 import { StateWriteError, reasonOf } from './errors.js';
+import { escapeText } from '../text/safe-text.js';
 
 /**
  * The file system calls this module (and dir-swap.ts, and cli/out-file.ts) makes, looked up at
@@ -92,9 +93,13 @@ export async function ensureDirDurable(dir: string): Promise<void> {
       error instanceof MakeDirsError
         ? error.problem.replace(/^(cannot be created: )?/, (made) => (made ? '' : 'it '))
         : reasonOf(error);
-    throw new StateWriteError('STATE_UNWRITABLE', `cannot create state directory ${dir}: ${reason}`, {
-      cause: error,
-    });
+    throw new StateWriteError(
+      'STATE_UNWRITABLE',
+      `cannot create state directory ${escapeText(dir)}: ${reason}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (first === undefined) return;
   // Every directory from the first one created down to `dir` is a new entry in its parent.

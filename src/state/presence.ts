@@ -64,7 +64,7 @@ function namedSetting(from: string | undefined): string | undefined {
  */
 function givenAs(dir: string, from: string | undefined): string {
   const setting = namedSetting(from);
-  return setting === undefined ? `--state ${dir}` : `${dir} (${setting})`;
+  return setting === undefined ? `--state ${escapeText(dir)}` : `${escapeText(dir)} (${setting})`;
 }
 
 /**
@@ -80,7 +80,7 @@ export async function requireStateStore(
   const setting = namedSetting(from);
   throw new UsageError(
     'STATE_NOT_FOUND',
-    `no state store at ${location.dir} (${setting ?? '--state or AUDIENCECTL_STATE'}): if it is new, create it with \`${initCommandFor(location.dir, paste)}\`; otherwise fix ${setting ?? 'the location'}`,
+    `no state store at ${escapeText(location.dir)} (${setting ?? '--state or AUDIENCECTL_STATE'}): if it is new, create it with \`${initCommandFor(location.dir, paste)}\`; otherwise fix ${setting ?? 'the location'}`,
   );
 }
 

@@ -7,6 +7,7 @@ import type { AudienceRecord, RecordedState } from './schema.js';
 import { audiencesDir, metaPath, recordPath } from './paths.js';
 import { recordKeys, sandboxNames } from './record-names.js';
 import type { PasteFlags } from '../text/paste-flags.js';
+import { escapeText } from '../text/safe-text.js';
 
 export { StateReadError } from './errors.js';
 
@@ -23,9 +24,13 @@ async function listDir(dir: string): Promise<string[]> {
     return await readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new StateReadError('STATE_UNREADABLE', `cannot list state directory ${dir}: ${reasonOf(error)}`, {
-      cause: error,
-    });
+    throw new StateReadError(
+      'STATE_UNREADABLE',
+      `cannot list state directory ${escapeText(dir)}: ${reasonOf(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

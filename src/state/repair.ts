@@ -16,6 +16,7 @@ import { byOwnAccount, ownCreators } from './own-creators.js';
 import { createBegan, createdBeforeText, createdVersusBegan, type CreatedVerdict } from './create-window.js';
 import type { StateStore } from './store.js';
 import { pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+import { escapeText } from '../text/safe-text.js';
 
 /** Inspecting commands need an existing store: a mistyped --state must not look empty. */
 export async function assertStateDir(dir: string, flag = '--state'): Promise<void> {
@@ -27,16 +28,20 @@ export async function assertStateDir(dir: string, flag = '--state'): Promise<voi
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new StateError(
         'STATE_NOT_FOUND',
-        `no state directory at ${dir}; pass ${flag} <dir> to point at one`,
+        `no state directory at ${escapeText(dir)}; pass ${flag} <dir> to point at one`,
       );
     }
-    throw new StateReadError('STATE_UNREADABLE', `cannot read state directory ${dir}: ${reasonOf(error)}`, {
-      cause: error,
-    });
+    throw new StateReadError(
+      'STATE_UNREADABLE',
+      `cannot read state directory ${escapeText(dir)}: ${reasonOf(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   throw new StateReadError(
     'STATE_UNREADABLE',
-    `${dir} is not a directory; pass ${flag} <dir> to point at one`,
+    `${escapeText(dir)} is not a directory; pass ${flag} <dir> to point at one`,
   );
 }
 
@@ -47,7 +52,10 @@ export async function sandboxesWithKey(store: StateStore, key: string): Promise<
 
 export function notFound(dir: string, sandbox: string, key: string, elsewhere: string[]): StateError {
   const hint = elsewhere.length > 0 ? `; it exists in sandbox ${elsewhere.join(', ')}: pass --sandbox` : '';
-  return new StateError('STATE_RECORD_NOT_FOUND', `no record for ${recordId(sandbox, key)} in ${dir}${hint}`);
+  return new StateError(
+    'STATE_RECORD_NOT_FOUND',
+    `no record for ${recordId(sandbox, key)} in ${escapeText(dir)}${hint}`,
+  );
 }
 
 /**
