@@ -1,6 +1,6 @@
 import { SANDBOX_PATTERN } from '../manifest/patterns.js';
 import { UsageError } from '../errors.js';
-import { quoted } from '../text/safe-text.js';
+import { quotedStart } from '../text/safe-text.js';
 
 export const DEFAULT_SANDBOX = 'prod';
 
@@ -17,7 +17,7 @@ export function checkSandboxName(
   if (SANDBOX_PATTERN.test(value) && value.length <= 63) return { ok: true, value };
   return {
     ok: false,
-    message: `invalid sandbox name ${quoted(value)}: use lowercase letters, digits and "-" (at most 63), as AEP does`,
+    message: `invalid sandbox name ${quotedStart(value)}: use lowercase letters, digits and "-" (at most 63), as AEP does`,
   };
 }
 

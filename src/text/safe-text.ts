@@ -67,6 +67,18 @@ export function quoted(value: string): string {
   return `"${escapeText(value)}"`;
 }
 
+/** How much of a refused name `quotedStart` shows. */
+const SHOWN_START = 100;
+
+/**
+ * `quoted`, but a value longer than 100 characters (a file pasted as an argument) shown by its
+ * start and its length: `"aaa…" (100000 characters)`, so that its refusal stays one short line.
+ */
+export function quotedStart(value: string): string {
+  if (value.length <= SHOWN_START) return quoted(value);
+  return `${quoted(`${value.slice(0, SHOWN_START)}…`)} (${value.length} characters)`;
+}
+
 /** A copy of a JSON-like value with every string and every key escaped (`escapeText`). */
 export function escapeDeep<T>(value: T): T {
   if (typeof value === 'string') return escapeText(value) as T;
