@@ -108,8 +108,8 @@ describe('start-up: what a command loads before it runs', () => {
     // cache-file.ts also reads the cache, refusing a FIFO in its place (files/read-regular.ts,
     // whose error is a UsageError), and removes the temporaries interrupted writes left
     // (files/stale-temps.ts, with the temporary naming and fs seam of state/durable-fs.ts, the
-    // latter's error module and its directory maker, files/make-dirs.ts): small modules of
-    // ours, no package.
+    // latter's error module and its directory maker, files/make-dirs.ts, and the escaping of
+    // the paths its refusals name, text/safe-text.ts): small modules of ours, no package.
     expect(await ours('src/cache/cache-file.ts')).toEqual([
       'src/cache/cache-file.ts',
       'src/errors.ts',
@@ -118,6 +118,7 @@ describe('start-up: what a command loads before it runs', () => {
       'src/files/stale-temps.ts',
       'src/state/durable-fs.ts',
       'src/state/errors.ts',
+      'src/text/safe-text.ts',
     ]);
   });
 
