@@ -66,16 +66,13 @@ export async function applyRevision(
     if (found.kind !== 'commit') return { kind: 'none' };
     head = found.head;
   }
-  // One deepening of a shallow clone per apply, whatever the number of checks (git-revision.ts).
-  const deepening = { headCommittedAt: head.committedAt };
   return {
     kind: 'guard',
     head,
     headName,
-    relations: async (commits, times) => {
+    relations: async (commits) => {
       const { commitRelations } = await import('../source/git-revision.js');
-      const deepen = times === undefined ? undefined : { deepening, times };
-      return commitRelations(dir, head.commit, commits, await ofRepository(), deepen);
+      return commitRelations(dir, head.commit, commits, await ofRepository());
     },
     older: flags.allowOlderCheckout
       ? { kind: 'allow', warn: (text) => say(`Warning: ${text}`) }

@@ -84,31 +84,6 @@ export function recordRevision(record: AudienceRecord): AppliedRevision | undefi
   return record.applied?.revision ?? record.imported?.revision;
 }
 
-/**
- * The committer time recorded of each commit of `records` and `marks` (and of the commits their
- * sandboxes were rolled back from): how far back a shallow clone lacking one is deepened to
- * place it (source/git-revision.ts, deepenFor).
- */
-export function recordedTimes(
-  records: readonly AudienceRecord[],
-  marks: SandboxRevisions = {},
-): Map<string, string> {
-  const times = new Map<string, string>();
-  const add = (revision: AppliedRevision | undefined) => {
-    if (revision !== undefined && !times.has(revision.commit))
-      times.set(revision.commit, revision.committedAt);
-  };
-  for (const record of records) {
-    add(record.applied?.revision);
-    add(record.imported?.revision);
-  }
-  for (const mark of Object.values(marks)) {
-    add(mark);
-    for (const rollback of rollbacksOf(mark)) add(rollback);
-  }
-  return times;
-}
-
 function revisionsById(records: readonly AudienceRecord[]): Map<string, AppliedRevision> {
   const revisions = new Map<string, AppliedRevision>();
   for (const record of records) {

@@ -4,8 +4,6 @@ import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { COMMIT_ID } from '../state/commit-id.js';
 import { gitTop } from '../manifest/read-source-root.js';
-import { UnansweredHistoryError } from '../plan/unanswered-history.js';
-import { git as runGit } from './git-run.js';
 
 /**
  * The git facts of the order check (plan/older-checkout.ts decides): the commit a checkout of
@@ -70,131 +68,13 @@ export async function headRevision(dir: string, abort?: AbortSignal): Promise<He
  * `ofRepository` (the commits are marks and records of the hosted repository this clone is of:
  * the plan's repository is known), one absent from a clone that is not shallow is `absent`.
  */
-export async function commitRelations(
+export function commitRelations(
   dir: string,
   head: string,
   commits: readonly string[],
   ofRepository = false,
-  /** In a shallow clone, deepen it to place the commits of `times` it lacks (deepenFor). */
-  deepen?: { deepening: Deepening; times: ReadonlyMap<string, string> },
 ): Promise<Map<string, CommitRelation>> {
-  const git = gitAt(dir);
-  const absent =
-    deepen === undefined ? [] : await deepenFor(dir, git, head, commits, deepen.deepening, deepen.times);
-  const relations = await commitRelationsIn(git, head, commits, ofRepository);
-  for (const commit of absent) if (relations.get(commit) === 'unknown') relations.set(commit, 'absent');
-  return relations;
-}
-
-/**
- * How far before a missing commit's recorded committer time a shallow clone's history is
- * fetched back to: a descendant's committer time can be before its ancestor's (a skewed clock,
- * a rebase), rarely by more than hours. A commit hidden behind a commit skewed further is not
- * found, and its step refused: the safe way.
- */
-const DEEPEN_MARGIN_SECONDS = 7 * 24 * 3600;
-
-/**
- * The deepening of one apply's shallow clone (commitRelations): HEAD's committer time
- * (`headCommittedAt`), and what was done (`since`: the
- * epoch seconds the history was fetched back to; `failed`: why it could not be), so that git
- * is fetched from once per apply, not once per record nor per check.
- */
-export type Deepening = {
-  headCommittedAt: string;
-  since?: number;
-  failed?: string;
-};
-
-/**
- * In a shallow clone (actions/checkout's depth 1), a recorded commit R it lacks may be an
- * ancestor of HEAD (main's previous commit) or not (main's commit, HEAD on a sibling branch cut
- * before it and committed after it): R's committer time (recorded: `times`) cannot tell the two apart, and taken
- * for the first, an audience whose manifest was never on that branch was deleted (review
- * scope-48). So the clone's history is fetched back to R's time (less a margin) from its
- * remote, HEAD's own commit asked for by id (a pull request's merge commit is on no branch):
- * then git's ancestry decides as in a full clone, and the commits still missing are returned,
- * HEAD not containing them. Only a commit recorded no later than HEAD is asked: its time would
- * let its steps pass; one recorded after HEAD is refused by its time, as before, with no fetch
- * (an ancestor committed after HEAD, by a skewed clock, was refused so before too). Throws
- * UnansweredHistoryError when the fetch cannot be made: never a guess.
- */
-async function deepenFor(
-  dir: string,
-  git: SimpleGit,
-  head: string,
-  commits: readonly string[],
-  deepening: Deepening,
-  times: ReadonlyMap<string, string>,
-): Promise<string[]> {
-  const headSeconds = Date.parse(deepening.headCommittedAt) / 1000;
-  const timed = commits.flatMap((commit) => {
-    const at = times.get(commit);
-    const seconds = at === undefined ? NaN : Date.parse(at) / 1000;
-    return COMMIT_ID.test(commit) && Number.isFinite(seconds) && seconds <= headSeconds
-      ? [{ commit, since: Math.floor(seconds) - DEEPEN_MARGIN_SECONDS }]
-      : [];
-  });
-  if (timed.length === 0) return [];
-  const missingOf = async (asked: readonly string[]) => {
-    const listed = await git
-      .raw(['rev-list', '--no-walk', '--ignore-missing', ...asked])
-      .catch(() => undefined);
-    const present = new Set((listed ?? '').split('\n').map((line) => line.trim()));
-    return listed === undefined ? undefined : asked.filter((commit) => !present.has(commit));
-  };
-  const shallow = await git.raw(['rev-parse', '--is-shallow-repository']).then(
-    (output) => output.trim(),
-    () => undefined,
-  );
-  if (shallow !== 'true') return [];
-  const missing = await missingOf(timed.map(({ commit }) => commit));
-  if (missing === undefined || missing.length === 0) return [];
-  const since = Math.min(...timed.filter(({ commit }) => missing.includes(commit)).map((t) => t.since));
-  const unanswered = (why: string) => {
-    const relations = new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown']));
-    return new UnansweredHistoryError(missing, why, relations);
-  };
-  if (deepening.failed !== undefined) throw unanswered(deepening.failed);
-  if (deepening.since === undefined || since < deepening.since) {
-    const failed = await fetchSince(dir, head, since);
-    if (failed !== undefined) {
-      deepening.failed = failed;
-      throw unanswered(failed);
-    }
-    deepening.since = since;
-  }
-  return (await missingOf(missing)) ?? [];
-}
-
-/**
- * Fetches the history of `head` back to `since` (epoch seconds) into the clone `dir`, from the
- * remote it names (`origin`, else its only one, as workTreeRepository reads it); why not, when
- * it cannot. No prompt: a CI job has no terminal, and a credential asked for is a failure.
- */
-async function fetchSince(dir: string, head: string, since: number): Promise<string | undefined> {
-  const listed = await runGit(dir, ['remote'], '');
-  if (!listed.ok) return `git could not list its remotes (${listed.why})`;
-  const remotes = listed.out
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '');
-  if (remotes.length === 0) return 'it has no remote to fetch its history from';
-  // origin, else the only one: the remote workTreeRepository names the clone by.
-  let remote = 'origin';
-  if (!remotes.includes(remote)) {
-    const [only] = remotes;
-    if (remotes.length !== 1 || only === undefined)
-      return `it has no remote origin to fetch its history from (it has ${remotes.join(', ')})`;
-    remote = only;
-  }
-  const date = new Date(since * 1000).toISOString();
-  const fetched = await runGit(
-    dir,
-    ['-c', 'core.askPass=true', 'fetch', '--quiet', '--no-tags', `--shallow-since=${date}`, remote, head],
-    '',
-  );
-  return fetched.ok ? undefined : `git fetch --shallow-since=${date} from ${remote} failed (${fetched.why})`;
+  return commitRelationsIn(gitAt(dir), head, commits, ofRepository);
 }
 
 /** `commitRelations`, asked of the repository `git` runs in (the controller's own fetched one). */
