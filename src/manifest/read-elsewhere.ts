@@ -847,13 +847,6 @@ async function namedElsewhere(
     // held either way, and a file found says where it is now (looked for while few: a store
     // shared with another repository may hold thousands, and git grep slows with each key).
     const looked = new Map<string, Gone & { compareAt: string | undefined }>();
-    // Which commit removed each (none: not committed yet), for its removal step to say; no hold.
-    list.forEach((g, index) => {
-      const place = placed[index];
-      if (place?.removed !== true) return;
-      const { sandbox, key } = g.record;
-      found.push({ kind: 'removed-in', sandbox, key, commit: place.by });
-    });
     // One of the directory given that git does not place is removed, as the plan read it;
     // unless it names a repository this work tree may not be (ofUnconfirmedRepository).
     const unplaced = list.flatMap((g, index) => {
