@@ -1,4 +1,5 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
@@ -63,12 +64,15 @@ describe('the controller: audiences[] after a pass that failed after its steps',
 
       // As silver or bronze is created, the sandbox's folder of records becomes a file: the
       // records of both creates cannot be written, nor the records read after the steps.
+      // Both calls synchronous: between an awaited rename and write, the other create's answer
+      // (not held here) had its record written while the folder was missing ('it does not
+      // exist', seen once in CI) instead of where a file stands.
       let broken = false;
-      emulator.control.observeRequests(async (request) => {
+      emulator.control.observeRequests((request) => {
         if (broken || !JSON.stringify(request).includes('createAudience')) return;
         broken = true;
-        await rename(path.join(stateDir, 'audiences', 'prod'), path.join(stateDir, 'prod-moved'));
-        await writeFile(path.join(stateDir, 'audiences', 'prod'), 'not a directory');
+        renameSync(path.join(stateDir, 'audiences', 'prod'), path.join(stateDir, 'prod-moved'));
+        writeFileSync(path.join(stateDir, 'audiences', 'prod'), 'not a directory');
       });
       await writeFile(path.join(dir, 'silver.yaml'), manifest('silver'));
       await writeFile(path.join(dir, 'bronze.yaml'), manifest('bronze'));
