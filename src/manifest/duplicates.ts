@@ -103,6 +103,40 @@ export function specNamePositionInText(start: number, text: string): Position {
   return fallback;
 }
 
+/** A manifest and where its spec.name is written. */
+type Placed = { m: DesiredManifest; at: Position };
+
+/**
+ * The manifests whose spec.name shares a key (`keyOf`) in their sandbox: each fails with
+ * `rule` at its spec.name, its message naming the others (`message`). Returns the groups.
+ */
+function sameSpecName(
+  candidates: readonly DesiredManifest[],
+  keyOf: (name: string) => string,
+  rule: string,
+  message: (m: DesiredManifest, others: Placed[]) => string,
+  namePosition: (manifest: DesiredManifest) => Position,
+  out: Duplicates,
+): DesiredManifest[][] {
+  const groups = groupBy(candidates, (m) => keyOf(specName(m.manifest)));
+  for (const list of groups) {
+    const positioned = list.map((m) => ({ m, at: namePosition(m) }));
+    for (const { m, at } of positioned) {
+      out.files.add(m.file);
+      const others = positioned.filter((other) => other.m !== m);
+      out.diagnostics.push({
+        severity: 'error',
+        file: m.file,
+        line: at.line,
+        column: at.column,
+        rule,
+        message: message(m, others),
+      });
+    }
+  }
+  return groups;
+}
+
 /**
  * Two manifests for one audience: the same `metadata.name` in a sandbox (the same
  * key), or the same `spec.name` ignoring case and blanks (the service refuses the
@@ -134,53 +168,37 @@ export function findDuplicates(
     }
   }
 
-  const byName = groupBy(sameKey.size === 0 ? candidates : candidates.filter((m) => !sameKey.has(m)), (m) =>
-    audienceNameKey(specName(m.manifest)),
-  );
-  for (const list of byName) {
-    const positioned = list.map((m) => ({ m, at: namePosition(m) }));
-    for (const { m, at } of positioned) {
-      files.add(m.file);
-      const others = positioned
-        .filter((other) => other.m !== m)
+  const byName = sameSpecName(
+    sameKey.size === 0 ? candidates : candidates.filter((m) => !sameKey.has(m)),
+    audienceNameKey,
+    'manifest/duplicate-spec-name',
+    (m, others) =>
+      `spec.name ${JSON.stringify(m.manifest.spec.name)} is also used by ${others
         .map((other) => `${other.m.file}:${other.at.line}`)
-        .join(' and ');
-      diagnostics.push({
-        severity: 'error',
-        file: m.file,
-        line: at.line,
-        column: at.column,
-        rule: 'manifest/duplicate-spec-name',
-        message: `spec.name ${JSON.stringify(m.manifest.spec.name)} is also used by ${others} in sandbox "${m.sandbox}"; the service refuses a second audience of the same name`,
-      });
-    }
-  }
+        .join(' and ')} in sandbox "${m.sandbox}"; the service refuses a second audience of the same name`,
+    namePosition,
+    { diagnostics, files },
+  );
 
   // Names the service takes for two, that show the same (another Unicode form, a no-break or a
   // doubled space, an invisible character): both are created, and no person can tell them apart.
   const named = new Set(byName.flat());
-  const rest = candidates.filter((m) => !sameKey.has(m) && !named.has(m));
-  for (const list of groupBy(rest, (m) => audienceLooksKey(specName(m.manifest)))) {
-    const positioned = list.map((m) => ({ m, at: namePosition(m) }));
-    for (const { m, at } of positioned) {
-      files.add(m.file);
+  sameSpecName(
+    candidates.filter((m) => !sameKey.has(m) && !named.has(m)),
+    audienceLooksKey,
+    'manifest/look-alike-spec-name',
+    (m, others) => {
       const name = specName(m.manifest);
-      const others = positioned
-        .filter((other) => other.m !== m)
+      const listed = others
         .map((other) => {
           const otherName = specName(other.m.manifest);
           return `${JSON.stringify(otherName)} of ${other.m.file}:${other.at.line}${unicodeFormNote(name, otherName)}`;
         })
         .join(' and ');
-      diagnostics.push({
-        severity: 'error',
-        file: m.file,
-        line: at.line,
-        column: at.column,
-        rule: 'manifest/look-alike-spec-name',
-        message: `spec.name ${JSON.stringify(name)} looks the same as ${others} in sandbox "${m.sandbox}": the service takes them for two names and would make two audiences nobody can tell apart; give one another name`,
-      });
-    }
-  }
+      return `spec.name ${JSON.stringify(name)} looks the same as ${listed} in sandbox "${m.sandbox}": the service takes them for two names and would make two audiences nobody can tell apart; give one another name`;
+    },
+    namePosition,
+    { diagnostics, files },
+  );
   return { diagnostics, files };
 }
