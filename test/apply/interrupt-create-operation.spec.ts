@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ABORT_MESSAGE, DRAIN_MESSAGE } from '../../src/cli/interrupt.js';
@@ -10,6 +9,7 @@ import { executorEnv } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withExecutor } from '../helpers/executor-env.js';
 import { withEmulator } from '../helpers/with-emulator.js';
+import { useTempDirs } from '../state/helpers.js';
 import { answered, spawnApply } from './helpers/interrupted-apply.js';
 
 // README promises that the first Ctrl-C (or SIGTERM) lets calls in flight finish and that runs
@@ -19,12 +19,14 @@ import { answered, spawnApply } from './helpers/interrupted-apply.js';
 // ends there, and the next apply resumes the operation recorded (review crash-44, M-1).
 
 const STACK = /\n\s+at /;
+// Removed after the file: a passing suite leaves nothing in TMPDIR.
+const tempDir = useTempDirs();
 
 describe('the first Ctrl-C while a create operation is polled', () => {
   it('stops polling: the operation is recorded for the next apply, which resumes it', async () => {
     // The create operation runs for the whole test: it is PROCESSING when the signal comes.
     await withEmulator({ operationDelayMs: 600_000 }, async (emulator) => {
-      const root = await mkdtemp(path.join(tmpdir(), 'crash44-drain-op-'));
+      const root = await tempDir();
       const state = path.join(root, 'state');
       await mkdir(state);
       const env = executorEnv(emulator, state);
