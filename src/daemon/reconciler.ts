@@ -1,6 +1,5 @@
 import { elapsedClock, systemClock } from '../apply/clock.js';
 import type { Clock } from '../apply/types.js';
-import { credentialsRefused } from '../aep/credentials-refused.js';
 import type { AepClient } from '../aep/types.js';
 import type { Logger } from '../log.js';
 import type { Source, SourceRevision } from '../source/types.js';
@@ -13,6 +12,7 @@ import { passFailureWaitMs } from './pass-wait.js';
 import { FULL_READ_REASONS, readDesired, syncsFully } from './read-desired.js';
 import type { DaemonMetrics } from './metrics.js';
 import { RefreshSchedule } from './refresh-schedule.js';
+import { standingFault } from './standing-fault.js';
 import { reconcileRevision, type PassDeps, type PassResult, type ReconcileSettings } from './pass.js';
 import { errorInfo, StatusBoard } from './status-board.js';
 import { Timers } from './timers.js';
@@ -313,8 +313,10 @@ export class Reconciler implements DaemonStatusProvider {
       ...(details.result && this.#reconciled ? { revision: this.#reconciled } : {}),
       results: details.result?.results,
     });
-    if (outcome !== 'aborted')
-      this.board.credentialsChecked(error && credentialsRefused(details.error) ? error : null);
+    if (outcome !== 'aborted') {
+      const fault = error && standingFault(details.error);
+      this.board.passChecked(error && fault ? { why: fault, error } : null);
+    }
     if (error) {
       log.error({ code: error.code, err: error.message, ms: Math.round(seconds * 1000) }, 'reconcile failed');
       return;

@@ -84,8 +84,8 @@ export class StatusBoard implements DaemonStatusProvider {
   /** The audience id each standing drift is about, by `sandbox/key` (driftedAudiences). */
   #driftedIds = new Map<string, string | undefined>();
   #synced = false;
-  /** The last finished pass's error when IMS refused the credentials (credentialsRefused). */
-  #refusedCredentials: ErrorInfo | null = null;
+  /** The last finished pass's error when it needs a person (standingFault): why, and the error. */
+  #fault: { why: string; error: ErrorInfo } | null = null;
   #refresh: RefreshStatus = { intervalMs: 0, lastAt: null, lastError: null, drifted: [] };
   #clock: ClockStatus | undefined;
   readonly #role: () => StatusSnapshot['role'];
@@ -108,10 +108,11 @@ export class StatusBoard implements DaemonStatusProvider {
     // ready: a rollout that changes the controller's source (git.path) starts such pods while an
     // old one leads, and removes the old ones only once new ones are ready. Not ready, neither
     // would ever go. It says why on /status and in its log.
-    // Credentials IMS refuses are configuration no pass mends: ready, the pod would pass
-    // `helm test` and show 1/1 while nothing is ever applied. An outage (IMS unreachable) is not.
-    if (this.#synced && this.#refusedCredentials)
-      return notReady('AEP credentials refused', this.#refusedCredentials);
+    // Credentials IMS refuses, a state store that cannot be read: no pass mends them, every one
+    // fails. Ready, the pod would pass `helm test` and show 1/1 while nothing is ever applied.
+    // An outage (IMS unreachable) is not: the next pass may get through. Ready again once a
+    // pass ends without it (the failed pass is retried on the backoff).
+    if (this.#synced && this.#fault) return notReady(this.#fault.why, this.#fault.error);
     if (this.#synced) return { ready: true };
     const error = this.#source.lastError;
     if (error) return notReady('no successful sync yet', error);
@@ -124,6 +125,7 @@ export class StatusBoard implements DaemonStatusProvider {
       mode: this.#mode,
       role: this.#role(),
       ...(this.#leadership ? { leadership: this.#leadership() } : {}),
+      readiness: shownReadiness(this.readiness()),
       source: this.#source,
       reconcile: { ...this.#reconcile, ...this.#queue() },
       plan: this.#plan,
@@ -163,9 +165,9 @@ export class StatusBoard implements DaemonStatusProvider {
     };
   }
 
-  /** After each pass that was not aborted: the error if IMS refused the credentials, else null. */
-  credentialsChecked(refused: ErrorInfo | null): void {
-    this.#refusedCredentials = refused;
+  /** After each pass that was not aborted: its error if it needs a person (standingFault), else null. */
+  passChecked(fault: { why: string; error: ErrorInfo } | null): void {
+    this.#fault = fault;
   }
 
   passStarted(at: Date): void {
@@ -311,6 +313,11 @@ export class StatusBoard implements DaemonStatusProvider {
 /** Not ready for `why`'s error: its code and message, or its code alone (Readiness.brief). */
 function notReady(why: string, error: ErrorInfo): Readiness {
   return { ready: false, reason: `${why}: ${error.code}: ${error.message}`, brief: `${why}: ${error.code}` };
+}
+
+/** Readiness as /status shows it: the whole reason (/status is for the HTTP token's holders). */
+function shownReadiness(readiness: Readiness): StatusSnapshot['readiness'] {
+  return readiness.ready ? { ready: true } : { ready: false, reason: readiness.reason };
 }
 
 const driftKey = (x: { sandbox: string; key: string }): string => `${x.sandbox}/${x.key}`;

@@ -95,6 +95,8 @@ export type StatusSnapshot = {
    * refused), cleared once an attempt reaches it. Absent without an election.
    */
   leadership?: { lastError: ErrorInfo | null };
+  /** What /readyz answers, with its whole reason when not ready (one line). */
+  readiness: { ready: true } | { ready: false; reason: string };
   source: {
     /** Revision of the last successful sync, or null before the first one. */
     revision: string | null;

@@ -14,6 +14,7 @@ const SECRET = 'wh-secret-CANARY-91f2';
 const snapshot: StatusSnapshot = {
   mode: 'dry-run',
   role: 'leader',
+  readiness: { ready: true },
   source: {
     revision: 'abc123',
     lastSyncAt: '2026-01-01T00:00:00.000Z',

@@ -21,6 +21,7 @@ const TOKEN = 'surface-http-token-0123456789abcdef';
 const snapshot: StatusSnapshot = {
   mode: 'apply',
   role: 'leader',
+  readiness: { ready: true },
   source: { revision: 'abc', lastSyncAt: null, lastError: null, failures: 0, nextAttemptAt: null },
   reconcile: {
     running: false,

@@ -17,6 +17,7 @@ function statusOf(message: string): StatusSnapshot {
   return {
     mode: 'apply',
     role: 'leader',
+    readiness: { ready: true },
     source: {
       revision: 'abc',
       lastSyncAt: null,

@@ -1,0 +1,18 @@
+import { credentialsRefused } from '../aep/credentials-refused.js';
+
+/** Store errors that say the recorded state cannot be read: a record that is not JSON or fails its schema, a file refused. */
+const UNREADABLE_STORE = new Set(['STATE_CORRUPT', 'STATE_UNREADABLE']);
+
+/**
+ * Why a pass that failed with `error` leaves the controller unable to reconcile until a person
+ * acts, or undefined for a failure the next pass may not meet (an outage, a lock held by an
+ * apply): the `/readyz` reason's start. Credentials IMS refuses are configuration no retry
+ * mends. A store that cannot be read fails every pass before it plans: nothing is applied until
+ * the record is restored or forgotten (its message says how).
+ */
+export function standingFault(error: unknown): string | undefined {
+  if (credentialsRefused(error)) return 'AEP credentials refused';
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNREADABLE_STORE.has(code)) return 'the state store cannot be read';
+  return undefined;
+}
