@@ -8,6 +8,7 @@ import { DEFAULT_BULK_BATCH } from './bulk-batch.js';
 export { DEFAULT_BULK_BATCH };
 import { aisIds } from './audience-ids.js';
 import { pathSegment } from './path-segment.js';
+import { shownKey } from './answer-key.js';
 import { segmentBaseUrl, type Transport } from './transport.js';
 
 /** An audience id no audience has: the list filtered on it holds none (countsMoreThanItLists). */
@@ -44,7 +45,7 @@ function entryOf(sandbox: string, key: string, value: unknown): LiveAudience | u
   if (parsed.success) return parsed.data;
   throw new AepError({
     code: 'AEP_BAD_RESPONSE',
-    message: `bulk-get gave no usable answer for audience ${key}${status === undefined ? '' : ` (status ${JSON.stringify(status)})`}`,
+    message: `bulk-get gave no usable answer for audience ${shownKey(key)}${status === undefined ? '' : ` (status ${JSON.stringify(status)})`}`,
     sandbox,
     endpoint: 'bulkGetAudiences',
     method: 'POST',

@@ -33,6 +33,8 @@ import { AskedWaits, type AskedWait } from './asked-waits.js';
 import { StatsRecorder, type AepClientStats } from './stats.js';
 import { headerText, neverConnected, requestErrorParts } from './transport-error.js';
 import type { CallOptions } from './types.js';
+import { shownPath } from './answer-key.js';
+import { escapeText } from '../text/safe-text.js';
 
 export type ApiRequest = {
   endpoint: AepEndpoint;
@@ -231,7 +233,8 @@ export function createTransport(options: AepClientOptions): Transport {
     if (parsed.success) return parsed.data;
     const problems = parsed.error.issues
       .slice(0, 3)
-      .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+      // The service's keys and values (a runId quoted in a message) shown escaped: one line.
+      .map((issue) => `${shownPath(issue.path) || 'body'}: ${escapeText(issue.message)}`)
       .join('; ');
     throw badResponse(state, response.statusCode, problems, requestId);
   }
