@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createAepClient, type AepHttpClient } from '../../src/aep/client.js';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { PARTNER } from '../helpers/partner-org.js';
+import { describe, expect, it } from 'vitest';
+import type { AepHttpClient } from '../../src/aep/client.js';
+import { useTwoOrgs } from '../helpers/two-orgs.js';
 import { endOf } from './retry-after-proxy.js';
 
 // A 429 asking for a wait within retry.maxRetryAfterMs (or none) paused only the sandbox it was
@@ -11,26 +10,10 @@ import { endOf } from './retry-after-proxy.js';
 // each earning a 429 of its own, and a call made with no retry left failed on it. The short
 // pause is now the org's too; another org's calls still go.
 
-let emulator: RunningEmulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
+const twoOrgs = useTwoOrgs();
 
 /** The bucket refills one request in 2 s: a 429 asks for 2 s, within maxRetryAfterMs. */
 const RETRY = { baseDelayMs: 5, maxDelayMs: 40, rateLimitPauseMs: 50, maxRetryAfterMs: 10_000 };
-
-function twoOrgClient(em: RunningEmulator): AepHttpClient {
-  const budget = { requests: 1000, intervalMs: 1000, concurrency: 4 };
-  return createAepClient({
-    baseUrl: em.apiBaseUrl,
-    imsUrl: em.imsUrl,
-    defaultAccess: { credentials: DEMO_CLIENT, budget },
-    sandboxes: { partner: { credentials: PARTNER, budget } },
-    retry: RETRY,
-    compat: { operationsPath: 'plural' },
-  });
-}
 
 /** A lookup of an operation no one made: 404 when answered, else the failure's code. Sent once. */
 const lookup = (client: AepHttpClient, sandbox: string): Promise<unknown> =>
@@ -38,14 +21,7 @@ const lookup = (client: AepHttpClient, sandbox: string): Promise<unknown> =>
 
 describe('a 429 asking for a wait within retry.maxRetryAfterMs, in one sandbox of an org', () => {
   it("pauses the org's other sandboxes too, not another org's", async () => {
-    const em = await startEmulator({
-      host: '127.0.0.1',
-      port: 0,
-      clients: [DEMO_CLIENT, PARTNER],
-      rateLimit: { perSecond: 0.5, burst: 1 },
-    });
-    emulator = em;
-    const client = twoOrgClient(em);
+    const { em, client } = await twoOrgs({ perSecond: 0.5, burst: 1 }, RETRY);
     const answered: string[] = [];
     em.control.observeRequests((request) => {
       if (request.endpoint !== 'imsToken') answered.push(`${request.sandbox ?? '-'} ${request.status}`);

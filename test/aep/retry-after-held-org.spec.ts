@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AepHttpClient } from '../../src/aep/client.js';
-import { createAepClient } from '../../src/aep/client.js';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { PARTNER } from '../helpers/partner-org.js';
+import { useTwoOrgs } from '../helpers/two-orgs.js';
 import { endOf } from './retry-after-proxy.js';
 
 // Review 47 (service), M. A 429 (or 5xx) asking for a wait longer than retry.maxRetryAfterMs
@@ -12,26 +10,9 @@ import { endOf } from './retry-after-proxy.js';
 // keeps one bucket per org): every call of another sandbox of the org was still sent into it,
 // each earning a 429 of its own. Now the hold is the org's; another org's calls still go.
 
-let emulator: RunningEmulator | undefined;
-afterEach(async () => {
-  await emulator?.close();
-  emulator = undefined;
-});
+const twoOrgs = useTwoOrgs();
 
 const RETRY = { baseDelayMs: 5, maxDelayMs: 40, rateLimitPauseMs: 50, maxRetryAfterMs: 2000 };
-
-/** A client of `em` with DEMO_CLIENT's credentials for every sandbox but `partner`, PARTNER's org. */
-function twoOrgClient(em: RunningEmulator): AepHttpClient {
-  const budget = { requests: 1000, intervalMs: 1000, concurrency: 4 };
-  return createAepClient({
-    baseUrl: em.apiBaseUrl,
-    imsUrl: em.imsUrl,
-    defaultAccess: { credentials: DEMO_CLIENT, budget },
-    sandboxes: { partner: { credentials: PARTNER, budget } },
-    retry: RETRY,
-    compat: { operationsPath: 'plural' },
-  });
-}
 
 /** A lookup of an operation no one made in `sandbox`: 404 when answered, else the failure's code. */
 const lookup = (client: AepHttpClient, sandbox: string): Promise<unknown> =>
@@ -39,15 +20,8 @@ const lookup = (client: AepHttpClient, sandbox: string): Promise<unknown> =>
 
 describe('a Retry-After longer than retry.maxRetryAfterMs, in one sandbox of an org', () => {
   it("holds the calls of the org's other sandboxes too, not another org's", async () => {
-    const em = await startEmulator({
-      host: '127.0.0.1',
-      port: 0,
-      clients: [DEMO_CLIENT, PARTNER],
-      // Each org's bucket holds one request and refills in 100 s: its second is a 429 asking 100 s.
-      rateLimit: { perSecond: 0.01, burst: 1 },
-    });
-    emulator = em;
-    const client = twoOrgClient(em);
+    // Each org's bucket holds one request and refills in 100 s: its second is a 429 asking 100 s.
+    const { em, client } = await twoOrgs({ perSecond: 0.01, burst: 1 }, RETRY);
     const answered: string[] = [];
     em.control.observeRequests((request) => {
       answered.push(`${request.sandbox ?? '-'} ${request.endpoint} ${request.status}`);
