@@ -34,7 +34,7 @@ import {
   type CheckoutCheck,
 } from './checkout-guard.js';
 import type { ApplyReport, ExecutorDeps, ProgressSink } from './types.js';
-import type { AppliedRevision, RecordedState, SandboxMark } from '../state/schema.js';
+import type { AppliedRevision, AudienceRecord, RecordedState, SandboxMark } from '../state/schema.js';
 
 export type ApplyInput = (
   | { kind: 'manifests'; desired: LoadResult; planOptions: PlanOptions }
@@ -67,9 +67,14 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
    * Shows the plan; resolves false to apply nothing. `resumed`: what settling a killed apply's
    * intents wrote before the plan, already in the state whatever the answer. `toDrop`: the spent
    * runs-only records (spentRemnantNote) the plan was made without, dropped only if it resolves true,
-   * steps or none (onDropped).
+   * steps or none (onDropped). `recorded`: the records the plan was made from.
    */
-  review: (plan: Plan, resumed: string[], toDrop: readonly string[]) => Promise<boolean>;
+  review: (
+    plan: Plan,
+    resumed: string[],
+    toDrop: readonly string[],
+    recorded: readonly AudienceRecord[],
+  ) => Promise<boolean>;
   /** Told once the spent runs-only records were dropped, after review and before any step. */
   onDropped?: (dropped: readonly string[]) => void;
   progress: (plan: Plan) => ProgressSink;
@@ -291,6 +296,8 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       ? settled
       : { ...settled, audiences: settled.audiences.filter((record) => !spent.includes(record)) };
   let plan: Plan;
+  /** The records the plan was made from (with the runs read again, when it read them). */
+  let planned = recorded;
   if (input.kind === 'saved') {
     const saved = input.plan;
     // Settling a killed apply's intents may have changed what the plan was checked against.
@@ -320,6 +327,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
     });
     // The outcome of a run left in progress is kept, whatever the plan and the answer to it.
     const followed = await recordRunsRead(store, recorded, live.runsRead);
+    planned = followed;
     const options = { ...rootedOptions(input.planOptions, flow), ...live };
     plan = await planHoldingElsewhere(
       (elsewhere) =>
@@ -341,7 +349,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   if ((plan.pending?.length ?? 0) > 0) plan = { ...plan, afterResume: true };
   const authenticated = await authenticateFor(plan, { ...flow, now: () => flow.clock.now() });
   plan = authenticated.plan;
-  const go = await flow.review(plan, resumed, toDrop);
+  const go = await flow.review(plan, resumed, toDrop, planned.audiences);
   if (!go) return { plan, report: undefined };
   if (spent.length > 0) {
     const dropped = await dropRemnants(spent, store);

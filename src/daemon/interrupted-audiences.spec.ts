@@ -27,7 +27,7 @@ describe('interruptedAudiences', () => {
     ]);
     const before: AudienceStatus[] = [{ sandbox: 'prod', key: 'bronze', state: 'in-sync', audienceId: 'b' }];
 
-    expect(interruptedAudiences(before, made, outcomes, error)).toEqual([
+    expect(interruptedAudiences(before, [], made, outcomes, error)).toEqual([
       { sandbox: 'prod', key: 'bronze', state: 'in-sync', audienceId: 'b' },
       { sandbox: 'prod', key: 'gold', state: 'in-sync', audienceId: ID },
       {
@@ -41,6 +41,27 @@ describe('interruptedAudiences', () => {
           at: error.at,
         },
       },
+    ]);
+  });
+
+  it('an audience without a step the pass before did not list: as its record says; one it listed: as listed', () => {
+    const made = plan(loadTexts({ 'gold.yaml': manifestYaml('gold', noRun) }), EMPTY, options());
+    const gold = made.steps.find((step) => step.key === 'gold')!;
+    const outcomes = new Map<string, StepResult>([
+      [gold.id, { step: gold, status: 'applied', message: `created ${ID}`, audienceId: ID }],
+    ]);
+    const before: AudienceStatus[] = [
+      { sandbox: 'prod', key: 'bronze', state: 'waiting-run', audienceId: 'b' },
+    ];
+    const recorded: AudienceStatus[] = [
+      { sandbox: 'prod', key: 'bronze', state: 'in-sync', audienceId: 'b' },
+      { sandbox: 'prod', key: 'silver', state: 'in-sync', audienceId: 's' },
+    ];
+
+    expect(interruptedAudiences(before, recorded, made, outcomes, error)).toEqual([
+      { sandbox: 'prod', key: 'bronze', state: 'waiting-run', audienceId: 'b' },
+      { sandbox: 'prod', key: 'gold', state: 'in-sync', audienceId: ID },
+      { sandbox: 'prod', key: 'silver', state: 'in-sync', audienceId: 's' },
     ]);
   });
 });

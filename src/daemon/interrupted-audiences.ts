@@ -13,15 +13,19 @@ const idOf = (x: { sandbox: string; key: string }): string => `${x.sandbox}/${x.
  * `created <id>` of an audience audiences[] did not list. Each audience of a step of the plan
  * shows what became of its steps as the pass told them (a step it never reached: `pending`, with
  * the pass's error, the next pass plans it again); an audience the pass removed is gone; the
- * others, which the plan had no step for, stay as the pass before listed them.
+ * others, which the plan had no step for, stay as the pass before listed them, or, those it did
+ * not list (no pass listed any before a controller's first), as `recorded` (the records the plan
+ * was made from) says: a first pass that failed after its steps listed none of them.
  */
 export function interruptedAudiences(
   before: readonly AudienceStatus[],
+  recorded: readonly AudienceStatus[],
   plan: Plan,
   outcomes: ReadonlyMap<string, StepResult>,
   error: ErrorInfo,
 ): AudienceStatus[] {
   const out = new Map(before.map((audience) => [idOf(audience), audience]));
+  for (const audience of recorded) if (!out.has(idOf(audience))) out.set(idOf(audience), audience);
   const steps = new Map<string, Step[]>();
   for (const step of plan.steps) steps.set(idOf(step), [...(steps.get(idOf(step)) ?? []), step]);
   for (const [id, list] of steps) {

@@ -66,11 +66,14 @@ export async function applyDesired(
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,
-      review: (plan, resumed) => {
+      review: (plan, resumed, _toDrop, records) => {
         for (const note of resumed) log.info({ note }, 'resumed interrupted work');
         const held = tracker.hold(plan, clock.now());
         if (held > 0) log.info({ held }, 'steps held back by backoff');
-        publishPlan(deps, revision.revision, plan, new Date(clock.now()));
+        // The audiences as their records say, for a pass that fails before it reads them again
+        // and has no list of an earlier pass to show (StatusBoard.passFinished).
+        const recorded = tracker.states(records, { ...plan, steps: [], held: [] }, undefined, clock.now());
+        publishPlan(deps, revision.revision, plan, new Date(clock.now()), recorded);
         // Auto-approve: the controller is the reviewer. Stopping: nothing new starts.
         return Promise.resolve(!signal.aborted);
       },

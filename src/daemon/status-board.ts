@@ -70,7 +70,15 @@ export class StatusBoard implements DaemonStatusProvider {
   #plan: StatusSnapshot['plan'] = null;
   #markdown: string | undefined;
   /** The last plan, to mark its steps with their outcomes once its pass ends (plan-outcome.ts). */
-  #published: { plan: Plan; render: (marks: PlanMarks) => string; stage: PlanStage } | undefined;
+  #published:
+    | {
+        plan: Plan;
+        render: (marks: PlanMarks) => string;
+        stage: PlanStage;
+        /** The audiences as the records the plan was made from say (planned). */
+        recorded: readonly AudienceStatus[];
+      }
+    | undefined;
   /** What became of the last plan's steps so far, by step id, as its pass finished them. */
   #outcomes = new Map<string, StepResult>();
   /** The last pass failed before it published a plan: the one shown is an earlier pass's. */
@@ -207,7 +215,13 @@ export class StatusBoard implements DaemonStatusProvider {
     if (details.error) {
       this.#stage(interruptedStage(published.stage, published.plan, this.#outcomes, details.error));
       // What /plan now says of its steps, audiences[] says of their audiences.
-      this.#audiences = interruptedAudiences(this.#audiences, published.plan, this.#outcomes, details.error);
+      this.#audiences = interruptedAudiences(
+        this.#audiences,
+        published.recorded,
+        published.plan,
+        this.#outcomes,
+        details.error,
+      );
       return;
     }
     if (details.results) this.#outcomes = new Map(details.results.map((r) => [r.step.id, r]));
@@ -216,10 +230,18 @@ export class StatusBoard implements DaemonStatusProvider {
 
   /**
    * The plan of a pass, before execution: /plan shows what is being applied, and `render`
-   * marks its steps with their outcomes once the pass ends (passFinished).
+   * marks its steps with their outcomes once the pass ends (passFinished). `recorded`: the
+   * audiences as the records it was made from say, listed by a pass that fails after its steps
+   * where no earlier pass listed them.
    */
-  planned(revision: string, plan: Plan, render: (marks: PlanMarks) => string, at: Date): void {
-    this.#published = { plan, render, stage: plannedStage(this.#mode === 'dry-run', at) };
+  planned(
+    revision: string,
+    plan: Plan,
+    render: (marks: PlanMarks) => string,
+    at: Date,
+    recorded: readonly AudienceStatus[] = [],
+  ): void {
+    this.#published = { plan, render, stage: plannedStage(this.#mode === 'dry-run', at), recorded };
     this.#outcomes = new Map();
     this.#unplanned = undefined;
     this.#plannedThisPass = true;
