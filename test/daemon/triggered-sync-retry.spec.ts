@@ -95,54 +95,43 @@ async function setup(kind: 'git' | 'dir' = 'git', backoff = { baseMs: 100, maxMs
 
 const yaml = (name: string) => manifestYaml(name, { ingestion: { onCreate: false } });
 
+/**
+ * gold reconciled, silver committed, then the remote unreachable for one fetch: the `trigger`'s
+ * pass cannot sync. With no other trigger (the poll and the resync are an hour away) silver
+ * (`waited`, as the wait names it) is reconciled once the remote is back.
+ */
+async function fetchFailsOnce(trigger: 'webhook' | 'poll', waited: string): Promise<void> {
+  const { fixture, root, reconciler, names } = await setup();
+  await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
+  reconciler.start();
+  await eventually(names, (now) => now.includes('Audience gold'), 10_000, 'the first pass');
+  await reconciler.settled();
+
+  await fixture.commit({ 'audiences/silver.yaml': yaml('silver') });
+  const away = path.join(root, 'away.git');
+  await rename(fixture.bare, away);
+  reconciler.trigger(trigger);
+  await reconciler.settled();
+  expect(reconciler.status().source.lastError).not.toBeNull();
+  expect(names()).toEqual(['Audience gold']);
+  await rename(away, fixture.bare);
+
+  await eventually(names, (now) => now.includes('Audience silver'), 10_000, waited);
+  await reconciler.settled();
+  expect(names()).toEqual(['Audience gold', 'Audience silver']);
+  expect(reconciler.status().source.lastError).toBeNull();
+}
+
 describe('a triggered pass whose sync fails (review watch2-47)', () => {
   it('a webhook whose fetch fails once: synced again on the backoff, the pushed commit reconciled', async () => {
-    const { fixture, root, reconciler, names } = await setup();
-    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
-    reconciler.start();
-    await eventually(names, (now) => now.includes('Audience gold'), 10_000, 'the first pass');
-    await reconciler.settled();
-
-    await fixture.commit({ 'audiences/silver.yaml': yaml('silver') });
-    // The remote is unreachable for one fetch: the webhook's pass cannot sync.
-    const away = path.join(root, 'away.git');
-    await rename(fixture.bare, away);
-    reconciler.trigger('webhook');
-    await reconciler.settled();
-    expect(reconciler.status().source.lastError).not.toBeNull();
-    expect(names()).toEqual(['Audience gold']);
-    await rename(away, fixture.bare);
-
-    // No other trigger: the poll and the resync are an hour away.
-    await eventually(names, (now) => now.includes('Audience silver'), 10_000, 'the pushed commit');
-    await reconciler.settled();
-    expect(names()).toEqual(['Audience gold', 'Audience silver']);
-    expect(reconciler.status().source.lastError).toBeNull();
+    await fetchFailsOnce('webhook', 'the pushed commit');
   });
 
   it('a poll whose fetch fails once: synced again on the backoff, not only at the next poll', async () => {
     // Review watch3-48: a failed poll waited for the next one (--interval); the backoff counted
     // the poll failures all the same, so the triggered passes after an outage started long.
-    const { fixture, root, reconciler, names } = await setup();
-    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
-    reconciler.start();
-    await eventually(names, (now) => now.includes('Audience gold'), 10_000, 'the first pass');
-    await reconciler.settled();
-
-    await fixture.commit({ 'audiences/silver.yaml': yaml('silver') });
-    const away = path.join(root, 'away.git');
-    await rename(fixture.bare, away);
-    // As the poll timer asks (the next one is an hour away).
-    reconciler.trigger('poll');
-    await reconciler.settled();
-    expect(reconciler.status().source.lastError).not.toBeNull();
-    expect(names()).toEqual(['Audience gold']);
-    await rename(away, fixture.bare);
-
-    await eventually(names, (now) => now.includes('Audience silver'), 10_000, 'the commit the poll missed');
-    await reconciler.settled();
-    expect(names()).toEqual(['Audience gold', 'Audience silver']);
-    expect(reconciler.status().source.lastError).toBeNull();
+    // The poll is triggered as the poll timer asks (the next one is an hour away).
+    await fetchFailsOnce('poll', 'the commit the poll missed');
   });
 
   it('an edit whose scan fails (the directory away): scanned again on the backoff, the edit reconciled', async () => {
