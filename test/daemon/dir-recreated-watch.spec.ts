@@ -2,10 +2,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT } from '../../src/emulator/index.js';
+import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, eventually, eventuallyLogged } from './helpers/controller.js';
-import { controllerSpec } from './helpers/controller-spec.js';
+import { eventually } from './helpers/controller.js';
+import { controllerSpec, goldCreatedFromDir } from './helpers/controller-spec.js';
 
 /**
  * Review 41 (controller-41), F-5. docs/controller.md ("Sources", "Triggers"): `--dir` is watched, and a burst
@@ -19,24 +19,20 @@ const spec = controllerSpec('audiencectl-review-41-again-');
 
 const noRun = { ingestion: { onCreate: false } };
 
+/** The names of `em`'s audiences in sandbox prod, sorted. */
+const audienceNames = (em: RunningEmulator) => (): string[] =>
+  em.control
+    .listAudiences(DEMO_CLIENT.orgId, 'prod')
+    .map((a) => a.audienceName)
+    .sort();
+
 describe('run --dir: the directory removed and made again', () => {
   it('watches the new directory: its edits are applied without waiting for --interval', async () => {
     const { em, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
-    const controller = await spec.start(
-      ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
-      { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
-    );
-    const ctl = controller;
-    await eventuallyLogged(
-      [ctl],
-      () => ctl.status(),
-      (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
-      20_000,
-      'gold created',
-    );
+    const ctl = await goldCreatedFromDir(spec, em, root, dir);
 
     await rm(dir, { recursive: true });
     await ctl.waitForLog((l) => l.msg === 'sync failed' && l['code'] === 'SOURCE_PATH_NOT_FOUND', 30_000);
@@ -44,11 +40,7 @@ describe('run --dir: the directory removed and made again', () => {
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
     await writeFile(path.join(dir, 'silver.yaml'), manifestYaml('silver', noRun));
 
-    const names = () =>
-      em.control
-        .listAudiences(DEMO_CLIENT.orgId, 'prod')
-        .map((a) => a.audienceName)
-        .sort();
+    const names = audienceNames(em);
     const found = await eventually(names, (n) => n.length === 2, 30_000, 'silver created').catch(names);
     expect(found, 'the new directory is not watched').toEqual(['Audience gold', 'Audience silver']);
     expect((await ctl.status()).source.lastError).toBeNull();
@@ -70,17 +62,7 @@ describe('run --dir: the directory removed and made again', () => {
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
-    const ctl = await spec.start(['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'], {
-      ...controllerEnv(em),
-      AUDIENCECTL_DRY_RUN: 'false',
-    });
-    await eventuallyLogged(
-      [ctl],
-      () => ctl.status(),
-      (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
-      20_000,
-      'gold created',
-    );
+    const ctl = await goldCreatedFromDir(spec, em, root, dir);
 
     rmSync(dir, { recursive: true });
     mkdirSync(dir);
@@ -90,11 +72,7 @@ describe('run --dir: the directory removed and made again', () => {
 
     // Made after the new directory is watched: only its watcher can see it.
     await writeFile(path.join(dir, 'bronze.yaml'), manifestYaml('bronze', noRun));
-    const names = () =>
-      em.control
-        .listAudiences(DEMO_CLIENT.orgId, 'prod')
-        .map((a) => a.audienceName)
-        .sort();
+    const names = audienceNames(em);
     const after = await eventually(names, (n) => n.length === 3, 30_000, 'silver and bronze created').catch(
       names,
     );
@@ -113,17 +91,7 @@ describe('run --dir: the directory removed and made again', () => {
     const team = path.join(dir, 'team');
     await mkdir(team, { recursive: true });
     await writeFile(path.join(team, 'gold.yaml'), manifestYaml('gold', noRun));
-    const ctl = await spec.start(['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'], {
-      ...controllerEnv(em),
-      AUDIENCECTL_DRY_RUN: 'false',
-    });
-    await eventuallyLogged(
-      [ctl],
-      () => ctl.status(),
-      (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
-      20_000,
-      'gold created',
-    );
+    const ctl = await goldCreatedFromDir(spec, em, root, dir);
 
     const synced = (await ctl.status()).source.lastSyncAt;
     rmSync(team, { recursive: true });
@@ -143,11 +111,7 @@ describe('run --dir: the directory removed and made again', () => {
 
     // Made after the new folder is watched: only its watcher can see it.
     await writeFile(path.join(team, 'silver.yaml'), manifestYaml('silver', noRun));
-    const names = () =>
-      em.control
-        .listAudiences(DEMO_CLIENT.orgId, 'prod')
-        .map((a) => a.audienceName)
-        .sort();
+    const names = audienceNames(em);
     const after = await eventually(names, (n) => n.length === 2, 30_000, 'silver created').catch(names);
     expect(after, 'an edit of the new folder is not watched').toEqual(['Audience gold', 'Audience silver']);
   });

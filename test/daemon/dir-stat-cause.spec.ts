@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
-import { controllerSpec } from './helpers/controller-spec.js';
+import { eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec, goldCreatedFromDir } from './helpers/controller-spec.js';
 
 /**
  * The controller's `--dir` that stops being a readable directory for another reason than being
@@ -21,17 +21,7 @@ async function controllerOf(replace: (root: string, dir: string) => Promise<void
   const dir = nested ? path.join(root, 'mnt', 'manifests') : path.join(root, 'manifests');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-  const ctl = await spec.start(
-    ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', '--resync-interval', '2s'],
-    { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
-  );
-  await eventuallyLogged(
-    [ctl],
-    () => ctl.status(),
-    (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
-    20_000,
-    'gold created',
-  );
+  const ctl = await goldCreatedFromDir(spec, em, root, dir, ['--resync-interval', '2s']);
   await replace(root, dir);
   // A pass the watcher started mid-replacement may find nothing there (ENOENT): the first resync
   // requested after it is of the directory as it is left.

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
-import { controllerSpec } from './helpers/controller-spec.js';
+import { eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec, goldCreatedFromDir } from './helpers/controller-spec.js';
 
 /**
  * Review 41 (controller-41), F-2, as a user meets it. docs/controller.md ("A pass"):
@@ -24,18 +24,7 @@ describe('run --dir: the directory removed, then a resync', () => {
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    const controller = await spec.start(
-      ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', '--resync-interval', '2s'],
-      { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
-    );
-    const ctl = controller;
-    await eventuallyLogged(
-      [ctl],
-      () => ctl.status(),
-      (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
-      20_000,
-      'gold created',
-    );
+    const ctl = await goldCreatedFromDir(spec, em, root, dir, ['--resync-interval', '2s']);
 
     await rm(dir, { recursive: true });
     // A resync after the removal: its pass ends one way or the other.

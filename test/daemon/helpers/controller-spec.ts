@@ -90,6 +90,34 @@ export function statusWhen(
   return eventuallyLogged([controller], () => controller.status(), done, 20_000, what);
 }
 
+/**
+ * `spec`'s controller on `--dir dir` (state in root/state, a pass an hour, then `more` flags),
+ * not a dry run, once the one manifest there (gold) is created: the start of the --dir watch specs.
+ */
+export async function goldCreatedFromDir(
+  spec: ControllerSpec,
+  em: RunningEmulator,
+  root: string,
+  dir: string,
+  more: string[] = [],
+): Promise<ControllerProcess> {
+  const ctl = await spec.start(
+    ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', ...more],
+    {
+      ...controllerEnv(em),
+      AUDIENCECTL_DRY_RUN: 'false',
+    },
+  );
+  await eventuallyLogged(
+    [ctl],
+    () => ctl.status(),
+    (s) => s.audiences.length === 1 && s.reconcile.lastResult === 'success',
+    20_000,
+    'gold created',
+  );
+  return ctl;
+}
+
 /** What `appliedByFirstController` leaves: its emulator and directories, and the next controller's flags. */
 export type Applied = {
   em: RunningEmulator;
