@@ -16,6 +16,7 @@ type Kind =
   | { kind: 'duration'; unit: DurationUnit; positive: boolean }
   | { kind: 'count'; zero: boolean; max: number }
   | { kind: 'bool' }
+  | { kind: 'number'; read: (text: string) => Checked<number> }
   | { kind: 'text'; check: (text: string, source: string | undefined) => Checked<string> };
 
 const kinds = new WeakMap<Option, Kind>();
@@ -45,6 +46,28 @@ export function countOption(
     max: options.max ?? Number.MAX_SAFE_INTEGER,
   });
   return option;
+}
+
+/**
+ * A number option of its own spelling (a probability, a rate, a signed offset), read by `read`
+ * and checked with the other options, its problem naming the flag.
+ */
+export function numberOption(
+  flags: string,
+  description: string,
+  read: (text: string) => Checked<number>,
+): Option {
+  const option = new Option(flags, description);
+  kinds.set(option, { kind: 'number', read });
+  return option;
+}
+
+/**
+ * `text` has a blank or a line break around it: quoted wrongly, or read from a file with its
+ * newline. Such a number or duration is refused, not trimmed (BLANK_AROUND).
+ */
+export function blankAround(text: string): boolean {
+  return text !== text.trim() && text.trim() !== '';
 }
 
 /** `--flag [bool]`: absent is false, `--flag` is true, `--flag false` and `VAR=false` are false. */
@@ -114,8 +137,7 @@ export function readCount(
   zero: boolean,
   max = Number.MAX_SAFE_INTEGER,
 ): { ok: true; value: number } | { ok: false; message: string } {
-  if (text !== text.trim() && text.trim() !== '')
-    return { ok: false, message: `${quoted(text)} ${BLANK_AROUND}` };
+  if (blankAround(text)) return { ok: false, message: `${quoted(text)} ${BLANK_AROUND}` };
   const value = Number(text);
   if (!/^\d+$/.test(text) || value > max || (!zero && value === 0)) {
     return { ok: false, message: `${quoted(text)} is not ${countWanted(zero, max)}` };
@@ -130,6 +152,7 @@ function convert(kind: Kind, text: string, source: string | undefined): Checked<
     return result.ok ? { ok: true, value: result.ms } : result;
   }
   if (kind.kind === 'count') return readCount(text, kind.zero, kind.max);
+  if (kind.kind === 'number') return kind.read(text);
   return readBoolean(text);
 }
 

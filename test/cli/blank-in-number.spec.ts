@@ -9,6 +9,7 @@ import { runCliInProcess } from '../helpers/cli-in-process.js';
 // line naming the flag or the variable.
 
 const AROUND = 'has a space or line break around it: write the value alone';
+const FAST = '"fast" is not a duration (e.g. 30s, 5m, 1h30m)';
 
 describe('a number or a duration with a blank around it', () => {
   it.each([
@@ -34,6 +35,28 @@ describe('a number or a duration with a blank around it', () => {
       {},
       `2 problems:\n  --port: " 0" ${AROUND}\n  --operation-delay-ms: "fast" is not a duration (e.g. 30s, 5m, 1h30m)`,
     ],
+    // The emulator's own number flags trimmed theirs (Number(' 0.5'), /.../.exec(value.trim())),
+    // and stopped at the first bad one in commander's words.
+    [
+      ['emulator', '--fault-500', ' 0.5', '--operation-delay-ms', 'fast'],
+      {},
+      `2 problems:\n  --operation-delay-ms: ${FAST}\n  --fault-500: " 0.5" ${AROUND}`,
+    ],
+    [
+      ['emulator', '--rate-limit', '10/s\n', '--operation-delay-ms', 'fast'],
+      {},
+      `2 problems:\n  --rate-limit: "10/s\\u000A" ${AROUND}\n  --operation-delay-ms: ${FAST}`,
+    ],
+    [
+      ['emulator', '--clock-offset', '-2d ', '--operation-delay-ms', 'fast'],
+      {},
+      `2 problems:\n  --operation-delay-ms: ${FAST}\n  --clock-offset: "-2d " ${AROUND}`,
+    ],
+    [
+      ['emulator', '--fault-run-failure', '2', '--rate-limit', 'fast'],
+      {},
+      '2 problems:\n  --rate-limit: "fast" is not requests per second (e.g. 10/s)\n  --fault-run-failure: "2" is not a probability from 0 to 1',
+    ],
   ])('%j %j: one line naming the setting, exit 1', async (args, env, line) => {
     await withTempDir(async (dir) => {
       const result = await runCliInProcess(args, { cwd: dir, env });
@@ -45,6 +68,16 @@ describe('a number or a duration with a blank around it', () => {
     await withTempDir(async (dir) => {
       const result = await runCliInProcess(['validate', '.', '--max-file-bytes', '5'], { cwd: dir });
       expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      // The emulator's, beside a bad flag that keeps it from starting: that one alone is named.
+      const emulator = await runCliInProcess(
+        [
+          'emulator',
+          ...['--fault-500', '0.5', '--rate-limit', '10/s', '--clock-offset', '-2d'],
+          ...['--operation-delay-ms', 'fast'],
+        ],
+        { cwd: dir },
+      );
+      expect(emulator).toEqual({ code: 1, stdout: '', stderr: `Error: --operation-delay-ms: ${FAST}\n` });
     });
   });
 });

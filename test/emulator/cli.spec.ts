@@ -163,7 +163,7 @@ describe('audiencectl emulator (CLI)', () => {
     const result = await finish(args);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^(Error: option|Error: --port: "eighty" is not a whole number|Error: --client: )[^\n]*\n$/,
+      /^(Error: --fault-500: "2" is not a probability|Error: --rate-limit: "fast" is not requests per second|Error: --port: "eighty" is not a whole number|Error: --client: )[^\n]*\n$/,
     );
     expect(result.stderr).not.toContain('client-secret-canary');
     expectNoStack(result.stderr);

@@ -1,7 +1,7 @@
-import { InvalidArgumentError } from 'commander';
 import type { EmulatorClient, EmulatorOptions, RetryAfterForm } from '../../emulator/index.js';
 import { UsageError } from '../../errors.js';
-import { readDuration } from '../../config/duration.js';
+import { BLANK_AROUND, readDuration } from '../../config/duration.js';
+import { blankAround } from '../typed-options.js';
 import { quoted } from '../../text/safe-text.js';
 
 // The flags of `audiencectl emulator` (emulator.ts), read into the emulator's options.
@@ -68,20 +68,37 @@ export type Flags = {
   clockOffset: number;
 };
 
-export function probability(value: string): number {
-  const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1) {
-    throw new InvalidArgumentError('expected a probability from 0 to 1.');
-  }
-  return number;
+/** A flag's value read, or why not (the flag is named by the caller: typed-options.ts). */
+type Read = { ok: true; value: number } | { ok: false; message: string };
+
+/**
+ * A value with a blank or a line break around it is refused, as the CLI's counts and durations
+ * refuse it (typed-options.ts readCount): Number(' 0.5') took it, a value quoted wrongly or read
+ * from a file with its newline passing for another.
+ */
+function aroundRefusal(text: string): Read | undefined {
+  return blankAround(text) ? { ok: false, message: `${quoted(text)} ${BLANK_AROUND}` } : undefined;
+}
+
+/** A probability from 0 to 1 (`0.05`). */
+export function readProbability(text: string): Read {
+  const refused = aroundRefusal(text);
+  if (refused) return refused;
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number < 0 || number > 1)
+    return { ok: false, message: `${quoted(text)} is not a probability from 0 to 1` };
+  return { ok: true, value: number };
 }
 
 /** `10/s`, `10` or `2.5/s`: requests per second per org. */
-export function perSecond(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(value.trim());
+export function readPerSecond(text: string): Read {
+  const refused = aroundRefusal(text);
+  if (refused) return refused;
+  const match = /^(\d+(?:\.\d+)?)(?:\/s)?$/.exec(text);
   const number = Number(match?.[1]);
-  if (!match || number <= 0) throw new InvalidArgumentError('expected requests per second, e.g. 10/s.');
-  return number;
+  if (!match || number <= 0)
+    return { ok: false, message: `${quoted(text)} is not requests per second (e.g. 10/s)` };
+  return { ok: true, value: number };
 }
 
 /** How far the emulator's clock may be set off the host's, either way (clockOffsetMs's limit). */
@@ -90,22 +107,27 @@ const MAX_CLOCK_OFFSET_MS = 365 * 86_400_000;
 /**
  * `-2d`, `+26h`, `90m`: the emulator's clock against the host's (a duration with an optional
  * sign), up to a year either way: an offset is no timer, so a timer's 24 days do not bound it.
- * A UsageError naming the flag, as the other duration flags say theirs.
  */
-export function clockOffset(value: string): number {
-  const match = /^([+-]?)(.*)$/.exec(value.trim());
+export function readClockOffset(text: string): Read {
+  const refused = aroundRefusal(text);
+  if (refused) return refused;
+  const match = /^([+-]?)(.*)$/.exec(text);
   const read = readDuration(match?.[2] ?? '', 'ms', false, { timer: false });
   if (!read.ok)
-    throw new UsageError(
-      'BAD_DURATION',
-      `--clock-offset: ${quoted(value)}: expected a duration with an optional sign, e.g. -2d or +26h`,
-    );
+    return {
+      ok: false,
+      message: `${quoted(text)}: expected a duration with an optional sign, e.g. -2d or +26h`,
+    };
   if (read.ms > MAX_CLOCK_OFFSET_MS)
-    throw new UsageError(
-      'BAD_DURATION',
-      `--clock-offset: ${quoted(value)} is too far (at most a year either way)`,
-    );
-  return match?.[1] === '-' ? -read.ms : read.ms;
+    return { ok: false, message: `${quoted(text)} is too far (at most a year either way)` };
+  return { ok: true, value: match?.[1] === '-' ? -read.ms : read.ms };
+}
+
+/** readClockOffset, or a UsageError naming the flag. */
+export function clockOffset(value: string): number {
+  const read = readClockOffset(value);
+  if (!read.ok) throw new UsageError('BAD_DURATION', `--clock-offset: ${read.message}`);
+  return read.value;
 }
 
 /** `id:secret:org@AdobeOrg`, repeatable. */

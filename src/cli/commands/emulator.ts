@@ -3,12 +3,12 @@ import { ExitCode } from '../exit-codes.js';
 import { DataDirError, DEMO_CLIENT, startEmulator, type EmulatorClient } from '../../emulator/index.js';
 import { UsageError } from '../../errors.js';
 import { shellQuote } from '../../text/shell-quote.js';
-import { choiceOption, countOption, durationOption } from '../typed-options.js';
+import { choiceOption, countOption, durationOption, numberOption } from '../typed-options.js';
 import {
-  clockOffset,
   collectClient,
-  perSecond,
-  probability,
+  readClockOffset,
+  readPerSecond,
+  readProbability,
   toOptions,
   type Flags,
 } from './emulator-flags.js';
@@ -89,7 +89,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     .addOption(
       durationOption('--latency-jitter-ms <duration>', 'random extra latency up to this', 'ms').default('0'),
     )
-    .option('--rate-limit <n/s>', 'token bucket per org, e.g. 10/s (default: no limit)', perSecond)
+    .addOption(
+      numberOption(
+        '--rate-limit <n/s>',
+        'token bucket per org, e.g. 10/s (default: no limit)',
+        readPerSecond,
+      ),
+    )
     .addOption(countOption('--rate-limit-burst <n>', 'bucket size (default: the rate)'))
     .option('--no-retry-after', 'answer 429 without a Retry-After header')
     .addOption(
@@ -122,24 +128,38 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
         },
       ).default('24h'),
     )
-    .option('--fault-500 <p>', 'probability of 100970-500', probability, 0)
-    .option('--fault-502 <p>', 'probability of 100970-502', probability, 0)
-    .option('--fault-slow <p>', 'probability of a slow response', probability, 0)
+    .addOption(numberOption('--fault-500 <p>', 'probability of 100970-500', readProbability).default('0'))
+    .addOption(numberOption('--fault-502 <p>', 'probability of 100970-502', readProbability).default('0'))
+    .addOption(
+      numberOption('--fault-slow <p>', 'probability of a slow response', readProbability).default('0'),
+    )
     .addOption(durationOption('--slow-ms <duration>', 'delay of a slow response', 'ms').default('2000'))
-    .option('--fault-drop <p>', 'probability of closing the connection before handling', probability, 0)
-    .option(
-      '--fault-response-lost <p>',
-      'probability of applying a change, then closing without answer',
-      probability,
-      0,
+    .addOption(
+      numberOption(
+        '--fault-drop <p>',
+        'probability of closing the connection before handling',
+        readProbability,
+      ).default('0'),
     )
-    .option(
-      '--fault-operation-failure <p>',
-      'probability that a create operation ends FAILED',
-      probability,
-      0,
+    .addOption(
+      numberOption(
+        '--fault-response-lost <p>',
+        'probability of applying a change, then closing without answer',
+        readProbability,
+      ).default('0'),
     )
-    .option('--fault-run-failure <p>', 'probability that a run ends FAILED', probability, 0)
+    .addOption(
+      numberOption(
+        '--fault-operation-failure <p>',
+        'probability that a create operation ends FAILED',
+        readProbability,
+      ).default('0'),
+    )
+    .addOption(
+      numberOption('--fault-run-failure <p>', 'probability that a run ends FAILED', readProbability).default(
+        '0',
+      ),
+    )
     .addOption(
       countOption('--fault-seed <n>', 'seed of the fault draws (reproducible sequences)', { zero: true }),
     )
@@ -167,11 +187,12 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
       ),
     )
     .option('--newer-rules', 'also enforce the rules newer versions of the API page add', false)
-    .option(
-      '--clock-offset <duration>',
-      "run the emulator's clock off the host's, e.g. -2d (behind) or +26h (ahead)",
-      clockOffset,
-      0,
+    .addOption(
+      numberOption(
+        '--clock-offset <duration>',
+        "run the emulator's clock off the host's, e.g. -2d (behind) or +26h (ahead)",
+        readClockOffset,
+      ).default('0'),
     )
     .addOption(
       choiceOption('--operations-path <spelling>', 'operation lookups served at (a reading of the page)', [
