@@ -253,10 +253,20 @@ export function originOf(saved: Plan, source: string): PlanOrigin {
   );
 }
 
-/** The steps and held audiences as they compare: through the saved format, canonically. */
+/**
+ * The steps and held audiences as they compare: through the saved format, canonically, each step
+ * as what it does (its kind and audience, bodies, target, run, order, guards), without `reason`,
+ * the words that explain it. Those may say what only the place the plan was made could tell (the
+ * commit that removed a manifest, read from git: removal-step.ts), and an apply where that is
+ * gone (a copy without .git) words the same step otherwise: compared, the plan was refused as
+ * stale though it does the same (reverted f49fd891). Nothing applies or shows the file's
+ * reasons: the plan applied and shown is the one planned again (savedPlanAsApplied).
+ */
 function comparable(plan: Plan): string[] {
   const parsed = Plan.parse(JSON.parse(JSON.stringify(plan)));
-  return [...parsed.steps.map((step) => canonicalJson(step)), canonicalJson(parsed.held)];
+  // canonicalJson drops an undefined field.
+  const does = (step: Plan['steps'][number]) => canonicalJson({ ...step, reason: undefined });
+  return [...parsed.steps.map(does), canonicalJson(parsed.held)];
 }
 
 function firstDifference(saved: Plan, fresh: Plan): string {
@@ -354,8 +364,9 @@ function planAgain(
 
 /**
  * A saved plan applies only if planning again, from the manifests and the state as they
- * are now, gives exactly the same steps and bodies; and only to the state it was made
- * against, as Terraform's does; and only with credentials of the org it was made for.
+ * are now, gives the same steps, doing the same with the same bodies (comparable); and only to
+ * the state it was made against, as Terraform's does; and only with credentials of the org it
+ * was made for.
  * Makes no call: it runs before anything touches AEP.
  */
 export function checkSavedPlan(
@@ -439,7 +450,7 @@ function mismatchWhy(
  * "0 to delete" above the deletions it applied: review 20b, M2). Its printed commands carry
  * this apply's flags (`paste`: its typed --state and --config, and the plan's directory)
  * instead of the file's flag-free ones, which a pasted command would take to the default
- * store; without `paste`, the file's. The file's steps are what is compared, word for word.
+ * store; without `paste`, the file's. The file's steps are what is compared, but for their reasons (comparable).
  * Keeps the file's origin (its options time the runs: retimeSavedPlan). Its olderCheckout is
  * the apply's own check's (APPLY_OLDER_CHECKOUT), not shown from the file.
  */

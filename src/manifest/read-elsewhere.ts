@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Copied, ManifestElsewhere, NamedElsewhere, Unplaced } from '../plan/elsewhere.js';
+import type { Copied, ManifestElsewhere, NamedElsewhere, RemovedIn, Unplaced } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord } from '../state/schema.js';
 import {
@@ -723,9 +723,11 @@ async function namedElsewhere(
     }
   }
   if (source.above === false) {
-    if (source.baseCommit !== undefined && records.some(open))
-      for (const m of await movedFromBase(records.filter(open), root, source.baseCommit, show, maxBytes))
-        add(m);
+    if (source.baseCommit !== undefined && records.some(open)) {
+      const base = source.baseCommit;
+      for (const m of await movedFromBase(records.filter(open), root, base, show, maxBytes)) add(m);
+      found.push(...(await removedSinceBase(records.filter(open), root, base)));
+    }
     return found;
   }
   if (!records.some(open) && repointed.length === 0) return found;
@@ -847,6 +849,13 @@ async function namedElsewhere(
     // held either way, and a file found says where it is now (looked for while few: a store
     // shared with another repository may hold thousands, and git grep slows with each key).
     const looked = new Map<string, Gone & { compareAt: string | undefined }>();
+    // Which commit removed each (none: not committed yet), for its removal step to say; no hold.
+    list.forEach((g, index) => {
+      const place = placed[index];
+      if (place?.removed !== true) return;
+      const { sandbox, key } = g.record;
+      found.push({ kind: 'removed-in', sandbox, key, commit: place.by });
+    });
     // One of the directory given that git does not place is removed, as the plan read it;
     // unless it names a repository this work tree may not be (ofUnconfirmedRepository).
     const unplaced = list.flatMap((g, index) => {
@@ -960,6 +969,37 @@ async function namedElsewhere(
  * `root` and that a manifest elsewhere in the work tree names (movedManifests, compared at
  * `commit`), held as moved out of it, as findManifestsElsewhere holds an apply's own.
  */
+/**
+ * For a `--base` plan, which commit since the base removed each of `records`' files from `root`
+ * (none: the removal is not committed yet), where git shows it (placeRemovals): said by its
+ * removal step, as an apply's are. No hold.
+ */
+async function removedSinceBase(
+  records: readonly AudienceRecord[],
+  root: string,
+  commit: string,
+): Promise<RemovedIn[]> {
+  const top = gitTop(realDirectory(root));
+  if (top === undefined) return [];
+  const here = realDirectory(root);
+  const gone = records.flatMap((record) => {
+    const { manifestFile } = record;
+    if (manifestFile === undefined) return [];
+    const absolute = path.resolve(here, manifestFile);
+    if (!isInside(here, absolute) || isFile(absolute)) return [];
+    return [{ record, file: fromTop(top, absolute) }];
+  });
+  const placed = await placeRemovals(
+    top,
+    gone.map((g) => ({ file: g.file, commit })),
+  );
+  return gone.flatMap(({ record }, index) => {
+    const place = placed[index];
+    if (place?.removed !== true) return [];
+    return [{ kind: 'removed-in' as const, sandbox: record.sandbox, key: record.key, commit: place.by }];
+  });
+}
+
 async function movedFromBase(
   records: readonly AudienceRecord[],
   root: string,

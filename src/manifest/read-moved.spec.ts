@@ -126,6 +126,7 @@ describe('placeRemovals: whether this work tree removed a file since the commit 
       const applied = await head();
       await git('rm', '--quiet', gone);
       await git('commit', '--quiet', '-m', 'a removed');
+      const aRemoved = await head();
       // b removed in a merge commit: both parents hold it, so only the merge's own diff shows it.
       await git('checkout', '--quiet', '-b', 'side');
       await writeFiles(tmp, { 'side.txt': 'side\n' });
@@ -135,6 +136,7 @@ describe('placeRemovals: whether this work tree removed a file since the commit 
       await git('merge', '--quiet', '--no-ff', '--no-commit', 'side');
       await git('rm', '--quiet', 'teams/mkt/b.yaml');
       await git('commit', '--quiet', '-m', 'merge, b removed');
+      const merge = await head();
       await rm(path.join(tmp, 'teams/mkt/c.yaml'));
       const files = [gone, 'teams/mkt/b.yaml', 'teams/mkt/c.yaml'];
       expect(
@@ -143,9 +145,10 @@ describe('placeRemovals: whether this work tree removed a file since the commit 
           files.map((file) => ({ file, commit: applied })),
         ),
       ).toEqual([
-        { removed: true, compareAt: applied },
-        { removed: true, compareAt: applied },
-        { removed: true, compareAt: applied },
+        { removed: true, compareAt: applied, by: aRemoved },
+        { removed: true, compareAt: applied, by: merge },
+        // Not committed yet: no commit removed it.
+        { removed: true, compareAt: applied, by: undefined },
       ]);
     });
   });
@@ -158,10 +161,11 @@ describe('placeRemovals: whether this work tree removed a file since the commit 
       await git('revert', '--no-edit', 'HEAD');
       const applied = await head();
       await git('checkout', '--quiet', 'HEAD~1');
+      const aRemoved = await head();
       // HEAD does not contain the commit applied from: the whole history says the file was removed,
       // and the older-checkout check refuses applying that removal (plan/older-checkout.ts).
       const [placed] = await placeRemovals(tmp, [{ file: gone, commit: applied }]);
-      expect(placed).toEqual({ removed: true, compareAt: applied });
+      expect(placed).toEqual({ removed: true, compareAt: applied, by: aRemoved });
     });
   });
 
@@ -182,7 +186,7 @@ describe('placeRemovals: whether this work tree removed a file since the commit 
       ).toEqual([
         { removed: false, why: 'not-removed' },
         { removed: false, why: 'not-removed' },
-        { removed: true, compareAt: `${removedBy}^` },
+        { removed: true, compareAt: `${removedBy}^`, by: removedBy },
       ]);
     });
   });

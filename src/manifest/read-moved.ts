@@ -171,12 +171,14 @@ export type GoneFile = { file: string; commit: string | undefined };
 /**
  * What git says of a gone file. `removed`: this work tree removed it since it was applied (not
  * committed yet, or in a commit after the one it was applied from); `compareAt` is the commit
- * whose files were there beside it (that one, when this clone has it). Otherwise why not:
+ * whose files were there beside it (that one, when this clone has it); `by`, the newest commit
+ * that removed it (undefined: its removal is not committed yet). Otherwise why not:
  * `not-removed` (git shows no such removal: another repository's file, sharing the store; one
  * never committed; one removed before a shallow clone's history begins), `no-history` (no `.git`:
  * a controller's checkout), `git-failed` (git could not be asked: `detail` says why).
  */
-export type Placement = { removed: true; compareAt: string } | ({ removed: false } & Unplaced);
+export type Placement =
+  { removed: true; compareAt: string; by: string | undefined } | ({ removed: false } & Unplaced);
 
 /** The paths of `files` removed by a commit of `range`, each with the newest such commit. */
 async function removedIn(top: string, range: string, files: readonly string[]): Promise<Map<string, string>> {
@@ -243,10 +245,10 @@ export async function placeRemovals(top: string, gone: readonly GoneFile[]): Pro
     const r = relation(g);
     // The files beside it: at the commit it was applied from, when this clone has it.
     const applied = r === 'contained' || r === 'not-contained' ? g.commit : undefined;
-    if (atHead[index] !== undefined) return { removed: true, compareAt: applied ?? 'HEAD' };
+    if (atHead[index] !== undefined) return { removed: true, compareAt: applied ?? 'HEAD', by: undefined };
     const range = rangeOf(g);
     const by = range === undefined ? undefined : removals.get(range)?.get(g.file);
     if (by === undefined) return { removed: false, why: 'not-removed' };
-    return { removed: true, compareAt: applied ?? `${by}^` };
+    return { removed: true, compareAt: applied ?? `${by}^`, by };
   });
 }

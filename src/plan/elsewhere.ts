@@ -108,7 +108,15 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  * `file` and `dir` are as the user is shown them.
  */
 export type ManifestElsewhere =
-  NamedElsewhere | { kind: 'applied-from'; dir: string; under: string } | Copied;
+  NamedElsewhere | { kind: 'applied-from'; dir: string; under: string } | Copied | RemovedIn;
+
+/**
+ * No manifest, and no hold: of a record whose file git shows this work tree removing since it
+ * was applied (src/manifest/read-moved.ts placeRemovals), the newest commit that removed it
+ * (`commit`, whole), or undefined when the removal is not committed yet. The removal step says
+ * it (removal-step.ts), so a reviewer sees which change removed the manifest.
+ */
+export type RemovedIn = { kind: 'removed-in'; sandbox: string; key: string; commit: string | undefined };
 
 /** A manifest read whose record's directory still holds its own file (ManifestElsewhere `copied`). */
 export type Copied = { kind: 'copied'; sandbox: string; key: string; file: string; dir: string };
@@ -146,7 +154,7 @@ export type Unplaced =
   | { why: 'upstream-repository'; repository: string; origin: string };
 
 export function namesKey(m: ManifestElsewhere): m is NamedElsewhere {
-  return m.kind !== 'applied-from' && m.kind !== 'copied';
+  return m.kind !== 'applied-from' && m.kind !== 'copied' && m.kind !== 'removed-in';
 }
 
 /**

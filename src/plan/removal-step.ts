@@ -5,6 +5,7 @@ import { baseStep } from './move-steps.js';
 import { forgetCommand, manifestsCommand, manifestsDirNote, type PasteFlags } from '../text/paste-flags.js';
 import { settledBy } from './create-settled-by.js';
 import { unverifiedWithoutName } from './unverified-import.js';
+import type { RemovedIn } from './elsewhere.js';
 
 /**
  * What follows `manifest removed` in the reason of the delete of an id `state import
@@ -39,10 +40,16 @@ function carriedTo(
  * (`manifest removed (loyalty/gold.yaml)`), as every other step names its file: with the
  * diff folded away, a plan or a pull request's comment that said only `manifest removed` did
  * not tell a reviewer which file's removal they were approving. The file is as the plan's other
- * steps show theirs, relative to the directory planned.
+ * steps show theirs, relative to the directory planned. Where git shows the work tree removing
+ * it (`removedIn`), the commit that did (`, in commit 1a2b3c4`), or that it is not committed yet.
  */
-function removed(record: AudienceRecord): string {
-  return record.manifestFile === undefined ? 'manifest removed' : `manifest removed (${record.manifestFile})`;
+function removed(record: AudienceRecord, removedIn: RemovedIn | undefined): string {
+  const { manifestFile } = record;
+  if (manifestFile === undefined) return 'manifest removed';
+  if (removedIn === undefined) return `manifest removed (${manifestFile})`;
+  const by =
+    removedIn.commit === undefined ? 'not committed yet' : `in commit ${removedIn.commit.slice(0, 7)}`;
+  return `manifest removed (${manifestFile}, ${by})`;
 }
 
 /** A record whose manifest is gone from a covered, completely read source. */
@@ -51,7 +58,10 @@ export function removalStep(
   records: ReadonlyMap<string, AudienceRecord>,
   /** The flags its commands carry (src/text/paste-flags.ts). */
   paste?: PasteFlags,
+  /** Which commit removed its file, where git shows it (elsewhere.ts RemovedIn). */
+  removedIn?: RemovedIn,
 ): Step {
+  const why = removed(record, removedIn);
   const copy = carriedTo(record, records);
   if (copy !== undefined) {
     return baseStep(
@@ -61,18 +71,14 @@ export function removalStep(
     );
   }
   if (record.deletionPolicy === 'Orphan') {
-    return baseStep(record, 'forget', `${removed(record)}; deletionPolicy Orphan keeps the remote audience`);
+    return baseStep(record, 'forget', `${why}; deletionPolicy Orphan keeps the remote audience`);
   }
-  if (unverifiedWithoutName(record)) return baseStep(record, 'delete', `${removed(record)}${UNCHECKED_ID}`);
+  if (unverifiedWithoutName(record)) return baseStep(record, 'delete', `${why}${UNCHECKED_ID}`);
   // The create operation names the audience: ours, so it may be deleted once the operation says which.
   if (record.audienceId || (record.operationId && !record.blocked)) {
-    return baseStep(record, 'delete', removed(record));
+    return baseStep(record, 'delete', why);
   }
-  const step = baseStep(
-    record,
-    'forget',
-    `${removed(record)}; no audience id was recorded, so nothing can be deleted`,
-  );
+  const step = baseStep(record, 'forget', `${why}; no audience id was recorded, so nothing can be deleted`);
   if (!record.blocked && !record.intent) return step;
   if (!record.blocked && record.intent?.kind === 'create')
     return { ...step, blocked: createInterrupted(record, paste) };

@@ -6,7 +6,7 @@ import { holdsAudienceRecord, holdsOnlyFormerRuns } from '../state/current-runs.
 import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { specName } from '../manifest/spec-hash-memo.js';
-import { elsewhereReason, namesKey, type ManifestElsewhere } from './elsewhere.js';
+import { elsewhereReason, namesKey, type ManifestElsewhere, type RemovedIn } from './elsewhere.js';
 import type { HeldAudience, Step } from './schema.js';
 import { carries, waitingName } from './waiting-move.js';
 import { changedStep, moveStep, renameStep } from './move-steps.js';
@@ -140,6 +140,8 @@ export function leftoverRecords(
   let unfollowed: Array<{ file: string; rule: string }> | undefined;
   let byName: Map<string, DesiredManifest[]> | undefined;
   const keptElsewhere = byKey(elsewhere.filter(namesKey));
+  const removedIn = new Map<string, RemovedIn>();
+  for (const m of elsewhere) if (m.kind === 'removed-in') removedIn.set(recordId(m.sandbox, m.key), m);
   const filters = scope ? leftOutByFilters(scope.include, scope.exclude) : '';
   const result: Leftovers = {
     removals: [],
@@ -320,7 +322,10 @@ export function leftoverRecords(
     // A record that holds no audience is forgotten: its removal deletes nothing (still-named.ts).
     const changed = file === undefined || holdsNoAudience(record) ? undefined : unclaimedByFile.get(file);
     if (changed) move(record, changed, changedStep(record, changed, assumed, paste), false);
-    else result.removals.push(removalStep(record, records, paste));
+    else
+      result.removals.push(
+        removalStep(record, records, paste, removedIn.get(recordId(record.sandbox, record.key))),
+      );
   }
   return result;
 }

@@ -190,12 +190,13 @@ describe('validate and plan say which files they do not read', () => {
       await git('mv', 'aud/c.yaml', 'other/c.yaml');
       await git('rm', '--quiet', 'aud/d.yaml', 'aud/e.yaml');
       await git('commit', '--quiet', '-m', 'b and c moved out, d and e removed');
+      const removedBy = (await git('rev-parse', '--short=7', 'HEAD')).stdout.trim();
       const env = { XDG_CACHE_HOME: path.join(root, 'cache') };
       const out = await runCli(['plan', 'aud', '--base', 'HEAD~1'], { cwd: repo, env });
       expect(out.code, out.stderr).toBe(0);
       // Removed (d's copy beside it was there on the base already): deleted, as apply deletes them.
       expect(out.stdout).toContain(
-        '  - prod/d delete: manifest removed (d.yaml)\n  - prod/e delete: manifest removed (e.yaml)\n\nPlan: 0 to create, 0 to update, 0 to replace, 2 to delete,',
+        `  - prod/d delete: manifest removed (d.yaml, in commit ${removedBy})\n  - prod/e delete: manifest removed (e.yaml, in commit ${removedBy})\n\nPlan: 0 to create, 0 to update, 0 to replace, 2 to delete,`,
       );
       expect(out.stdout).toContain(
         '  prod/b: its manifest is now ../other/b.YAML, which audiencectl does not read (extension .YAML: audiencectl reads .yaml and .yml); the audience is left as it is: rename it to end in .yaml or .yml to keep it, or remove it to delete the audience\n',
