@@ -1,8 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliBench } from '../helpers/cli-bench.js';
-import { manifestYaml } from '../helpers/manifests.js';
+import { expectSavedPlansRefused, savedUpdatePlan } from '../helpers/saved-plan.js';
 
 // Review 32, L-2. A plan saved with `plan --output json --out` with one field damaged was refused
 // as "not a plan of this version (formatVersion 1)", though its formatVersion is 1: the message
@@ -11,34 +9,11 @@ import { manifestYaml } from '../helpers/manifests.js';
 const NOT_SAVED = 'is not a plan saved with `plan --output json --out`:';
 const WHY = '(edited since, or saved by another audiencectl version)';
 
-/** The saved plan's JSON with `damage` done to it, written as `name` in `dir`. */
-async function damaged(
-  dir: string,
-  name: string,
-  damage: (plan: Record<string, unknown>) => void,
-): Promise<string> {
-  const plan = JSON.parse(await readFile(path.join(dir, 'p.json'), 'utf8')) as Record<string, unknown>;
-  damage(plan);
-  await writeFile(path.join(dir, name), JSON.stringify(plan, null, 2));
-  return name;
-}
-
 describe('apply of a saved plan with one field damaged', () => {
   it('names the first bad field and what is wrong, in one line; a real version mismatch keeps its message', async () => {
-    await cliBench(async ({ emulator, tmp, cli, setUp }) => {
-      const aud = path.join(tmp, 'aud');
-      await mkdir(aud);
-      await writeFile(path.join(aud, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-      const applied = await setUp('apply', aud, '--auto-approve');
-      expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-      await writeFile(
-        path.join(aud, 'gold.yaml'),
-        manifestYaml('gold', { ingestion: { onCreate: false }, spec: { description: 'edited' } }),
-      );
-      const saved = await setUp('plan', aud, '--output', 'json', '--out', 'p.json');
-      expect(saved.code, saved.stderr).toBe(0);
-
-      const plan = JSON.parse(await readFile(path.join(tmp, 'p.json'), 'utf8')) as {
+    await cliBench(async (bench) => {
+      const text = await savedUpdatePlan(bench);
+      const plan = JSON.parse(text) as {
         formatVersion: unknown;
         origin?: { dir?: unknown };
       };
@@ -84,15 +59,7 @@ describe('apply of a saved plan with one field damaged', () => {
           'Error: version-2.json is not a plan of this version (formatVersion 1)\n',
         ],
       ];
-      emulator.control.resetCounters();
-      for (const [name, damage, expected] of cases) {
-        const file = await damaged(tmp, name, damage);
-        const refused = await cli('apply', file, '--auto-approve');
-        expect(refused.stderr, name).toBe(expected);
-        expect(refused.stdout, name).toBe('');
-        expect(refused.code, name).toBe(1);
-      }
-      expect(emulator.control.counters().requests).toBe(0);
+      await expectSavedPlansRefused(bench, text, cases);
     });
   });
 });
