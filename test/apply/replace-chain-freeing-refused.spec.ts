@@ -13,13 +13,13 @@ import { manifestObject } from '../helpers/manifests.js';
 // silver's replace deletes nothing.
 describe('a chain of replaces whose freeing DELETE is refused', () => {
   it('does not delete the audience whose new name was never freed', async () => {
-    await withApplyStory(async ({ emulator, dir, applyCli }) => {
+    await withApplyStory(async ({ emulator, dir, applyCli, applyInProcess }) => {
       const noRun = { ingestion: { onCreate: false } };
       await dir.write([
         manifestObject('gold', { ...noRun, spec: { name: 'Gold' } }),
         manifestObject('silver', { ...noRun, spec: { name: 'Silver' } }),
       ]);
-      expect((await applyCli()).code).toBe(0);
+      expect((await applyInProcess()).code).toBe(0);
       const audiences = emulator.control.listAudiences(DEMO_CLIENT.orgId, 'prod');
       const gold = audiences.find((a) => a.audienceName === 'Gold')!;
       // Someone renames gold in the UI: its delete check will refuse its DELETE.

@@ -14,12 +14,12 @@ const noRun = { ingestion: { onCreate: false } };
 
 describe('a replacement taking a name this plan frees', () => {
   it('retiring "Gold" and renaming silver to "Gold" (allowReplace) ends with one audience "Gold"', async () => {
-    await withApplyStory(async ({ emulator, dir, applyCli }) => {
+    await withApplyStory(async ({ emulator, dir, applyCli, applyInProcess }) => {
       await dir.write([
         manifestObject('old', { ...noRun, spec: { name: 'Gold' } }),
         manifestObject('silver', { ...noRun, spec: { name: 'Silver' } }),
       ]);
-      expect((await applyCli()).code).toBe(0);
+      expect((await applyInProcess()).code).toBe(0);
 
       // old.yaml removed; silver takes its name.
       await dir.write([
@@ -40,12 +40,12 @@ describe('a replacement taking a name this plan frees', () => {
   });
 
   it('ends with both names created, not one replace blocked by the audience the other deleted', async () => {
-    await withApplyStory(async ({ emulator, dir, applyCli }) => {
+    await withApplyStory(async ({ emulator, dir, applyCli, applyInProcess }) => {
       await dir.write([
         manifestObject('a', { ...noRun, spec: { name: 'Xname' } }),
         manifestObject('b', { ...noRun, spec: { name: 'Yname' } }),
       ]);
-      expect((await applyCli()).code).toBe(0);
+      expect((await applyInProcess()).code).toBe(0);
 
       await dir.write([
         manifestObject('a', { ...noRun, metadata: { allowReplace: true }, spec: { name: 'Yname' } }),
@@ -68,9 +68,9 @@ describe('a replacement taking a name this plan frees', () => {
   });
 
   it('a replace renaming "Gold" away while a new manifest takes "Gold": the create is sent after the DELETE', async () => {
-    await withApplyStory(async ({ emulator, dir, applyCli }) => {
+    await withApplyStory(async ({ emulator, dir, applyCli, applyInProcess }) => {
       await dir.write([manifestObject('gold', { ...noRun, spec: { name: 'Gold' } })]);
-      expect((await applyCli()).code).toBe(0);
+      expect((await applyInProcess()).code).toBe(0);
 
       await dir.write([
         manifestObject('gold', {

@@ -15,12 +15,12 @@ const noRun = { ingestion: { onCreate: false } };
 
 describe('a replace to a name another record of the store holds', () => {
   it('deletes nothing: the replace is blocked at plan time', async () => {
-    await withApplyStory(async ({ emulator, dir, applyCli }) => {
+    await withApplyStory(async ({ emulator, dir, applyCli, applyInProcess }) => {
       await writeFiles(dir.dir, {
         'team-a/silver.yaml': manifestYaml('silver', { ...noRun, spec: { name: 'Silver' } }),
         'team-b/gold.yaml': manifestYaml('gold', { ...noRun, spec: { name: 'Gold' } }),
       });
-      expect((await applyCli()).code).toBe(0);
+      expect((await applyInProcess()).code).toBe(0);
 
       await writeFiles(dir.dir, {
         'team-a/silver.yaml': manifestYaml('silver', {
