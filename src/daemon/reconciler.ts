@@ -154,6 +154,12 @@ export class Reconciler implements DaemonStatusProvider {
     await this.#trigger.stop();
   }
 
+  /** The epoch ms of the next poll, if polls are armed (a timer never rings early: rounded up). */
+  #nextPoll(): number | undefined {
+    const inMs = this.#timers.nextTickIn('poll');
+    return inMs === undefined ? undefined : Math.ceil(this.#clock.now() + inMs);
+  }
+
   #fileNow(): number {
     return (this.#options.fileClock ?? Date.now)();
   }
@@ -175,6 +181,7 @@ export class Reconciler implements DaemonStatusProvider {
   }
 
   async #sync(reasons: ReadonlySet<TriggerReason>): Promise<SourceRevision | undefined> {
+    this.board.syncStarted();
     try {
       const full = syncsFully(reasons, this.#options.settings);
       const revision = await this.#options.source.sync(this.#options.signal, { full });
@@ -210,7 +217,8 @@ export class Reconciler implements DaemonStatusProvider {
         else this.#timers.at('sync', at, () => news.forEach((reason) => this.trigger(reason)), now);
       }
       // The alarm keeps the earliest time asked for: one armed by an earlier failure rings first.
-      const retryAt = this.#timers.alarmAt(alarm);
+      // None armed (a resync or retry pass's sync, once synced): the next poll syncs.
+      const retryAt = this.#timers.alarmAt(alarm) ?? this.#nextPoll();
       this.board.syncFailed(info, this.#failedSyncs, retryAt === undefined ? undefined : new Date(retryAt));
       // The one line of a failed sync (the source logs none of its own).
       this.#log.warn(

@@ -53,13 +53,15 @@ function diagnosticsOf(plan: Plan): DiagnosticInfo[] {
 export class StatusBoard implements DaemonStatusProvider {
   readonly #mode: StatusSnapshot['mode'];
   readonly #queue: () => { running: boolean; queued: string[] };
-  #source: StatusSnapshot['source'] = {
+  #source: Omit<StatusSnapshot['source'], 'retrying'> = {
     revision: null,
     lastSyncAt: null,
     lastError: null,
     failures: 0,
     nextAttemptAt: null,
   };
+  /** A sync is under way (syncStarted), its outcome not in yet. */
+  #syncing = false;
   #reconcile: Omit<ReconcileStatus, 'running' | 'queued'> = {
     lastStartedAt: null,
     lastFinishedAt: null,
@@ -134,7 +136,7 @@ export class StatusBoard implements DaemonStatusProvider {
       role: this.#role(),
       ...(this.#leadership ? { leadership: this.#leadership() } : {}),
       readiness: shownReadiness(this.readiness()),
-      source: this.#source,
+      source: this.#sourceNow(),
       reconcile: { ...this.#reconcile, ...this.#queue() },
       plan: this.#plan,
       diagnostics: this.#diagnostics,
@@ -148,12 +150,29 @@ export class StatusBoard implements DaemonStatusProvider {
     return this.#markdown;
   }
 
+  /**
+   * The source as now: after a failed sync, another under way or asked for (every pass syncs
+   * first) is the attempt the failure's nextAttemptAt named, whose time may be past: `retrying`,
+   * and no time, until its outcome.
+   */
+  #sourceNow(): StatusSnapshot['source'] {
+    const source = this.#source;
+    const retrying = source.failures > 0 && (this.#syncing || this.#queue().queued.length > 0);
+    return { ...source, retrying, ...(retrying ? { nextAttemptAt: null } : {}) };
+  }
+
   get ready(): boolean {
     return this.#synced;
   }
 
+  /** A pass's sync started. */
+  syncStarted(): void {
+    this.#syncing = true;
+  }
+
   syncSucceeded(revision: string, at: Date): void {
     this.#synced = true;
+    this.#syncing = false;
     this.#source = {
       revision,
       lastSyncAt: at.toISOString(),
@@ -163,8 +182,12 @@ export class StatusBoard implements DaemonStatusProvider {
     };
   }
 
-  /** The `failures`-th sync in a row failed; `retryAt`: when it is tried again, if a retry is armed. */
+  /**
+   * The `failures`-th sync in a row failed; `retryAt`: when it is tried again (the retry armed,
+   * else the next poll), undefined when no sync will be (shutting down).
+   */
   syncFailed(error: ErrorInfo, failures: number, retryAt: Date | undefined): void {
+    this.#syncing = false;
     this.#source = {
       ...this.#source,
       lastError: error,

@@ -10,7 +10,7 @@ function clampDelay(ms: number): number {
  * one-shot alarms (retry, requeue) that keep the earliest time asked for.
  */
 export class Timers {
-  readonly #intervals = new Map<string, NodeJS.Timeout>();
+  readonly #intervals = new Map<string, { timer: NodeJS.Timeout; ms: number; lastAt: number }>();
   /**
    * Each alarm's `due` time on the monotonic clock, by which alarms are compared, and the epoch
    * time it was asked for (`at`, what /status shows).
@@ -32,8 +32,23 @@ export class Timers {
   /** Calls `fn` every `ms` from now on; replaces a timer of the same name. */
   every(name: string, ms: number, fn: () => void): void {
     if (this.#closed) return;
-    clearInterval(this.#intervals.get(name));
-    this.#intervals.set(name, setInterval(fn, clampDelay(ms)));
+    clearInterval(this.#intervals.get(name)?.timer);
+    const delay = clampDelay(ms);
+    const entry = {
+      timer: setInterval(() => {
+        entry.lastAt = this.#monotonic();
+        fn();
+      }, delay),
+      ms: delay,
+      lastAt: this.#monotonic(),
+    };
+    this.#intervals.set(name, entry);
+  }
+
+  /** Milliseconds until the repeating timer of that name next ticks (0 if overdue), if there is one. */
+  nextTickIn(name: string): number | undefined {
+    const entry = this.#intervals.get(name);
+    return entry && Math.max(0, entry.lastAt + entry.ms - this.#monotonic());
   }
 
   /**
@@ -69,7 +84,7 @@ export class Timers {
   /** Stops everything; later calls arm nothing. */
   close(): void {
     this.#closed = true;
-    for (const timer of this.#intervals.values()) clearInterval(timer);
+    for (const { timer } of this.#intervals.values()) clearInterval(timer);
     for (const { timer } of this.#alarms.values()) clearTimeout(timer);
     this.#intervals.clear();
     this.#alarms.clear();

@@ -105,10 +105,13 @@ export type StatusSnapshot = {
     /** Consecutive failed syncs: 0 once one succeeds. */
     failures: number;
     /**
-     * When the failed sync is tried again (the backoff, --backoff-base doubling to --backoff-max),
-     * ISO 8601; null when no retry is armed (no sync failed, or the next trigger will sync).
+     * When the failed sync is tried again: the retry armed (the backoff, --backoff-base doubling
+     * to --backoff-max), else the next poll; ISO 8601. Null when no sync failed, while
+     * `retrying`, and on shutdown.
      */
     nextAttemptAt: string | null;
+    /** A sync after a failed one is under way or asked for (a pass queued): its outcome not in yet. */
+    retrying: boolean;
   };
   reconcile: {
     running: boolean;

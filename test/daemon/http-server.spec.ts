@@ -21,6 +21,7 @@ const snapshot: StatusSnapshot = {
     lastError: null,
     failures: 0,
     nextAttemptAt: null,
+    retrying: false,
   },
   reconcile: {
     running: false,

@@ -22,7 +22,14 @@ const snapshot: StatusSnapshot = {
   mode: 'apply',
   role: 'leader',
   readiness: { ready: true },
-  source: { revision: 'abc', lastSyncAt: null, lastError: null, failures: 0, nextAttemptAt: null },
+  source: {
+    revision: 'abc',
+    lastSyncAt: null,
+    lastError: null,
+    failures: 0,
+    nextAttemptAt: null,
+    retrying: false,
+  },
   reconcile: {
     running: false,
     lastStartedAt: null,

@@ -24,6 +24,7 @@ function statusOf(message: string): StatusSnapshot {
       lastError: { code: 'GIT', message, at: 'now' },
       failures: 0,
       nextAttemptAt: null,
+      retrying: false,
     },
     reconcile: {
       running: false,

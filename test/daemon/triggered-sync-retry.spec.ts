@@ -202,4 +202,75 @@ describe('a triggered pass whose sync fails (review watch2-47)', () => {
     expect(reconciler.status().source).toMatchObject({ lastError: null, failures: 0, nextAttemptAt: null });
     expect(await failures()).toBe(0);
   });
+
+  it('a failed sync no retry is armed for (a resync once synced): the next attempt shown is the next poll (review controller-49)', async () => {
+    // nextAttemptAt was null, as if no sync would ever be tried again; the hourly poll syncs.
+    const { fixture, root, reconciler } = await setup('git', { baseMs: HOUR, maxMs: 4 * HOUR });
+    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
+    const startedFrom = Date.now();
+    reconciler.start();
+    const startedBy = Date.now();
+    await eventually(
+      () => reconciler.status().source.revision,
+      (revision) => revision !== null,
+      10_000,
+      'a sync',
+    );
+    await reconciler.settled();
+
+    await rename(fixture.bare, path.join(root, 'away.git'));
+    reconciler.trigger('resync');
+    await reconciler.settled();
+    const source = reconciler.status().source;
+    expect(source).toMatchObject({ failures: 1, retrying: false });
+    // The poll armed as the controller started, an hour later.
+    const next = Date.parse(source.nextAttemptAt ?? '');
+    expect(next).toBeGreaterThanOrEqual(startedFrom + HOUR);
+    expect(next).toBeLessThanOrEqual(startedBy + HOUR);
+  });
+
+  it('while the retry the backoff armed runs: retrying, and no attempt time already past (review controller-49)', async () => {
+    // Once the alarm had rung, nextAttemptAt still named its time until the sync's outcome.
+    const { fixture, root, source, reconciler } = await setup('git', { baseMs: 50, maxMs: 50 });
+    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
+    reconciler.start();
+    await eventually(
+      () => reconciler.status().source.revision,
+      (revision) => revision !== null,
+      10_000,
+      'a sync',
+    );
+    await reconciler.settled();
+
+    // The sync after the failed one is held until the status is read.
+    const away = path.join(root, 'away.git');
+    await rename(fixture.bare, away);
+    const sync = source.sync.bind(source);
+    let calls = 0;
+    let held: () => void = () => undefined;
+    const release = new Promise<void>((resolve) => (held = resolve));
+    source.sync = async (...args) => {
+      calls += 1;
+      if (calls === 2) await release;
+      return sync(...args);
+    };
+    reconciler.trigger('poll');
+    await eventually(
+      () => calls,
+      (n) => n === 2,
+      10_000,
+      'the retry the backoff armed, running',
+    );
+    expect(reconciler.status().source).toMatchObject({ failures: 1, retrying: true, nextAttemptAt: null });
+
+    await rename(away, fixture.bare);
+    held();
+    await eventually(
+      () => reconciler.status().source,
+      (now) => now.failures === 0,
+      10_000,
+      'a sync',
+    );
+    expect(reconciler.status().source).toMatchObject({ retrying: false, nextAttemptAt: null });
+  });
 });
