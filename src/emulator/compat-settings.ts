@@ -154,6 +154,15 @@ export const CompatInput = z.strictObject({
    * Default array.
    */
   runsListShape: z.enum(['array', 'object']).optional(),
+  /**
+   * How a run still in progress is answered. The page's run status "Possible statuses include
+   * `SUCCESS` and `FAILED`" names no word for it (the operation's table says `PROCESSING`).
+   * `processing`: the operation's word, for the run and each stage not finished; `queued`:
+   * words the page never shows, `QUEUED` until the run's first stage has ended, then
+   * `IN_PROGRESS` (and `IN_PROGRESS` for a stage not finished), as the status filter compares
+   * them. Default processing.
+   */
+  runProgressStatus: z.enum(['processing', 'queued']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -184,6 +193,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   runInProgress: '422',
   ttlInDaysType: 'integer',
   runsListShape: 'array',
+  runProgressStatus: 'processing',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -217,5 +227,6 @@ export function resolveCompat(
     runInProgress: compat?.runInProgress ?? base.runInProgress,
     ttlInDaysType: compat?.ttlInDaysType ?? base.ttlInDaysType,
     runsListShape: compat?.runsListShape ?? base.runsListShape,
+    runProgressStatus: compat?.runProgressStatus ?? base.runProgressStatus,
   };
 }

@@ -23,6 +23,22 @@ export function runStatus(run: RunRecord, nowMs: number): RunStatus {
   return nowMs < runCompletesAtMs(run) ? 'PROCESSING' : run.outcome;
 }
 
+/** The words a run in progress is answered with (compat `runProgressStatus`). */
+export type ProgressWords = 'processing' | 'queued';
+export type AnsweredRunStatus = RunStatus | 'QUEUED' | 'IN_PROGRESS';
+
+/** runStatus as the service answers it: a run in progress in `words`. */
+export function answeredRunStatus(run: RunRecord, nowMs: number, words: ProgressWords): AnsweredRunStatus {
+  const status = runStatus(run, nowMs);
+  if (status !== 'PROCESSING' || words === 'processing') return status;
+  return nowMs < run.createdAtMs + run.stageMs ? 'QUEUED' : 'IN_PROGRESS';
+}
+
+/** A stage's status as the service answers it: one not finished in `words`. */
+export function answeredStageStatus(status: RunStatus, words: ProgressWords): AnsweredRunStatus {
+  return status === 'PROCESSING' && words === 'queued' ? 'IN_PROGRESS' : status;
+}
+
 function stageStatus(run: RunRecord, stage: RunStage, endsAtMs: number, nowMs: number): RunStatus {
   if (nowMs < endsAtMs) return 'PROCESSING';
   return run.failedStage === stage ? 'FAILED' : 'SUCCESS';

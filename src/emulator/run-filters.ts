@@ -17,10 +17,15 @@ const FILTER = /^(name|status|createdAt)(!=contains=?|=contains=?|>=|<=|!=|=|<|>
 const TEXT_OPERATORS = new Set(['=', '!=', '=contains', '!=contains']);
 const TIME_OPERATORS = new Set(['>=', '<=', '>', '<', '=']);
 
-/** `createdAtMs`: the instant a run's createdAt answers (its own, or its audience's creation). */
+/**
+ * `createdAtMs`: the instant a run's createdAt answers (its own, or its audience's creation);
+ * `status`: the status it answers.
+ */
 export function parseRunFilter(
   expression: string,
   createdAtMs: (run: RunRecord) => number = (run) => run.createdAtMs,
+  /** The status a run is answered with (a run in progress in the reading's words). */
+  status: (run: RunRecord, nowMs: number) => string = runStatus,
 ): RunFilter {
   const match = FILTER.exec(expression);
   const [, property, spelled, value] = match ?? [];
@@ -40,7 +45,7 @@ export function parseRunFilter(
   if (!TEXT_OPERATORS.has(operator)) {
     throw invalid(expression, `${property} takes =, !=, =contains or !=contains`);
   }
-  const read = property === 'name' ? (run: RunRecord) => run.audienceName : runStatus;
+  const read = property === 'name' ? (run: RunRecord) => run.audienceName : status;
   return (run, nowMs) => compareText(read(run, nowMs), operator, value);
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readyAudience } from './audience-service.js';
 import { ApiError, notFound, validationError } from './errors.js';
-import { epochSeconds, runStatus } from './lifecycle.js';
+import { answeredRunStatus, epochSeconds, runStatus } from './lifecycle.js';
 import type { AudienceRecord, RunRecord } from './model.js';
 import { parseRunFilter } from './run-filters.js';
 import { ListRunsQuery, StartRunBody } from './schema.js';
@@ -140,7 +140,8 @@ function pagedRunList(runtime: Runtime, call: Call, audienceId: string, rawQuery
   const query = parseOrThrow(ListRunsQuery, rawQuery, 'query');
   const { compat } = runtime.settings;
   const created = (run: RunRecord) => answeredCreatedAtMs(run, compat);
-  const filters = query.property.map((expression) => parseRunFilter(expression, created));
+  const answered = (run: RunRecord, nowMs: number) => answeredRunStatus(run, nowMs, compat.runProgressStatus);
+  const filters = query.property.map((expression) => parseRunFilter(expression, created, answered));
   const { nowMs } = call;
   const matching = runsOf(call, audience).filter((run) => filters.every((filter) => filter(run, nowMs)));
   const descending = query.sortBy.startsWith('-');

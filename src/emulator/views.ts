@@ -1,10 +1,13 @@
 import {
+  answeredRunStatus,
+  answeredStageStatus,
   epochSeconds,
   operationStatus,
   runDetails,
   runStatus,
+  type AnsweredRunStatus,
   type OperationStatus,
-  type RunStatus,
+  type ProgressWords,
   type StageDetail,
 } from './lifecycle.js';
 import type { AudienceRecord, FieldRecord, OperationRecord, RunRecord, SourceRecord } from './model.js';
@@ -48,7 +51,7 @@ export type EmulatorRunSummary = {
   audienceName: string;
   audienceId: string;
   runId: string;
-  status: RunStatus;
+  status: AnsweredRunStatus;
   differentialIngestion: boolean;
   dataFilterStartTime: number;
   dataFilterEndTime: number;
@@ -57,7 +60,9 @@ export type EmulatorRunSummary = {
   failureReason?: string;
 };
 
-export type EmulatorRun = EmulatorRunSummary & { details: StageDetail[] };
+export type EmulatorRun = EmulatorRunSummary & {
+  details: (Omit<StageDetail, 'status'> & { status: AnsweredRunStatus })[];
+};
 
 export type EmulatorRunStart = Omit<EmulatorRunSummary, 'status' | 'failureReason'>;
 
@@ -146,8 +151,16 @@ export function operationView(
  * How run times are answered: their unit (the `runTimeUnit` reading of the page), and what a
  * run's createdAt is (`runCreatedAt`). The admin view answers the truth: seconds, the run's own.
  */
-export type RunReading = { runTimeUnit: 'seconds' | 'milliseconds'; runCreatedAt: 'run' | 'audience' };
-const TRUE_TIMES: RunReading = { runTimeUnit: 'seconds', runCreatedAt: 'run' };
+export type RunReading = {
+  runTimeUnit: 'seconds' | 'milliseconds';
+  runCreatedAt: 'run' | 'audience';
+  runProgressStatus: ProgressWords;
+};
+const TRUE_TIMES: RunReading = {
+  runTimeUnit: 'seconds',
+  runCreatedAt: 'run',
+  runProgressStatus: 'processing',
+};
 
 /** The instant (epoch ms) a run's createdAt answers: its own, or its audience's creation. */
 export function answeredCreatedAtMs(run: RunRecord, reading: Pick<RunReading, 'runCreatedAt'>): number {
@@ -184,7 +197,7 @@ export function runSummaryView(
     audienceName: run.audienceName,
     audienceId: run.audienceId,
     runId: run.runId,
-    status,
+    status: answeredRunStatus(run, nowMs, reading.runProgressStatus),
     differentialIngestion: run.differentialIngestion,
     dataFilterStartTime: run.dataFilterStartTime,
     dataFilterEndTime: run.dataFilterEndTime,
@@ -195,5 +208,9 @@ export function runSummaryView(
 }
 
 export function runView(run: RunRecord, nowMs: number, reading: RunReading = TRUE_TIMES): EmulatorRun {
-  return { ...runSummaryView(run, nowMs, reading), details: runDetails(run, nowMs) };
+  const details = runDetails(run, nowMs).map((detail) => ({
+    ...detail,
+    status: answeredStageStatus(detail.status, reading.runProgressStatus),
+  }));
+  return { ...runSummaryView(run, nowMs, reading), details };
 }

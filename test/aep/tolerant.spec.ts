@@ -59,6 +59,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'a run start refused with 409 while one is in progress', compat: { runInProgress: '409' } },
   { name: 'ttlInDays answered as a string', compat: { ttlInDaysType: 'string' } },
   { name: 'the runs list keyed by runId', compat: { runsListShape: 'object' } },
+  { name: 'a run in progress QUEUED, then IN_PROGRESS', compat: { runProgressStatus: 'queued' } },
   {
     name: 'a bare runs list served from start, naming no next page',
     compat: { runsListParams: 'refused', runsListCut: 'offset' },
@@ -94,6 +95,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       runInProgress: '409',
       ttlInDaysType: 'string',
       runsListShape: 'object',
+      runProgressStatus: 'queued',
     },
   },
 ];

@@ -62,6 +62,7 @@ export type Flags = {
   runInProgress: '422' | '409';
   ttlInDaysType: 'integer' | 'string';
   runsListShape: 'array' | 'object';
+  runProgressStatus: 'processing' | 'queued';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -224,6 +225,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       runInProgress: flags.runInProgress,
       ttlInDaysType: flags.ttlInDaysType,
       runsListShape: flags.runsListShape,
+      runProgressStatus: flags.runProgressStatus,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

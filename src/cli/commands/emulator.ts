@@ -353,6 +353,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--run-progress-status <words>',
+        "a run in progress: PROCESSING (the operation's word), or QUEUED then IN_PROGRESS (the page names none)",
+        ['processing', 'queued'],
+      ).default('processing'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
