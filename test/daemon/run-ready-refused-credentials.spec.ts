@@ -1,17 +1,10 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
  * REVIEW chart-43 H-1 (fixed: src/daemon/status-board.ts readiness, src/aep/credentials-refused.ts). docs/deploy.md's Install ends with `helm test`, which waits for
@@ -35,8 +28,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function manifests(): Promise<{ dir: string; state: string }> {
-  root = await mkdtemp(path.join(tmpdir(), 'review-chart-43-credentials-'));
+/** gold in root/manifests, and an empty root/state. */
+async function manifests(root: string): Promise<{ dir: string; state: string }> {
   const dir = path.join(root, 'manifests');
   await mkdir(dir);
   await mkdir(path.join(root, 'state'));
@@ -44,21 +37,13 @@ async function manifests(): Promise<{ dir: string; state: string }> {
   return { dir, state: path.join(root, 'state') };
 }
 
-let emulator: RunningEmulator | undefined;
-let controller: ControllerProcess | undefined;
-let root: string | undefined;
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('review-chart-43-credentials-');
 
 describe('a controller whose AEP credentials IMS refuses', () => {
   it('is not ready, and /readyz says why', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const { dir, state } = await manifests();
-    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], {
+    const { em: emulator, root } = await spec.setUp();
+    const { dir, state } = await manifests(root);
+    const controller = await spec.start(['--dir', dir, '--state', state, '--interval', '1h'], {
       ...controllerEnv(emulator),
       AEP_CLIENT_SECRET: 'rotated-in-the-console',
       AUDIENCECTL_LOG_LEVEL: 'info',
@@ -74,9 +59,9 @@ describe('a controller whose AEP credentials IMS refuses', () => {
   });
 
   it('stays ready while IMS cannot be reached', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const { dir, state } = await manifests();
-    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], {
+    const { em: emulator, root } = await spec.setUp();
+    const { dir, state } = await manifests(root);
+    const controller = await spec.start(['--dir', dir, '--state', state, '--interval', '1h'], {
       ...controllerEnv(emulator),
       AEP_IMS_URL: `http://127.0.0.1:${await closedPort()}/ims/token/v3`,
       AUDIENCECTL_LOG_LEVEL: 'info',

@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { describe, expect, it } from 'vitest';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
  * /readyz is open (the kubelet sends no token), and answered a controller not ready with its sync
@@ -20,15 +12,7 @@ import {
  */
 
 const TOKEN = `readyz-token-${randomUUID()}`;
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-readyz-');
 
 type Ready = { ready: boolean; reason?: string };
 
@@ -42,10 +26,9 @@ async function readyz(url: string, token?: string): Promise<{ code: number; body
 
 describe('audiencectl run with an HTTP token: /readyz of a controller whose repository cannot be fetched', () => {
   it('tells a request without the token 503 and the error code only; the token reads the message', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-readyz-'));
+    const { em: emulator, root } = await spec.setUp();
     const repository = path.join(root, 'team-private-audiences.git');
-    controller = await startController(
+    const controller = await spec.start(
       [
         ...['--repo', repository, '--allow-file-urls', '--state', path.join(root, 'state')],
         ...['--work-dir', path.join(root, 'work'), '--interval', '1h'],

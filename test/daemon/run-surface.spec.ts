@@ -1,33 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/daemon/webhook.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { runCli } from '../helpers/cli.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 const SECRET = `surface-webhook-${randomUUID()}`;
 const SHORT_SECRET = 'hook-7d41-short';
 const TOKEN = `surface-token-${randomUUID()}`;
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-surface-');
 
 function deliver(url: string, delivery: string): Promise<Response> {
   const body = JSON.stringify({ ref: 'refs/heads/main', after: 'c0ffee' });
@@ -45,13 +29,12 @@ function deliver(url: string, delivery: string): Promise<Response> {
 
 describe('audiencectl run: the HTTP surface', () => {
   it('serves /webhook alone on --webhook-listen, de-duplicates deliveries, and guards /status with the token', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-surface-'));
+    const { em: emulator, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     const tokenFile = path.join(root, 'http-token');
     await writeFile(tokenFile, `${TOKEN}\n`);
-    controller = await startController(
+    const controller = await spec.start(
       [
         ...['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
         ...['--webhook-listen', '127.0.0.1:0', '--http-token-file', tokenFile],
@@ -94,7 +77,7 @@ describe('audiencectl run: the HTTP surface', () => {
   });
 
   it('refuses a token given twice, --webhook-listen without a secret and a short secret, in one line', async () => {
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-surface-'));
+    const root = await spec.tempDir();
     const tokenFile = path.join(root, 'http-token');
     await writeFile(tokenFile, `${TOKEN}\n`);
     const base = ['run', '--dir', root, '--state', path.join(root, 'state'), '--emulator'];

@@ -1,15 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { describe, expect, it } from 'vitest';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 import { parseExposition, sampleValue } from './helpers/prom-text.js';
 
 /**
@@ -21,15 +13,7 @@ import { parseExposition, sampleValue } from './helpers/prom-text.js';
  */
 
 const BACKOFF_BASE_MS = 3_600_000;
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-sync-retry-status-');
 
 type SourceStatus = {
   lastError: { code: string; at: string } | null;
@@ -39,9 +23,8 @@ type SourceStatus = {
 
 describe('audiencectl run whose repository cannot be fetched', () => {
   it('logs one line per failed sync, and shows the retry armed on /status and /metrics', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-sync-retry-status-'));
-    controller = await startController(
+    const { em: emulator, root } = await spec.setUp();
+    const controller = await spec.start(
       [
         ...[
           '--repo',

@@ -20,6 +20,8 @@ import {
 export type ControllerSpec = {
   /** Starts this test's emulator (port 0) and makes its temp directory, named `prefix`…. */
   setUp(): Promise<{ em: RunningEmulator; root: string }>;
+  /** Makes this test's temp directory alone (no emulator), named `prefix`…. */
+  tempDir(): Promise<string>;
   /**
    * `setUp`, then a git fixture whose bare repository is served over real HTTPS as `served`
    * (`acme/audiences.git`) under root/serve, to `username` with `token`: `server.url` + `/` +
@@ -58,13 +60,17 @@ export function controllerSpec(prefix: string): ControllerSpec {
     await cleanUp({ controller, emulator, fixture, dir: root });
     parts = {};
   });
+  async function tempDir() {
+    return (parts.root = await mkdtemp(path.join(tmpdir(), prefix)));
+  }
   async function setUp() {
     const em = (parts.emulator = await startEmulator({ port: 0 }));
-    const root = (parts.root = await mkdtemp(path.join(tmpdir(), prefix)));
+    const root = await tempDir();
     return { em, root };
   }
   return {
     setUp,
+    tempDir,
     async serveRepository(served, username, token) {
       const { em, root } = await setUp();
       const repo = (parts.fixture = await createGitFixture());
