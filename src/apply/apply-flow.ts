@@ -75,6 +75,12 @@ export type ApplyFlow = Omit<ExecutorDeps, 'progress' | 'store' | 'revision'> & 
     toDrop: readonly string[],
     recorded: readonly AudienceRecord[],
   ) => Promise<boolean>;
+  /**
+   * Told once what is checked before any call passed (a saved plan accepted, the checkout's
+   * commit order), just before the first call to AEP: the CLI says where it applies then, not
+   * above a refusal that called nothing (its log read as if the apply had started).
+   */
+  beforeCalls?: () => void;
   /** Told once the spent runs-only records were dropped, after review and before any step. */
   onDropped?: (dropped: readonly string[]) => void;
   progress: (plan: Plan) => ProgressSink;
@@ -280,6 +286,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
   const order = checkoutCheck(revision, flow.repository, flow.roots, flow.shallow);
   // A saved plan's: the manifests found where it did not read, that it was checked with.
   const checkedElsewhere = await checkBeforeCalls(input, flow, order);
+  flow.beforeCalls?.();
   const resumed = await resumeIntents(store, flow.client, flow.clock, flow.signal, flow.paste);
   const settled = await store.readAll();
   // Planned as if already dropped (their runs count against no budget), dropped only once the

@@ -461,7 +461,6 @@ export function applyCommand(setExit: (code: number) => void): Command {
       write(`${stoppedNote(report, way, why)}\n`);
     };
     try {
-      say(`Applying to ${connection.target}`);
       const outcome = await applyOnce(input, {
         client: connection.client,
         store,
@@ -479,6 +478,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
         ...(aep.bulkBatchSize === undefined ? {} : { bulkBatchSize: aep.bulkBatchSize }),
         lockTimeoutMs: flags.lockTimeout,
         lockCommand: 'audiencectl apply',
+        // Once a saved plan is accepted: a refusal before any call is said alone.
+        beforeCalls: () => say(`Applying to ${connection.target}`),
         paste: stepPaste,
         waitingForLock: (holder) =>
           say(
