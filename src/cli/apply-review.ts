@@ -5,6 +5,7 @@ import { readRegularText } from '../files/read-regular.js';
 import type { Plan, Step } from '../plan/schema.js';
 import { jsonErrorAt } from '../text/json-error-at.js';
 import { checkSavedPlan } from './saved-plan-problem.js';
+import { version as releaseVersion } from './version.js';
 
 /** Why a file could not be read: its errno code (EACCES, EISDIR), not a stack. */
 function reasonOf(cause: unknown): string {
@@ -42,19 +43,29 @@ export async function readSavedPlan(file: string): Promise<Plan> {
   return checked.plan;
 }
 
+/** The formatVersion of the plans this release saves and applies (plan/schema.ts Plan). */
+const FORMAT_VERSION = 1;
+
 /**
- * Another formatVersion is said to be one; a plan of this version that does not read is told
- * its first bad field (a hand edit, a damaged copy, or a plan of another audiencectl release).
+ * A plan of a newer formatVersion is told so, with its version and the two ways on (it said only
+ * "not a plan of this version (formatVersion 1)": neither the file's version, nor that a plan
+ * saved again by this release, or this release upgraded, applies). Any other formatVersion (0,
+ * 1.5: none that a release writes) is a damaged field, as a plan of this version that does not
+ * read is told its first bad field (a hand edit, a damaged copy, or a plan of another release).
  */
 function invalidPlanMessage(file: string, json: unknown, problem: string): string {
   const version =
     typeof json === 'object' && json !== null
       ? (json as { formatVersion?: unknown }).formatVersion
       : undefined;
-  if (typeof version === 'number' && version !== 1) {
-    return `${file} is not a plan of this version (formatVersion 1)`;
+  if (typeof version === 'number' && Number.isInteger(version) && version > FORMAT_VERSION) {
+    return `${file} is a plan of formatVersion ${version}, saved by a newer audiencectl; this release (${releaseVersion}) applies plans of formatVersion ${FORMAT_VERSION} only: nothing was sent to AEP or written. Plan again with this release (\`audiencectl plan --output json --out\`) and apply that plan, or upgrade audiencectl to the release that saved it`;
   }
-  return `${file} is not a plan saved with \`plan --output json --out\`: ${problem} (edited since, or saved by another audiencectl version)`;
+  const first =
+    typeof version === 'number' && version !== FORMAT_VERSION
+      ? `formatVersion must be ${FORMAT_VERSION}`
+      : problem;
+  return `${file} is not a plan saved with \`plan --output json --out\`: ${first} (edited since, or saved by another audiencectl version)`;
 }
 
 /** Steps apply would act on: not blocked by a guard, not deferred to a later apply. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cliBench } from '../helpers/cli-bench.js';
 import { expectSavedPlansRefused, savedUpdatePlan } from '../helpers/saved-plan.js';
@@ -8,9 +9,13 @@ import { expectSavedPlansRefused, savedUpdatePlan } from '../helpers/saved-plan.
 
 const NOT_SAVED = 'is not a plan saved with `plan --output json --out`:';
 const WHY = '(edited since, or saved by another audiencectl version)';
+// The release, as package.json says it (not as the code under test reads it).
+const RELEASE = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 describe('apply of a saved plan with one field damaged', () => {
-  it('names the first bad field and what is wrong, in one line; a real version mismatch keeps its message', async () => {
+  it('names the first bad field and what is wrong, in one line; a newer version names itself and the ways on', async () => {
     await cliBench(async (bench) => {
       const text = await savedUpdatePlan(bench);
       const plan = JSON.parse(text) as {
@@ -49,14 +54,24 @@ describe('apply of a saved plan with one field damaged', () => {
           },
           `Error: emptied.json ${NOT_SAVED} formatVersion is missing ${WHY}\n`,
         ],
-        // Another format version: the message it had, whatever else differs.
+        // A newer format version: said as one, whatever else differs, naming its version and the
+        // ways on (it named neither: "is not a plan of this version (formatVersion 1)").
         [
           'version-2.json',
           (p) => {
             p.formatVersion = 2;
             delete p.steps;
           },
-          'Error: version-2.json is not a plan of this version (formatVersion 1)\n',
+          `Error: version-2.json is a plan of formatVersion 2, saved by a newer audiencectl; this release (${RELEASE}) applies plans of formatVersion 1 only: nothing was sent to AEP or written. Plan again with this release (\`audiencectl plan --output json --out\`) and apply that plan, or upgrade audiencectl to the release that saved it\n`,
+        ],
+        // No release writes formatVersion 0: a damaged field.
+        [
+          'version-0.json',
+          (p) => {
+            p.formatVersion = 0;
+            delete p.steps;
+          },
+          `Error: version-0.json ${NOT_SAVED} formatVersion must be 1 ${WHY}\n`,
         ],
       ];
       await expectSavedPlansRefused(bench, text, cases);
