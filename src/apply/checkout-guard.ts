@@ -11,11 +11,13 @@ import {
   prefixedAdvice,
   prefixedMark,
   onlyRolledBack,
+  ownRecordTimes,
   recordRevision,
   ROLLED_BACK_ADVICE,
   type CommitRelation,
 } from '../plan/older-checkout.js';
 import { rollbacksOf } from '../plan/rolled-back.js';
+import { UnansweredHistoryError } from '../plan/unanswered-history.js';
 import { withOthers, type SandboxRevisions } from '../state/sandbox-revisions.js';
 import type { OlderCheckout, Step } from '../plan/schema.js';
 import type { AppliedRevision, RecordedState, SandboxMark } from '../state/schema.js';
@@ -40,7 +42,7 @@ export type ApplyRevision =
        * What git says of recorded commits against `head`, when the controller can ask: whether
        * a mark it moves was newer (a rollback, remembered). Without, commit times tell.
        */
-      relations?: (commits: readonly string[]) => Promise<ReadonlyMap<string, CommitRelation>>;
+      relations?: Relations;
     }
   /**
    * `apply`, and a controller pass of an unconfirmed revision (its sync failed): records HEAD (the
@@ -51,8 +53,11 @@ export type ApplyRevision =
       head: AppliedRevision;
       /** How messages name `head`: "this checkout's HEAD", or the commit a saved plan was made from. */
       headName: string;
-      /** What git says of recorded commits against `head` (source/git-revision.ts). */
-      relations: (commits: readonly string[]) => Promise<ReadonlyMap<string, CommitRelation>>;
+      /**
+       * What git says of recorded commits against `head` (source/git-revision.ts); in a
+       * shallow clone, it may throw UnansweredHistoryError (the check refuses, never guesses).
+       */
+      relations: Relations;
       /**
        * What to do then: `refuse`, naming apply's `--allow-older-checkout`; `refuse-final`, naming
        * no way around (the controller's); `allow` (`--allow-older-checkout`) applies anyway, and
@@ -61,6 +66,15 @@ export type ApplyRevision =
       older:
         { kind: 'refuse' | 'refuse-final'; advice: string } | { kind: 'allow'; warn: (text: string) => void };
     };
+
+/**
+ * What git says of recorded `commits` against the head, given their recorded committer times
+ * (`times`: how far back a shallow clone is deepened to place them).
+ */
+type Relations = (
+  commits: readonly string[],
+  times?: ReadonlyMap<string, string>,
+) => Promise<ReadonlyMap<string, CommitRelation>>;
 
 /** The commit to record with every spec applied, if any. */
 export function recordedRevision(revision: ApplyRevision): AppliedRevision | undefined {
@@ -182,11 +196,29 @@ export function checkoutCheck(
       marksAfter: () => Promise.resolve({}),
     };
   const known = new Map<string, CommitRelation>();
+  // The commits a shallow clone lacks that git could not place (UnansweredHistoryError), and why.
+  const unanswered = new Map<string, string>();
   const relations = revision.relations;
-  const ask = async (commits: readonly string[]) => {
-    const asked = commits.filter((commit) => !known.has(commit));
-    if (asked.length > 0 && relations)
-      for (const [commit, relation] of await relations(asked)) known.set(commit, relation);
+  // The commits asked with their times (a shallow clone deepened for them): one asked first
+  // for a mark, with none, is asked again once a step would undo its own record.
+  const timed = new Set<string>();
+  const ask = async (commits: readonly string[], times?: ReadonlyMap<string, string>) => {
+    const again = (commit: string) =>
+      known.get(commit) === 'unknown' && times?.has(commit) === true && !timed.has(commit);
+    const asked = commits.filter((commit) => !known.has(commit) || again(commit));
+    for (const commit of asked) if (times?.has(commit) === true) timed.add(commit);
+    if (asked.length === 0 || !relations) return;
+    let answer: ReadonlyMap<string, CommitRelation>;
+    try {
+      answer = await relations(asked, times);
+    } catch (error) {
+      if (!(error instanceof UnansweredHistoryError)) throw error;
+      // Left `unknown` (its time decides) where nothing is refused for it: marks moved after
+      // the writes, or --allow-older-checkout; `check` refuses the steps it concerns.
+      answer = error.relations;
+      for (const commit of error.commits) unanswered.set(commit, error.why);
+    }
+    for (const [commit, relation] of answer) known.set(commit, relation);
   };
   if (revision.kind === 'record') {
     const { head } = revision;
@@ -219,8 +251,33 @@ export function checkoutCheck(
       const marks = marksOfRepository(recorded.meta?.revisions, repository, roots);
       if (!mayRefuse(recorded, revision.head, marks)) return;
       const { audiences: records } = recorded;
-      await ask(commitsToCheck(steps, records, revision.head, marks));
+      await ask(
+        commitsToCheck(steps, records, revision.head, marks),
+        ownRecordTimes(steps, records, repository),
+      );
       const kept = keptBeneath(recorded.meta?.revisions, repository, roots);
+      if (revision.older.kind !== 'allow' && unanswered.size > 0) {
+        // Placed as not contained, the steps they would refuse are those git left unanswered.
+        const placed = new Map(known);
+        for (const commit of unanswered.keys()) placed.set(commit, 'absent');
+        const unplaced = olderCheckout(steps, records, revision.head, placed, marks, kept, repository);
+        const refused = (unplaced?.audiences ?? []).filter((audience) =>
+          unanswered.has(audience.revision.commit),
+        );
+        const [first] = refused;
+        if (first !== undefined)
+          throw new OlderCheckoutError(
+            'APPLY_SHALLOW_UNANSWERED',
+            unansweredRefusal(
+              first,
+              refused,
+              unanswered,
+              revision.head,
+              revision.headName,
+              revision.older.kind,
+            ),
+          );
+      }
       const finding = olderCheckout(steps, records, revision.head, known, marks, kept, repository);
       if (finding === undefined) return;
       if (revision.older.kind !== 'allow')
@@ -269,6 +326,33 @@ function refusal(finding: OlderCheckout, headName: string, advice: string, overr
       ? `${advice}${anyway}`
       : prefixedAdvice(prefixed, lowerFirst(advice), 'pass --allow-older-checkout to apply anyway');
   return `refusing to undo a newer apply: ${describeOlderCheckout(finding, headName)}. Nothing was applied. ${then}`;
+}
+
+/**
+ * The refusal of the steps `refused` whose commit a shallow clone lacks and git could not place
+ * (`unanswered`: why): one line naming the first such commit (`first`'s), its audiences, and the
+ * way out.
+ */
+function unansweredRefusal(
+  first: OlderCheckout['audiences'][number],
+  refused: OlderCheckout['audiences'],
+  unanswered: ReadonlyMap<string, string>,
+  head: AppliedRevision,
+  headName: string,
+  older: 'refuse' | 'refuse-final',
+): string {
+  const { commit, committedAt } = first.revision;
+  const of = refused.filter((audience) => audience.revision.commit === commit);
+  const undoing = of.filter((audience) => audience.kind !== 'create' && audience.kind !== 'adopt');
+  const ids = undoing.map((audience) => `${audience.sandbox}/${audience.key}`);
+  const who =
+    ids.length > 0
+      ? `${ids.join(', ')} ${ids.length === 1 ? 'was' : 'were'} last applied from`
+      : `sandbox ${first.sandbox} was last applied from`;
+  const others = new Set(refused.map((audience) => audience.revision.commit)).size - 1;
+  const more = others > 0 ? ` (and ${others} other such commit(s))` : '';
+  const anyway = older === 'refuse' ? ', or pass --allow-older-checkout to apply anyway' : '';
+  return `cannot tell whether ${headName} ${head.commit.slice(0, 7)} contains commit ${commit.slice(0, 7)} (committed ${committedAt}), which ${who}${more}: this clone is shallow and lacks it, and ${unanswered.get(commit)}. Nothing was applied. Apply from a clone with its history (actions/checkout with fetch-depth: 0, or git fetch --unshallow)${anyway}`;
 }
 
 /** `pull or fetch …` of `Pull or fetch …`: an advice as a clause. */

@@ -6,6 +6,7 @@ import { originOf } from '../apply/saved-plan.js';
 import { gitTop, realDirectory } from '../manifest/read-source-root.js';
 import { workTreeRepository } from '../source/work-tree-repository.js';
 import { shellQuote } from '../text/shell-quote.js';
+import { gitSilenceMs } from './git-timeout.js';
 
 type RevisionFlags = { emulator?: boolean; allowOlderCheckout?: boolean };
 
@@ -66,13 +67,16 @@ export async function applyRevision(
     if (found.kind !== 'commit') return { kind: 'none' };
     head = found.head;
   }
+  // One deepening of a shallow clone per apply, whatever the number of checks (git-revision.ts).
+  const deepening = { headCommittedAt: head.committedAt, silenceMs: () => gitSilenceMs() };
   return {
     kind: 'guard',
     head,
     headName,
-    relations: async (commits) => {
+    relations: async (commits, times) => {
       const { commitRelations } = await import('../source/git-revision.js');
-      return commitRelations(dir, head.commit, commits, await ofRepository());
+      const deepen = times === undefined ? undefined : { deepening, times };
+      return commitRelations(dir, head.commit, commits, await ofRepository(), deepen);
     },
     older: flags.allowOlderCheckout
       ? { kind: 'allow', warn: (text) => say(`Warning: ${text}`) }

@@ -5,10 +5,14 @@ import {
   olderCheckout,
   prefixedMarks,
   recordedCommits,
+  ownRecordTimes,
+  type CommitRelation,
 } from '../plan/older-checkout.js';
+import { UnansweredHistoryError } from '../plan/unanswered-history.js';
 import type { OlderCheckout, Plan } from '../plan/schema.js';
 import { knownRoots, rootCommits } from '../source/work-tree-repository.js';
 import type { AppliedRevision, RecordedState } from '../state/schema.js';
+import { gitSilenceMs } from './git-timeout.js';
 
 /**
  * What `plan` says of the checkout's commit: the steps `apply` would refuse as undoing a
@@ -33,8 +37,24 @@ export async function planCheckout(
   if (found.kind !== 'commit') return {};
   const { head } = found;
   const asked = commitsToCheck(plan.steps, recorded.audiences, head, marks);
-  const relations =
-    asked.length === 0 ? new Map() : await commitRelations(dir, head.commit, asked, repository !== undefined);
+  // A shallow clone is deepened to place what it lacks, as apply does (apply-revision.ts): the
+  // plan warns of what apply would refuse. Where git cannot answer, apply refuses those steps
+  // (APPLY_SHALLOW_UNANSWERED): placed as not contained, the plan warns of them too.
+  const deepen = {
+    deepening: { headCommittedAt: head.committedAt, silenceMs: () => gitSilenceMs() },
+    times: ownRecordTimes(plan.steps, recorded.audiences, repository),
+  };
+  const relations: ReadonlyMap<string, CommitRelation> =
+    asked.length === 0
+      ? new Map()
+      : await commitRelations(dir, head.commit, asked, repository !== undefined, deepen).catch(
+          (error: unknown) => {
+            if (!(error instanceof UnansweredHistoryError)) throw error;
+            const placed = new Map(error.relations);
+            for (const commit of error.commits) placed.set(commit, 'absent');
+            return placed;
+          },
+        );
   const kept = keptBeneath(all, repository, roots);
   const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept, repository);
   return { head, ...(older ? { older } : {}) };

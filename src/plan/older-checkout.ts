@@ -84,6 +84,32 @@ export function recordRevision(record: AudienceRecord): AppliedRevision | undefi
   return record.applied?.revision ?? record.imported?.revision;
 }
 
+/**
+ * The committer time recorded of each commit a step of `steps` would undo (delete, PATCH back,
+ * replace, forget) of a record of `repository` (the plan's, as the record names it; both
+ * unknown, the same): what a shallow clone lacking it is deepened to place
+ * (source/git-revision.ts, deepenFor). Not the commits of marks, nor of records of another
+ * repository sharing the store: those are judged as before (by their time), and their commits
+ * are not to be asked of this clone's remote, which lacks them (review of c3ae4fb7's revert).
+ */
+export function ownRecordTimes(
+  steps: readonly Step[],
+  records: readonly AudienceRecord[],
+  repository: string | undefined,
+): Map<string, string> {
+  const times = new Map<string, string>();
+  const undoing = steps.filter((step) => step.blocked === undefined && UNDOING.has(step.kind));
+  if (undoing.length === 0) return times;
+  const wanted = new Set(undoing.map((step) => recordId(step.sandbox, step.key)));
+  for (const record of records) {
+    if (!wanted.has(recordId(record.sandbox, record.key)) || record.repository !== repository) continue;
+    const revision = recordRevision(record);
+    if (revision !== undefined && !times.has(revision.commit))
+      times.set(revision.commit, revision.committedAt);
+  }
+  return times;
+}
+
 function revisionsById(records: readonly AudienceRecord[]): Map<string, AppliedRevision> {
   const revisions = new Map<string, AppliedRevision>();
   for (const record of records) {

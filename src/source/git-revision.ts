@@ -1,9 +1,15 @@
+import { rmSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { COMMIT_ID } from '../state/commit-id.js';
 import { gitTop } from '../manifest/read-source-root.js';
+import { UnansweredHistoryError } from '../plan/unanswered-history.js';
+import { git as runGit } from './git-run.js';
+import { safeUrlsIn } from '../text/safe-url.js';
 
 /**
  * The git facts of the order check (plan/older-checkout.ts decides): the commit a checkout of
@@ -68,13 +74,271 @@ export async function headRevision(dir: string, abort?: AbortSignal): Promise<He
  * `ofRepository` (the commits are marks and records of the hosted repository this clone is of:
  * the plan's repository is known), one absent from a clone that is not shallow is `absent`.
  */
-export function commitRelations(
+export async function commitRelations(
   dir: string,
   head: string,
   commits: readonly string[],
   ofRepository = false,
+  /** In a shallow clone, deepen its history to place the commits of `times` it lacks (deepenFor). */
+  deepen?: { deepening: Deepening; times: ReadonlyMap<string, string> },
 ): Promise<Map<string, CommitRelation>> {
-  return commitRelationsIn(gitAt(dir), head, commits, ofRepository);
+  const git = gitAt(dir);
+  const placed =
+    deepen === undefined
+      ? undefined
+      : await deepenFor(dir, git, head, deepen.deepening, commits, deepen.times);
+  const relations = await commitRelationsIn(git, head, commits, ofRepository);
+  if (placed === undefined) return relations;
+  // The commits the history was fetched for are placed where it was fetched to, the others as
+  // before; one still missing there is one HEAD does not contain.
+  const there = await commitRelationsIn(gitAt(placed.repo), head, placed.commits, ofRepository);
+  for (const commit of placed.commits) {
+    const relation = there.get(commit) ?? 'unknown';
+    relations.set(commit, relation === 'unknown' ? 'absent' : relation);
+  }
+  return relations;
+}
+
+/**
+ * How far before a missing commit's recorded committer time a shallow clone's history is
+ * fetched back to: a descendant's committer time can be before its ancestor's (a skewed clock,
+ * a rebase), rarely by more than hours. A commit hidden behind a commit skewed further is not
+ * found, and its step refused: the safe way.
+ */
+const DEEPEN_MARGIN_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The deepening of one apply's shallow clone (commitRelations): HEAD's committer time
+ * (`headCommittedAt`), how long its fetch may stay silent (`silenceMs`, read when it is made), and what was done
+ * (`since`: the epoch seconds the history was fetched back to; `failed`: why it could not be),
+ * so that git is fetched from once per apply, not once per record nor per check.
+ */
+export type Deepening = {
+  headCommittedAt: string;
+  silenceMs: () => number;
+  since?: number;
+  failed?: string;
+  /** Where the history is fetched to (historyRepository), once made. */
+  repo?: string;
+};
+
+/**
+ * In a shallow clone (actions/checkout's depth 1), a recorded commit R it lacks may be an
+ * ancestor of HEAD (main's previous commit) or not (main's commit, HEAD on a sibling branch cut
+ * before it and committed after it): R's committer time (recorded: `times`) cannot tell the two
+ * apart, and taken for the first, an audience whose manifest was never on that branch was
+ * deleted (review scope-48). So the clone's history is fetched back to R's time (less a margin)
+ * from its remote (fetchSince), then git's ancestry decides as in a full clone, and the commits
+ * still missing are returned, HEAD not containing them. `times` holds only the commits of this
+ * repository's own records that a step would delete, PATCH back or forget (ownRecordTimes):
+ * marks, and records of another repository sharing the store, are judged as before. Only a
+ * commit recorded no later than HEAD is asked: its time would let its steps pass; one recorded
+ * after HEAD is refused by its time, as before, with no fetch. Throws UnansweredHistoryError
+ * when the fetch cannot be made: never a guess.
+ */
+async function deepenFor(
+  dir: string,
+  git: SimpleGit,
+  head: string,
+  deepening: Deepening,
+  commits: readonly string[],
+  times: ReadonlyMap<string, string>,
+): Promise<{ repo: string; commits: string[] } | undefined> {
+  const headSeconds = Date.parse(deepening.headCommittedAt) / 1000;
+  const timed = commits.flatMap((commit) => {
+    const at = times.get(commit);
+    const seconds = at === undefined ? NaN : Date.parse(at) / 1000;
+    return COMMIT_ID.test(commit) && Number.isFinite(seconds) && seconds <= headSeconds
+      ? [{ commit, since: Math.floor(seconds) - DEEPEN_MARGIN_SECONDS }]
+      : [];
+  });
+  if (timed.length === 0) return undefined;
+  const missingOf = async (asked: readonly string[]) => {
+    const listed = await git
+      .raw(['rev-list', '--no-walk', '--ignore-missing', ...asked])
+      .catch(() => undefined);
+    const present = new Set((listed ?? '').split('\n').map((line) => line.trim()));
+    return listed === undefined ? undefined : asked.filter((commit) => !present.has(commit));
+  };
+  const shallow = await git.raw(['rev-parse', '--is-shallow-repository']).then(
+    (output) => output.trim(),
+    () => undefined,
+  );
+  if (shallow !== 'true') return undefined;
+  const missing = await missingOf(timed.map(({ commit }) => commit));
+  if (missing === undefined || missing.length === 0) return undefined;
+  const since = Math.min(...timed.filter(({ commit }) => missing.includes(commit)).map((t) => t.since));
+  const unanswered = (why: string) => {
+    const relations = new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown']));
+    return new UnansweredHistoryError(missing, why, relations);
+  };
+  if (deepening.failed !== undefined) throw unanswered(deepening.failed);
+  if (deepening.repo === undefined) {
+    const made = await historyRepository(dir);
+    if (typeof made !== 'string') {
+      deepening.failed = made.why;
+      throw unanswered(made.why);
+    }
+    deepening.repo = made;
+  }
+  if (deepening.since === undefined || since < deepening.since) {
+    const failed = await fetchSince(deepening.repo, head, since, deepening.silenceMs());
+    if (failed !== undefined) {
+      deepening.failed = failed;
+      throw unanswered(failed);
+    }
+    deepening.since = since;
+  }
+  return { repo: deepening.repo, commits: missing };
+}
+
+/**
+ * A bare repository beside the clone `dir`, in the temporary directory, that the deepening fetch
+ * writes into (removed when the process exits): the clone's objects borrowed (alternates), its
+ * shallow boundary copied, its settings copied (its remotes, url.insteadOf, the credentials
+ * actions/checkout keeps, its ssh command). The checkout itself is left as it is: deepened,
+ * its history would show removals its plan held (a directory retired before the clone's
+ * commit), and the apply would delete what the plan shown before it held. Why not, when it
+ * cannot be made.
+ */
+async function historyRepository(dir: string): Promise<string | { why: string }> {
+  const where = await runGit(dir, ['rev-parse', '--git-path', 'objects', '--git-path', 'shallow'], '');
+  const [objects, shallow] = where.ok
+    ? where.out.split('\n').map((line) => path.resolve(dir, line.trim()))
+    : [];
+  if (!where.ok || objects === undefined || shallow === undefined)
+    return {
+      why: `git could not say where this clone keeps its history (${where.ok ? 'no answer' : where.why})`,
+    };
+  if (/[\n\r]/.test(objects)) return { why: `this clone's path holds a line break, which git cannot name` };
+  // Its settings as they apply to it (includes followed, includeIf's gitdir conditions read as
+  // the clone's: actions/checkout's credentials may be kept in such a file).
+  const settings = await runGit(dir, ['config', '--local', '--includes', '--list', '-z'], '');
+  if (!settings.ok) return { why: `git could not read this clone's settings (${settings.why})` };
+  const format = await runGit(dir, ['rev-parse', '--show-object-format'], '');
+  const sha256 = format.ok && format.out.trim() === 'sha256';
+  try {
+    const repo = await mkdtemp(path.join(tmpdir(), 'audiencectl-history-'));
+    process.once('exit', () => rmSync(repo, { recursive: true, force: true }));
+    const made = await runGit(
+      repo,
+      ['init', '--quiet', '--bare', ...(sha256 ? ['--object-format=sha256'] : []), '.'],
+      '',
+    );
+    if (!made.ok) return { why: `git could not make a repository to fetch into (${made.why})` };
+    await writeFile(path.join(repo, 'objects', 'info', 'alternates'), `${objects}\n`);
+    await copyFile(shallow, path.join(repo, 'shallow'));
+    const own = await readFile(path.join(repo, 'config'), 'utf8');
+    await writeFile(path.join(repo, 'config'), `${own}${configText(settings.out)}`);
+    return repo;
+  } catch (error) {
+    return { why: `a repository to fetch into could not be made (${reasonOf(error)})` };
+  }
+}
+
+/**
+ * The settings of a repository's own that another's must not take (it is bare, of its format),
+ * and the includes the listing has followed already.
+ */
+const OWN_SETTING = /^(core\.(bare|worktree|repositoryformatversion)|extensions\.|include\.|includeif\.)/i;
+
+/**
+ * `git config --list -z`'s entries (`key\nvalue\0`, a bare `key\0` for a true flag) as the
+ * text of a configuration file, but for the settings a repository keeps of its own (OWN_SETTING).
+ */
+function configText(listed: string): string {
+  const quote = (text: string) =>
+    `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n').replaceAll('\t', '\\t')}"`;
+  let text = '';
+  for (const entry of listed.split('\0')) {
+    if (entry === '') continue;
+    const cut = entry.indexOf('\n');
+    const key = cut === -1 ? entry : entry.slice(0, cut);
+    const first = key.indexOf('.');
+    const last = key.lastIndexOf('.');
+    if (OWN_SETTING.test(key) || first <= 0 || last === key.length - 1) continue;
+    const section = key.slice(0, first);
+    const sub = last > first ? ` ${quote(key.slice(first + 1, last))}` : '';
+    const value = cut === -1 ? '' : ` = ${quote(entry.slice(cut + 1))}`;
+    text += `[${section}${sub}]\n\t${key.slice(last + 1)}${value}\n`;
+  }
+  return text;
+}
+
+/**
+ * What git says when a server will not give a commit asked for by id that none of its refs
+ * names (protocol v0 without uploadpack.allowReachableSHA1InWant; a branch moved on since the
+ * clone): then the remote's branches are fetched by name instead.
+ */
+const UNADVERTISED =
+  /not our ref|unadvertised object|couldn't find remote ref|no such remote ref|does not allow request/i;
+
+/**
+ * Fetches the history of `head` back to `since` (epoch seconds) into `dir` (historyRepository:
+ * the clone's remotes and settings), from the remote it names (`origin`, else its only one, as workTreeRepository reads it); why not, when
+ * it cannot. `head` is asked for by id (a pull request's merge commit is on no branch); a
+ * server that will not give it so is asked for its branches (the remote's fetch refspecs), and
+ * the fetch answers only if one of them holds `head`: else HEAD's own history was not
+ * deepened. No prompt (a CI job has no terminal: a credential asked for is a failure), and a
+ * fetch silent for `silenceMs` is stopped: a remote that never answers does not hold the apply.
+ */
+async function fetchSince(
+  dir: string,
+  head: string,
+  since: number,
+  silenceMs: number,
+): Promise<string | undefined> {
+  const listed = await runGit(dir, ['remote'], '');
+  if (!listed.ok) return `git could not list its remotes (${listed.why})`;
+  const remotes = listed.out
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  if (remotes.length === 0) return 'it has no remote to fetch its history from';
+  // origin, else the only one: the remote workTreeRepository names the clone by.
+  let remote = 'origin';
+  if (!remotes.includes(remote)) {
+    const [only] = remotes;
+    if (remotes.length !== 1 || only === undefined)
+      return `it has no remote origin to fetch its history from (it has ${remotes.join(', ')})`;
+    remote = only;
+  }
+  const date = new Date(since * 1000).toISOString();
+  const watch = { silenceMs, env: { GIT_TERMINAL_PROMPT: '0' } };
+  const fetch = (...refs: string[]) =>
+    runGit(
+      dir,
+      [
+        '-c',
+        'core.askPass=true',
+        'fetch',
+        '--progress',
+        '--no-tags',
+        '--no-recurse-submodules',
+        `--shallow-since=${date}`,
+        '--',
+        remote,
+        ...refs,
+      ],
+      '',
+      0,
+      watch,
+    );
+  // git's reason may name the remote's URL, a token written in it too: shown without it.
+  const failed = (why: string) =>
+    `git fetch --shallow-since=${date} from ${remote} failed (${safeUrlsIn(why)})`;
+  const byId = await fetch(head);
+  if (byId.ok) return undefined;
+  if (!UNADVERTISED.test(byId.why)) return failed(byId.why);
+  const byName = await fetch();
+  if (!byName.ok) return failed(byName.why);
+  const holding = await runGit(
+    dir,
+    ['for-each-ref', '--count=1', '--contains', head, `refs/remotes/${remote}/`],
+    '',
+  );
+  if (holding.ok && holding.out.trim() !== '') return undefined;
+  return `${remote} would not give commit ${head.slice(0, 7)} by id (${safeUrlsIn(byId.why)}), and none of its branches fetched holds it`;
 }
 
 /** `commitRelations`, asked of the repository `git` runs in (the controller's own fetched one). */

@@ -4,27 +4,80 @@ import { spawn } from 'node:child_process';
 
 export type GitAnswer<T> = { ok: true; out: T } | { ok: false; why: string };
 
-/** What a git command printed, or why it could not say (no git, no repository, exit > `ok`). */
+/**
+ * How a git that talks to a remote is run (gitBytes): stopped once silent for `silenceMs` (no
+ * output: run it with --progress), with what it runs (ssh, a credential helper), and `env`
+ * added to its environment.
+ */
+export type GitWatch = { silenceMs: number; env?: Record<string, string> };
+
+/**
+ * What a git command printed, or why it could not say (no git, no repository, exit > `ok`).
+ * With `watch`, a git silent for its `silenceMs` is killed, its process group with it (an ssh
+ * waiting on a host that never answers holds the pipes), and the answer says so.
+ */
 export function gitBytes(
   cwd: string,
   args: readonly string[],
   input: string,
   ok = 0,
+  watch?: GitWatch,
 ): Promise<GitAnswer<Buffer>> {
   return new Promise((resolve) => {
     // A partial clone must not fetch what it lacks to answer: it is not there, so unknown.
-    const env = { ...process.env, GIT_NO_LAZY_FETCH: '1' };
-    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = { ...process.env, GIT_NO_LAZY_FETCH: '1', ...watch?.env };
+    // A group of its own, killed whole; ended with this process too (the exit hook below).
+    const detached = watch !== undefined;
+    const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached });
     const chunks: Buffer[] = [];
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (error) => resolve({ ok: false, why: error.message }));
+    let timer: NodeJS.Timeout | undefined;
+    const killGroup = () => {
+      if (child.pid === undefined || child.exitCode !== null) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const done = (answer: GitAnswer<Buffer>) => {
+      clearTimeout(timer);
+      if (detached) process.removeListener('exit', killGroup);
+      resolve(answer);
+    };
+    const arm = () => {
+      if (watch === undefined) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        killGroup();
+        const seconds = Math.round(watch.silenceMs / 100) / 10;
+        done({
+          ok: false,
+          why: `git ${args.find((arg) => !arg.startsWith('-') && !arg.includes('=')) ?? ''} was silent for ${seconds}s and was stopped (AUDIENCECTL_GIT_TIMEOUT)`,
+        });
+      }, watch.silenceMs);
+    };
+    if (detached) process.once('exit', killGroup);
+    arm();
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      arm();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      arm();
+    });
+    child.on('error', (error) => done({ ok: false, why: error.message }));
     child.on('close', (code) =>
-      resolve(
+      done(
         code !== null && code <= ok
           ? { ok: true, out: Buffer.concat(chunks) }
-          : { ok: false, why: stderr.trim().split('\n')[0] || `git exited with ${String(code)}` },
+          : {
+              ok: false,
+              why:
+                (watch === undefined ? stderr.trim().split('\n')[0] : failureLine(stderr)) ||
+                `git exited with ${String(code)}`,
+            },
       ),
     );
     // A git that exits early (no repository) is told by 'close'.
@@ -33,13 +86,26 @@ export function gitBytes(
   });
 }
 
+/**
+ * The line of git's stderr that says why it failed: its first `fatal:` or `error:` line (the
+ * progress a watched fetch prints comes before it), else its first line.
+ */
+function failureLine(stderr: string): string {
+  const lines = stderr
+    .split(/[\r\n]+/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? '';
+}
+
 /** gitBytes, its output as text. */
 export async function git(
   cwd: string,
   args: readonly string[],
   input: string,
   ok = 0,
+  watch?: GitWatch,
 ): Promise<GitAnswer<string>> {
-  const answer = await gitBytes(cwd, args, input, ok);
+  const answer = await gitBytes(cwd, args, input, ok, watch);
   return answer.ok ? { ok: true, out: answer.out.toString('utf8') } : answer;
 }

@@ -1,0 +1,228 @@
+import { execFile } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
+import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { audienceNames } from '../helpers/work-tree.js';
+import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
+
+/**
+ * A CI job's shallow clone (actions/checkout's depth 1) lacks the commit R an audience was
+ * last applied from. Of a sibling branch cut before the audience's manifest was added on main,
+ * with a later commit of its own, R's committer time is before HEAD's: compared by time only,
+ * the apply deleted an audience whose manifest was never removed, only never there (review
+ * scope-48, "Left undone"). A full clone of that branch is refused as an older checkout; the
+ * shallow one now asks git too, deepening the clone back to R's time from its remote, for the
+ * commits of its own repository's records a step would undo only (marks and other
+ * repositories' commits are judged as before: c3ae4fb7, which fetched them too, was reverted),
+ * and refuses when git cannot answer: no remote, a remote gone, one that never answers (the
+ * fetch is stopped), one that will not give HEAD's commit by id and whose branches do not hold
+ * it. A server that will not give HEAD by id but whose branch holds it answers by that branch.
+ * main's own shallow clone, whose HEAD contains R, still applies (an update and a delete).
+ * Real repositories (a bare origin named acme/audiences by an https URL that git's
+ * url.insteadOf sends to it), the built CLI, the emulator over HTTP.
+ *
+ * main: A (x) 10:00, B (adds delta) 11:00, C (edits x, removes delta) 13:00.
+ * sibling: A, then S (a note) 12:00.
+ */
+const run = promisify(execFile);
+const quiet = { ingestion: { onCreate: false } };
+const A_TIME = '2026-12-01T10:00:00.000Z';
+const B_TIME = '2026-12-01T11:00:00.000Z';
+const S_TIME = '2026-12-01T12:00:00.000Z';
+const S2_TIME = '2026-12-01T12:30:00.000Z';
+const C_TIME = '2026-12-01T13:00:00.000Z';
+const URL = 'https://github.com/acme/audiences.git';
+const STACK = /\n\s+at /;
+
+async function git(cwd: string, args: string[], committedAt?: string): Promise<string> {
+  const env = { ...process.env, ...GIT_ENV, ...(committedAt ? { GIT_COMMITTER_DATE: committedAt } : {}) };
+  return (await run('git', args, { cwd, env })).stdout.trim();
+}
+
+/** Replaces `repo`'s manifests with `files` (and writes `extra` beside them), commits at `at`. */
+async function commit(
+  repo: string,
+  files: Record<string, string>,
+  at: string,
+  extra: Record<string, string> = {},
+): Promise<string> {
+  await rm(path.join(repo, 'audiences'), { recursive: true, force: true });
+  await mkdir(path.join(repo, 'audiences'));
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(repo, 'audiences', name), text);
+  for (const [name, text] of Object.entries(extra)) await writeFile(path.join(repo, name), text);
+  await git(repo, ['add', '--all']);
+  await git(repo, ['commit', '--quiet', '-m', `at ${at}`], at);
+  return git(repo, ['rev-parse', 'HEAD']);
+}
+
+const x = (description: string) => manifestYaml('x', { ...quiet, spec: { description } });
+const delta = manifestYaml('delta', quiet);
+
+/**
+ * main and sibling pushed to a bare origin, main applied from a work tree whose origin is
+ * acme/audiences (its records and mark name it): the ids of B and S, and what to clone and
+ * apply with.
+ */
+async function applied(root: string, emulator: TestEmulator) {
+  const work = path.join(root, 'work');
+  const origin = path.join(root, 'origin.git');
+  await mkdir(work);
+  await git(work, ['init', '--quiet', '--initial-branch=main']);
+  await git(work, ['remote', 'add', 'origin', URL]);
+  await git(work, ['config', `url.file://${origin}.insteadOf`, URL]);
+  await commit(work, { 'x.yaml': x('x at A') }, A_TIME);
+  await git(work, ['branch', 'sibling']);
+  const b = await commit(work, { 'x.yaml': x('x at A'), 'delta.yaml': delta }, B_TIME);
+  await git(work, ['checkout', '--quiet', 'sibling']);
+  const s = await commit(work, { 'x.yaml': x('x at A') }, S_TIME, { 'NOTES.md': 'a note\n' });
+  await git(work, ['checkout', '--quiet', 'main']);
+  await git(root, ['init', '--quiet', '--bare', origin]);
+  await git(work, ['push', '--quiet', 'origin', 'main', 'sibling']);
+
+  const state = path.join(root, 'state');
+  await ensureDirStore(state);
+  const env = emulatorEnv(emulator);
+  const apply = (dir: string, extraEnv: Record<string, string> = {}) =>
+    runCli(['apply', path.join(dir, 'audiences'), '--state', state, '--auto-approve'], {
+      env: { ...env, ...extraEnv },
+    });
+  const first = await apply(work);
+  expect(first.code, first.stderr).toBe(0);
+  expect(audienceNames(emulator)).toEqual(['Audience delta', 'Audience x']);
+  /** `branch`'s depth-1 clone at `root/name`, its origin acme/audiences (url.insteadOf: the bare one). */
+  const clone = async (branch: string, name: string) => {
+    const to = path.join(root, name);
+    await git(root, ['clone', '--quiet', '--depth', '1', '--branch', branch, `file://${origin}`, to]);
+    await git(to, ['remote', 'set-url', 'origin', URL]);
+    await git(to, ['config', `url.file://${origin}.insteadOf`, URL]);
+    return to;
+  };
+  return { work, b, s, state, env, apply, clone };
+}
+
+/** The one `Error:` line of an apply that git could not answer, checked; the line. */
+function unansweredLine(stderr: string, s: string, b: string): string {
+  const lines = stderr.split('\n').filter((line) => line.startsWith('Error: '));
+  expect(lines, stderr).toHaveLength(1);
+  expect(stderr).not.toMatch(STACK);
+  const line = lines[0]!;
+  expect(line).toMatch(
+    new RegExp(
+      `^Error: cannot tell whether this checkout's HEAD ${s.slice(0, 7)} contains commit ${b.slice(0, 7)} \\(committed ${B_TIME}\\), which prod/delta was last applied from: this clone is shallow and lacks it, and `,
+    ),
+  );
+  expect(line).toContain(
+    'Nothing was applied. Apply from a clone with its history (actions/checkout with fetch-depth: 0, or git fetch --unshallow), or pass --allow-older-checkout to apply anyway',
+  );
+  return line;
+}
+
+describe("a shallow clone lacking the commit an audience's record was applied from", () => {
+  it('refuses the delete from a sibling branch cut before the manifest was added, and applies main', async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        const { work, b, s, state, env, apply, clone } = await applied(root, emulator);
+        // plan, in a clone of its own (apply's fetch would answer it), warns of the refusal.
+        const planned = await runCli(
+          [
+            'plan',
+            path.join(await clone('sibling', 'planned'), 'audiences'),
+            '--state',
+            state,
+            '--detailed-exitcode',
+          ],
+          { env },
+        );
+        expect(planned.code, planned.stderr).toBe(3);
+        expect(planned.stdout).toContain(
+          `Warning: apply would refuse this plan: prod/delta was last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which this checkout's HEAD ${s.slice(0, 7)} (committed ${S_TIME}) does not contain.`,
+        );
+        const sibling = await clone('sibling', 'sibling');
+        emulator.control.resetCounters();
+        const refused = await apply(sibling);
+        expect(refused.code, refused.stdout).toBe(1);
+        expect(refused.stderr).toContain(
+          `Error: refusing to undo a newer apply: prod/delta was last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which this checkout's HEAD ${s.slice(0, 7)} (committed ${S_TIME}) does not contain. Nothing was applied.`,
+        );
+        expect(refused.stderr).not.toMatch(STACK);
+        expect(emulator.control.counters().requests).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience delta', 'Audience x']);
+        // The history was fetched beside the checkout, which is left one commit deep.
+        expect(await git(sibling, ['rev-list', '--count', 'HEAD'])).toBe('1');
+
+        // main's own depth-1 clone at C: B is an earlier commit of main, found once deepened.
+        await commit(work, { 'x.yaml': x('x at C') }, C_TIME);
+        await git(work, ['push', '--quiet', 'origin', 'main']);
+        const ci = await apply(await clone('main', 'main'));
+        expect(ci.code, ci.stderr).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience x']);
+        expect(
+          emulator.control.listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')[0]?.description,
+        ).toBe('x at C');
+      }),
+    );
+  });
+
+  it('refuses in one line when its remote is gone, or never answers (the fetch is stopped)', async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        const { b, s, apply, clone } = await applied(root, emulator);
+        const gone = await clone('sibling', 'gone');
+        await git(gone, ['config', '--remove-section', `url.file://${path.join(root, 'origin.git')}`]);
+        await git(gone, ['config', `url.file://${path.join(root, 'gone.git')}.insteadOf`, URL]);
+        // An ssh remote whose host never answers: ssh, here, waits and says nothing.
+        const hung = await clone('sibling', 'hung');
+        await git(hung, ['remote', 'set-url', 'origin', 'ssh://git@example.invalid/acme/audiences.git']);
+        await git(hung, ['config', 'core.sshCommand', "sh -c 'sleep 600' ssh"]);
+        emulator.control.resetCounters();
+        const unreachable = await apply(gone);
+        expect(unreachable.code, unreachable.stdout).toBe(1);
+        expect(unansweredLine(unreachable.stderr, s, b)).toContain(' from origin failed (');
+        const stopped = await apply(hung, { AUDIENCECTL_GIT_TIMEOUT: '1s' });
+        expect(stopped.code, stopped.stdout).toBe(1);
+        expect(unansweredLine(stopped.stderr, s, b)).toContain(
+          'failed (git fetch was silent for 1s and was stopped (AUDIENCECTL_GIT_TIMEOUT))',
+        );
+        expect(emulator.control.counters().requests).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience delta', 'Audience x']);
+      }),
+    );
+  });
+
+  it("asks a server that will not give HEAD's commit by id for its branch, and refuses when no branch holds it", async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        const { work, b, s, apply, clone } = await applied(root, emulator);
+        // Protocol v0 without uploadpack.allowReachableSHA1InWant: only the branches' tips are
+        // given by id, and sibling has moved on since the clones were made.
+        const moved = await clone('sibling', 'moved');
+        const rewound = await clone('sibling', 'rewound');
+        for (const dir of [moved, rewound]) await git(dir, ['config', 'protocol.version', '0']);
+        await git(work, ['checkout', '--quiet', 'sibling']);
+        await commit(work, { 'x.yaml': x('x at A') }, S2_TIME, { 'NOTES.md': 'another note\n' });
+        await git(work, ['push', '--quiet', 'origin', 'sibling']);
+        emulator.control.resetCounters();
+        const refused = await apply(moved);
+        expect(refused.code, refused.stdout).toBe(1);
+        expect(refused.stderr).toContain(
+          `Error: refusing to undo a newer apply: prod/delta was last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which this checkout's HEAD ${s.slice(0, 7)} (committed ${S_TIME}) does not contain. Nothing was applied.`,
+        );
+        // sibling force-pushed to a commit that does not hold S: git cannot answer.
+        await git(work, ['checkout', '--quiet', '--orphan', 'other']);
+        await commit(work, { 'x.yaml': x('x at A') }, S2_TIME);
+        await git(work, ['push', '--quiet', '--force', 'origin', 'other:sibling']);
+        const unanswered = await apply(rewound);
+        expect(unanswered.code, unanswered.stdout).toBe(1);
+        expect(unansweredLine(unanswered.stderr, s, b)).toContain(
+          `origin would not give commit ${s.slice(0, 7)} by id (error: Server does not allow request for unadvertised object ${s}), and none of its branches fetched holds it`,
+        );
+        expect(emulator.control.counters().requests).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience delta', 'Audience x']);
+      }),
+    );
+  });
+});
