@@ -1,42 +1,22 @@
-import { access, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { lockPath } from '../../src/state/paths.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
-import {
-  assertBuilt,
-  controllerEnv,
-  eventually,
-  eventuallyLogged,
-  cleanUp,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventually, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 // Far more audiences than the controller lets through per sandbox (8): most calls are queued at SIGTERM.
 const NAMES = Array.from({ length: 20 }, (_, i) => `audience-${String(i).padStart(2, '0')}`);
 const GRACE_MS = 5_000;
 
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let stateRoot: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await cleanUp({ controller, emulator, fixture, dir: stateRoot });
-  controller = emulator = fixture = stateRoot = undefined;
-});
+const spec = controllerSpec('audiencectl-run-');
 
 describe('audiencectl run on SIGTERM', () => {
   it('exits within the grace period mid-apply; the next start resumes with nothing duplicated', async () => {
-    emulator = await startEmulator({ port: 0, latencyMs: 250 });
-    fixture = await createGitFixture();
-    stateRoot = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
+    const { em: emulator, root: stateRoot } = await spec.setUp({ latencyMs: 250 });
+    const fixture = await spec.gitFixture();
     const files: Record<string, string> = {};
     for (const name of NAMES) files[`${name}.yaml`] = manifestYaml(name, { ingestion: { onCreate: false } });
     await fixture.commit(files);
@@ -46,7 +26,7 @@ describe('audiencectl run on SIGTERM', () => {
     ];
     const env = controllerEnv(emulator);
 
-    controller = await startController(args, env);
+    let controller = await spec.start(args, env);
     // Mid-apply: the first creates were answered, others are on the wire or queued.
     const em = emulator;
     await eventually(
@@ -69,7 +49,7 @@ describe('audiencectl run on SIGTERM', () => {
     expect(sent).toBeLessThan(NAMES.length);
 
     emulator.control.setLatency(0);
-    controller = await startController(args, env);
+    controller = await spec.start(args, env);
     const ctl = controller;
     const status = await eventuallyLogged(
       [ctl],

@@ -1,35 +1,14 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signWebhook } from '../../src/daemon/webhook.js';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
-import {
-  assertBuilt,
-  controllerEnv,
-  eventually,
-  eventuallyLogged,
-  cleanUp,
-  sleep,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventually, eventuallyLogged, sleep } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 const SECRET = 'webhook-secret-e2e-7c1d';
 
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let stateRoot: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await cleanUp({ controller, emulator, fixture, dir: stateRoot });
-  controller = emulator = fixture = stateRoot = undefined;
-});
+const spec = controllerSpec('audiencectl-run-');
 
 function delivery(url: string, body: string, signature: string): Promise<Response> {
   return fetch(`${url}/webhook`, {
@@ -46,12 +25,11 @@ function delivery(url: string, body: string, signature: string): Promise<Respons
 
 describe('audiencectl run with a webhook', () => {
   it('refuses a bad signature without syncing, and syncs on a good one', async () => {
-    emulator = await startEmulator({ port: 0 });
-    fixture = await createGitFixture();
-    stateRoot = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
+    const { em: emulator, root: stateRoot } = await spec.setUp();
+    const fixture = await spec.gitFixture();
     const first = await fixture.commit({ 'README.md': 'audiences\n' });
     // A one-hour interval: after the startup sync, only the webhook can trigger one.
-    controller = await startController(
+    const controller = await spec.start(
       [
         ...['--repo', fixture.bare, '--allow-file-urls', '--work-dir', fixture.workDir],
         ...['--state', path.join(stateRoot, 'state'), '--interval', '1h', '--resync-interval', '2h'],

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll } from 'vitest';
 import type { StatusSnapshot } from '../../../src/daemon/types.js';
-import { startEmulator, type RunningEmulator } from '../../../src/emulator/index.js';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../src/emulator/index.js';
 import { manifestYaml } from '../../helpers/manifests.js';
 import { createGitFixture, type GitFixture } from '../../source/helpers/git-fixture.js';
 import { startHttpsGitServer, type HttpsGitServer } from '../../source/helpers/https-git-server.js';
@@ -18,8 +18,10 @@ import {
 
 /** What `controllerSpec` gives each test. */
 export type ControllerSpec = {
-  /** Starts this test's emulator (port 0) and makes its temp directory, named `prefix`…. */
-  setUp(): Promise<{ em: RunningEmulator; root: string }>;
+  /** Starts this test's emulator (port 0, then `options`) and makes its temp directory, named `prefix`…. */
+  setUp(options?: EmulatorOptions): Promise<{ em: RunningEmulator; root: string }>;
+  /** This test's git fixture (a bare repository and a work tree), cleaned up after it. */
+  gitFixture(): Promise<GitFixture>;
   /** Makes this test's temp directory alone (no emulator), named `prefix`…. */
   tempDir(): Promise<string>;
   /**
@@ -63,17 +65,21 @@ export function controllerSpec(prefix: string): ControllerSpec {
   async function tempDir() {
     return (parts.root = await mkdtemp(path.join(tmpdir(), prefix)));
   }
-  async function setUp() {
-    const em = (parts.emulator = await startEmulator({ port: 0 }));
+  async function gitFixture() {
+    return (parts.fixture = await createGitFixture());
+  }
+  async function setUp(options?: EmulatorOptions) {
+    const em = (parts.emulator = await startEmulator({ port: 0, ...options }));
     const root = await tempDir();
     return { em, root };
   }
   return {
     setUp,
     tempDir,
+    gitFixture,
     async serveRepository(served, username, token) {
       const { em, root } = await setUp();
-      const repo = (parts.fixture = await createGitFixture());
+      const repo = await gitFixture();
       const at = path.join(root, 'serve', served);
       await mkdir(path.dirname(at), { recursive: true });
       await symlink(repo.bare, at);
