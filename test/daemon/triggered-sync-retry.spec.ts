@@ -255,16 +255,20 @@ describe('a triggered pass whose sync fails (review watch2-47)', () => {
       return sync(...args);
     };
     reconciler.trigger('poll');
-    await eventually(
-      () => calls,
-      (n) => n === 2,
-      10_000,
-      'the retry the backoff armed, running',
-    );
-    expect(reconciler.status().source).toMatchObject({ failures: 1, retrying: true, nextAttemptAt: null });
-
-    await rename(away, fixture.bare);
-    held();
+    try {
+      await eventually(
+        () => calls,
+        (n) => n === 2,
+        10_000,
+        'the retry the backoff armed, running',
+      );
+      expect(reconciler.status().source).toMatchObject({ failures: 1, retrying: true, nextAttemptAt: null });
+      await rename(away, fixture.bare);
+    } finally {
+      // A failed check above still lets the held sync end: else the controller's stop waits
+      // on it and afterEach times out, a second error hiding the first.
+      held();
+    }
     await eventually(
       () => reconciler.status().source,
       (now) => now.failures === 0,
