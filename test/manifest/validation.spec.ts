@@ -416,6 +416,8 @@ describe('manifest validation rules', () => {
     expect(errors[1]!.message).toBe(
       'spec.name "gOLD" is also used by one.yaml:6 in sandbox "prod"; the service refuses a second audience of the same name',
     );
+    // Names the same are also names that look the same: once each, not a look-alike error too.
+    expect(result.diagnostics.filter((d) => d.rule === 'manifest/look-alike-spec-name')).toEqual([]);
     expect(result.manifests).toEqual([]);
     expect(result.held.map((h) => h.key).sort()).toEqual(['gold', 'gold-2']);
   });
