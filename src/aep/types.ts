@@ -5,6 +5,7 @@ import type { ImsOrg } from './credentials.js';
 import { asEpochSeconds } from './epoch.js';
 import { nullAsAbsent } from './null-absent.js';
 import { AnsweredTtl } from './answered-ttl.js';
+import { AnsweredStatus } from './answered-status.js';
 import type { AskedWait } from './asked-waits.js';
 import type { ClockReading } from './service-clock.js';
 import type { AudienceListPage, AudienceQuery, LiveAudience } from './segment-types.js';
@@ -31,8 +32,8 @@ export type CreateResponse = z.infer<typeof CreateResponse>;
 export const Operation = z
   .looseObject({
     operationId: z.string().min(1),
-    /** SUCCESS, FAILED or PROCESSING (anything else: still in progress). */
-    status: z.string(),
+    /** SUCCESS, FAILED (in any case: read in upper case) or PROCESSING (anything else: still in progress). */
+    status: AnsweredStatus,
     /** Always there once the status is SUCCESS. */
     audienceId: nullAsAbsent(z.string()),
     operationDetails: nullAsAbsent(z.record(z.string(), z.unknown())),
@@ -65,8 +66,11 @@ const RunTime = z.number().transform(asEpochSeconds);
 export const Run = z.looseObject({
   runId: z.string().min(1),
   audienceId: nullAsAbsent(z.string()),
-  /** Absent in the start response: the run has just begun. Only SUCCESS and FAILED are final. */
-  status: nullAsAbsent(z.string()),
+  /**
+   * Absent in the start response: the run has just begun. Only SUCCESS and FAILED (in any case:
+   * read in upper case) are final.
+   */
+  status: nullAsAbsent(AnsweredStatus),
   differentialIngestion: nullAsAbsent(z.boolean()),
   dataFilterStartTime: nullAsAbsent(RunTime),
   dataFilterEndTime: nullAsAbsent(RunTime),
