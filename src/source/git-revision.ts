@@ -109,18 +109,29 @@ const DEEPEN_MARGIN_SECONDS = 7 * 24 * 3600;
 
 /**
  * The deepening of one apply's shallow clone (commitRelations): HEAD's committer time
- * (`headCommittedAt`), how long its fetch may stay silent (`silenceMs`, read when it is made), and what was done
- * (`since`: the epoch seconds the history was fetched back to; `failed`: why it could not be),
- * so that git is fetched from once per apply, not once per record nor per check.
+ * (`headCommittedAt`) and how long its fetch may stay silent (`silenceMs`, read when it is
+ * made). The same object is passed to every check of the apply, so that git is fetched from
+ * once per apply, not once per record nor per check: what was done is kept against it
+ * (DeepeningState).
  */
 export type Deepening = {
   headCommittedAt: string;
   silenceMs: () => number;
-  since?: number;
-  failed?: string;
-  /** Where the history is fetched to (historyRepository), once made. */
-  repo?: string;
 };
+
+/** What was done for one Deepening: nothing yet, the history fetched, or why it could not be. */
+type DeepeningState =
+  | { kind: 'unfetched' }
+  /** `repo`: where the history was fetched to (historyRepository); `since`: the epoch seconds it reaches back to. */
+  | { kind: 'fetched'; repo: string; since: number }
+  /** Why the repository could not be made or the fetch failed: later checks of the apply give the same answer. */
+  | { kind: 'failed'; why: string };
+
+/**
+ * Each apply's DeepeningState, kept here rather than on its Deepening: the callers only make
+ * one; its states are this module's.
+ */
+const deepened = new WeakMap<Deepening, DeepeningState>();
 
 /**
  * In a shallow clone (actions/checkout's depth 1), a recorded commit R it lacks may be an
@@ -172,24 +183,26 @@ async function deepenFor(
     const relations = new Map<string, CommitRelation>(commits.map((commit) => [commit, 'unknown']));
     return new UnansweredHistoryError(missing, why, relations);
   };
-  if (deepening.failed !== undefined) throw unanswered(deepening.failed);
-  if (deepening.repo === undefined) {
+  const state = deepened.get(deepening) ?? { kind: 'unfetched' };
+  if (state.kind === 'failed') throw unanswered(state.why);
+  if (state.kind === 'fetched' && state.since <= since) return { repo: state.repo, commits: missing };
+  let repo: string;
+  if (state.kind === 'fetched') repo = state.repo;
+  else {
     const made = await historyRepository(dir);
     if (typeof made !== 'string') {
-      deepening.failed = made.why;
+      deepened.set(deepening, { kind: 'failed', why: made.why });
       throw unanswered(made.why);
     }
-    deepening.repo = made;
+    repo = made;
   }
-  if (deepening.since === undefined || since < deepening.since) {
-    const failed = await fetchSince(deepening.repo, head, since, deepening.silenceMs());
-    if (failed !== undefined) {
-      deepening.failed = failed;
-      throw unanswered(failed);
-    }
-    deepening.since = since;
+  const failed = await fetchSince(repo, head, since, deepening.silenceMs());
+  if (failed !== undefined) {
+    deepened.set(deepening, { kind: 'failed', why: failed });
+    throw unanswered(failed);
   }
-  return { repo: deepening.repo, commits: missing };
+  deepened.set(deepening, { kind: 'fetched', repo, since });
+  return { repo, commits: missing };
 }
 
 /**
