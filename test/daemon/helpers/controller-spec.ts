@@ -30,8 +30,15 @@ export type ControllerSpec = {
    * `served` is the --repo. The server is closed after the test, then the rest torn down.
    */
   serveRepository(served: string, username: string, token: string): Promise<ServedRepository>;
-  /** Spawns the built `audiencectl run ...args`; the test's last one is stopped after it. */
-  start(args: string[], env: Record<string, string>): Promise<ControllerProcess>;
+  /**
+   * Spawns the built `audiencectl run ...args` (as user and group `as`, when given); the test's
+   * last one is stopped after it.
+   */
+  start(
+    args: string[],
+    env: Record<string, string>,
+    as?: { uid?: number; gid?: number },
+  ): Promise<ControllerProcess>;
 };
 
 /** What `serveRepository` gives a test. */
@@ -86,8 +93,8 @@ export function controllerSpec(prefix: string): ControllerSpec {
       const server = (parts.server = await startHttpsGitServer(path.join(root, 'serve'), username, token));
       return { em, root, repo, server };
     },
-    async start(args, env) {
-      parts.controller = await startController(args, env);
+    async start(args, env, as) {
+      parts.controller = await startController(args, env, undefined, as);
       return parts.controller;
     },
   };
