@@ -87,6 +87,19 @@ describe('state settle-run where the runs list shows the run the request started
     },
   );
 
+  // The warning was written as it was: a --run-id holding ESC or a bidi control (pasted from a
+  // terminal or a page) acted on the terminal that showed it, as would a run id the service lists.
+  it('a --run-id holding controls is not taken: the warning shows it escaped, on one line', async () => {
+    await withExecutor(undefined, async (env) => {
+      const { record, started } = await lostRunRequest(env);
+      const settled = await settle(env, '--run-id', 'misread\u001b[2K\u202Erun\u2028x');
+      expect(settled.stderr).toBe(
+        `Warning: --run-id misread\\u001B[2K\\u202Erun\\u2028x was not taken: the service's runs list shows run ${started} as the run the request of ${record.intent!.startedAt} started, and it is recorded.\n`,
+      );
+      expect(settled.code).toBe(0);
+    });
+  });
+
   it('--run-id of that run records it, found in the list', async () => {
     await withExecutor(undefined, async (env) => {
       const { record, started } = await lostRunRequest(env);

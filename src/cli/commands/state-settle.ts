@@ -7,6 +7,7 @@ import {
 } from '../../apply/settle-run.js';
 import { runReasonText } from '../../plan/run-reason-text.js';
 import { UsageError } from '../../errors.js';
+import { escapeText } from '../../text/safe-text.js';
 import { assertValidId, recordId } from '../../state/record-id.js';
 import { notFound, sandboxesWithKey } from '../../state/repair.js';
 import type { ConnectFlags } from '../connect.js';
@@ -97,8 +98,10 @@ function report(settled: SettledRun): void {
   const { run, check } = settled;
   if (check.kind === 'listed-instead') {
     // The state is right (as the next apply would have made it), but the person's reading was not.
+    // Escaped, as `out` escapes: the --run-id typed and the run id the service lists may hold
+    // controls that would act on the terminal (ESC, a bidi override, a line separator).
     process.stderr.write(
-      `Warning: ${check.claimed} was not taken: the service's runs list shows run ${run.runId} as the run the request of ${intent.startedAt} started, and it is recorded.\n`,
+      `${escapeText(`Warning: ${check.claimed} was not taken: the service's runs list shows run ${run.runId} as the run the request of ${intent.startedAt} started, and it is recorded.`)}\n`,
     );
   }
   out(
