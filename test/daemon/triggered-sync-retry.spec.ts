@@ -96,6 +96,26 @@ async function setup(kind: 'git' | 'dir' = 'git', backoff = { baseMs: 100, maxMs
 const yaml = (name: string) => manifestYaml(name, { ingestion: { onCreate: false } });
 
 /**
+ * setup('git', `backoff`) with gold committed, started, its first sync done and the pass
+ * settled; with the times read just before and just after the start.
+ */
+async function syncedWithGold(backoff: { baseMs: number; maxMs: number }) {
+  const made = await setup('git', backoff);
+  await made.fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
+  const startedFrom = Date.now();
+  made.reconciler.start();
+  const startedBy = Date.now();
+  await eventually(
+    () => made.reconciler.status().source.revision,
+    (revision) => revision !== null,
+    10_000,
+    'a sync',
+  );
+  await made.reconciler.settled();
+  return { ...made, startedFrom, startedBy };
+}
+
+/**
  * gold reconciled, silver committed, then the remote unreachable for one fetch: the `trigger`'s
  * pass cannot sync. With no other trigger (the poll and the resync are an hour away) silver
  * (`waited`, as the wait names it) is reconciled once the remote is back.
@@ -161,18 +181,9 @@ describe('a triggered pass whose sync fails (review watch2-47)', () => {
   it('shows the retry armed on /status and /metrics until a sync succeeds (review controller-48)', async () => {
     // /status said the failure alone: not that a retry was armed, when, nor how many syncs had
     // failed in a row. An hour's backoff: no retry fires during the test.
-    const { fixture, root, reconciler, metrics } = await setup('git', { baseMs: HOUR, maxMs: 4 * HOUR });
+    const { fixture, root, reconciler, metrics } = await syncedWithGold({ baseMs: HOUR, maxMs: 4 * HOUR });
     const failures = async () =>
       sampleValue(parseExposition(await metrics.registry.metrics()), 'audiencectl_source_sync_failures');
-    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
-    reconciler.start();
-    await eventually(
-      () => reconciler.status().source.revision,
-      (revision) => revision !== null,
-      10_000,
-      'a sync',
-    );
-    await reconciler.settled();
     expect(reconciler.status().source).toMatchObject({ failures: 0, nextAttemptAt: null });
     expect(await failures()).toBe(0);
 
@@ -205,18 +216,10 @@ describe('a triggered pass whose sync fails (review watch2-47)', () => {
 
   it('a failed sync no retry is armed for (a resync once synced): the next attempt shown is the next poll (review controller-49)', async () => {
     // nextAttemptAt was null, as if no sync would ever be tried again; the hourly poll syncs.
-    const { fixture, root, reconciler } = await setup('git', { baseMs: HOUR, maxMs: 4 * HOUR });
-    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
-    const startedFrom = Date.now();
-    reconciler.start();
-    const startedBy = Date.now();
-    await eventually(
-      () => reconciler.status().source.revision,
-      (revision) => revision !== null,
-      10_000,
-      'a sync',
-    );
-    await reconciler.settled();
+    const { fixture, root, reconciler, startedFrom, startedBy } = await syncedWithGold({
+      baseMs: HOUR,
+      maxMs: 4 * HOUR,
+    });
 
     await rename(fixture.bare, path.join(root, 'away.git'));
     reconciler.trigger('resync');
@@ -233,16 +236,7 @@ describe('a triggered pass whose sync fails (review watch2-47)', () => {
 
   it('while the retry the backoff armed runs: retrying, and no attempt time already past (review controller-49)', async () => {
     // Once the alarm had rung, nextAttemptAt still named its time until the sync's outcome.
-    const { fixture, root, source, reconciler } = await setup('git', { baseMs: 50, maxMs: 50 });
-    await fixture.commit({ 'audiences/gold.yaml': yaml('gold') });
-    reconciler.start();
-    await eventually(
-      () => reconciler.status().source.revision,
-      (revision) => revision !== null,
-      10_000,
-      'a sync',
-    );
-    await reconciler.settled();
+    const { fixture, root, source, reconciler } = await syncedWithGold({ baseMs: 50, maxMs: 50 });
 
     // The sync after the failed one is held until the status is read.
     const away = path.join(root, 'away.git');
