@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reply, startAlteringProxy } from '../helpers/altering-proxy.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-import { clientFor, createAndWait, failure, spec } from './helpers.js';
+import { clientFor, failure, withRunsListAnswered } from './helpers.js';
 
 /**
  * A key of the service's answer (a runs list keyed by runId, a bulk-get's `results`) is put
@@ -15,43 +15,28 @@ const LONG = 'k'.repeat(5000);
 
 describe("a key of the service's answer in the error refusing its entry", () => {
   it('is escaped in a runs list refused for it, one line naming listRuns', async () => {
-    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-      const proxy = await startAlteringProxy(emulator.url);
-      try {
-        const aep = clientFor(emulator, {
-          baseUrl: `${proxy.url}/data/core/ais`,
-          imsUrl: `${proxy.url}/ims/token/v3`,
-        });
-        const audienceId = await createAndWait(aep, 'prod', spec());
-        const answering = (runs: unknown) =>
-          proxy.alter((answer) =>
-            answer.method === 'GET' && answer.path.endsWith('/runs') ? reply(200, { runs }) : undefined,
-          );
+    await withRunsListAnswered({}, async ({ aep, audienceId, answering }) => {
+      answering({ 'run\n1': { runId: 'run-2', status: 'SUCCESS' } });
+      let error = await failure(aep.listRuns('prod', audienceId));
+      expect(error.code).toBe('AEP_BAD_RESPONSE');
+      expect(error.message).toContain('(runs.run\\u000A1.runId: is "run-2", not its key)');
+      expect(error.message).not.toMatch(/[\n\r]/);
 
-        answering({ 'run\n1': { runId: 'run-2', status: 'SUCCESS' } });
-        let error = await failure(aep.listRuns('prod', audienceId));
-        expect(error.code).toBe('AEP_BAD_RESPONSE');
-        expect(error.message).toContain('(runs.run\\u000A1.runId: is "run-2", not its key)');
-        expect(error.message).not.toMatch(/[\n\r]/);
+      answering({ 'run\u202E\u001B[2K1': 5 });
+      error = await failure(aep.listRuns('prod', audienceId));
+      expect(error.message).toContain('runs.run\\u202E\\u001B[2K1:');
+      expect(error.message).not.toContain('\u202E');
+      expect(error.message).not.toContain('\u001B');
 
-        answering({ 'run\u202E\u001B[2K1': 5 });
-        error = await failure(aep.listRuns('prod', audienceId));
-        expect(error.message).toContain('runs.run\\u202E\\u001B[2K1:');
-        expect(error.message).not.toContain('\u202E');
-        expect(error.message).not.toContain('\u001B');
+      answering({ 'run-1': { runId: 'run\u20282' } });
+      error = await failure(aep.listRuns('prod', audienceId));
+      expect(error.message).toContain('(runs.run-1.runId: is "run\\u20282", not its key)');
+      expect(error.message).not.toMatch(/\u2028/);
 
-        answering({ 'run-1': { runId: 'run\u20282' } });
-        error = await failure(aep.listRuns('prod', audienceId));
-        expect(error.message).toContain('(runs.run-1.runId: is "run\\u20282", not its key)');
-        expect(error.message).not.toMatch(/\u2028/);
-
-        answering({ [LONG]: 5 });
-        error = await failure(aep.listRuns('prod', audienceId));
-        expect(error.message).toContain(`runs.${'k'.repeat(100)}… (5000 characters):`);
-        expect(error.message.length).toBeLessThan(500);
-      } finally {
-        await proxy.close();
-      }
+      answering({ [LONG]: 5 });
+      error = await failure(aep.listRuns('prod', audienceId));
+      expect(error.message).toContain(`runs.${'k'.repeat(100)}… (5000 characters):`);
+      expect(error.message.length).toBeLessThan(500);
     });
   });
 

@@ -3,7 +3,8 @@ import { AepError } from '../../src/aep/errors.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { AudienceSpec } from '../../src/manifest/schema.js';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
-import { audienceBody } from '../helpers/with-emulator.js';
+import { reply, startAlteringProxy } from '../helpers/altering-proxy.js';
+import { audienceBody, withEmulator } from '../helpers/with-emulator.js';
 
 /**
  * A client of `emulator` with fast retries and a budget that never gets in the way (unless
@@ -64,4 +65,37 @@ export async function createAndWait(
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * An emulator (operations done in 10 ms) behind an altering proxy, a client of it through the
+ * proxy (clientFor, `overrides` added), an audience created in prod, and `answering(runs)`:
+ * every GET of a runs list answered `{ runs }` from then on. The proxy is closed after `body`.
+ */
+export async function withRunsListAnswered(
+  overrides: AepClientOptions,
+  body: (given: {
+    aep: AepHttpClient;
+    audienceId: string;
+    answering: (runs: unknown) => void;
+  }) => Promise<void>,
+): Promise<void> {
+  await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+    const proxy = await startAlteringProxy(emulator.url);
+    try {
+      const aep = clientFor(emulator, {
+        baseUrl: `${proxy.url}/data/core/ais`,
+        imsUrl: `${proxy.url}/ims/token/v3`,
+        ...overrides,
+      });
+      const audienceId = await createAndWait(aep, 'prod', spec());
+      const answering = (runs: unknown) =>
+        proxy.alter((answer) =>
+          answer.method === 'GET' && answer.path.endsWith('/runs') ? reply(200, { runs }) : undefined,
+        );
+      await body({ aep, audienceId, answering });
+    } finally {
+      await proxy.close();
+    }
+  });
 }

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { reply, startAlteringProxy } from '../helpers/altering-proxy.js';
 import { remoteAudience, withExecutor } from '../helpers/executor-env.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
-import { clientFor, createAndWait, failure, spec } from './helpers.js';
+import { clientFor, createAndWait, failure, spec, withRunsListAnswered } from './helpers.js';
 
 /**
  * The page's runs list types `runs` as an Object in its property table ("an object that contains
@@ -63,35 +62,19 @@ describe('a service that answers the runs list as an object keyed by runId (runs
   });
 
   it('takes an entry without runId under its key, and refuses any other shape in one line naming listRuns', async () => {
-    await withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-      const proxy = await startAlteringProxy(emulator.url);
-      try {
-        const aep = clientFor(emulator, {
-          baseUrl: `${proxy.url}/data/core/ais`,
-          imsUrl: `${proxy.url}/ims/token/v3`,
-          compat: {},
-        });
-        const audienceId = await createAndWait(aep, 'prod', spec());
-        const answering = (runs: unknown) =>
-          proxy.alter((answer) =>
-            answer.method === 'GET' && answer.path.endsWith('/runs') ? reply(200, { runs }) : undefined,
-          );
+    await withRunsListAnswered({ compat: {} }, async ({ aep, audienceId, answering }) => {
+      answering({ 'run-1': { status: 'SUCCESS', createdAt: 1_749_324_248 } });
+      expect((await aep.listRuns('prod', audienceId)).map((run) => [run.runId, run.status])).toEqual([
+        ['run-1', 'SUCCESS'],
+      ]);
 
-        answering({ 'run-1': { status: 'SUCCESS', createdAt: 1_749_324_248 } });
-        expect((await aep.listRuns('prod', audienceId)).map((run) => [run.runId, run.status])).toEqual([
-          ['run-1', 'SUCCESS'],
-        ]);
-
-        for (const runs of ['run-1', 7, { 'run-1': { runId: 'run-2', status: 'SUCCESS' } }, { 'run-1': 5 }]) {
-          answering(runs);
-          const error = await failure(aep.listRuns('prod', audienceId));
-          expect(error.code, JSON.stringify(runs)).toBe('AEP_BAD_RESPONSE');
-          expect(error.endpoint).toBe('listRuns');
-          expect(error.message).toMatch(/listRuns/);
-          expect(error.message).not.toMatch(/\n/);
-        }
-      } finally {
-        await proxy.close();
+      for (const runs of ['run-1', 7, { 'run-1': { runId: 'run-2', status: 'SUCCESS' } }, { 'run-1': 5 }]) {
+        answering(runs);
+        const error = await failure(aep.listRuns('prod', audienceId));
+        expect(error.code, JSON.stringify(runs)).toBe('AEP_BAD_RESPONSE');
+        expect(error.endpoint).toBe('listRuns');
+        expect(error.message).toMatch(/listRuns/);
+        expect(error.message).not.toMatch(/\n/);
       }
     });
   });
