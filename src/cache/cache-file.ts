@@ -194,13 +194,24 @@ const BATCH_BYTES = BATCH_CHARS + (1 << 16);
  * by piece into a buffer of its own (which may move to another thread as it is). Not
  * joined into a string first: that was a second copy of each batch, in memory never
  * touched before (on this machine most of the cost), on a cold plan's last stretch. A
- * piece is encoded alone: it must hold whole characters (a line does).
+ * piece is encoded alone: it must hold whole characters (a line does). A piece already
+ * encoded (the lines a parser thread sent, parse-pool.ts) is a batch of its own, as it
+ * is: its buffer must be its own too.
  */
-export function* utf8Batches(pieces: Iterable<string>): Generator<Buffer> {
+export function* utf8Batches(pieces: Iterable<string | Uint8Array>): Generator<Buffer> {
   // Unsafe: no zeroing, so the room a batch does not use is never touched.
   let batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
   let at = 0;
   for (const piece of pieces) {
+    if (typeof piece !== 'string') {
+      if (at > 0) {
+        yield batch.subarray(0, at);
+        batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+        at = 0;
+      }
+      yield Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+      continue;
+    }
     // Three bytes at most per UTF-16 unit (a surrogate pair: four for two).
     const room = 3 * piece.length;
     if (room > batch.length - at) {
@@ -227,7 +238,7 @@ export function* utf8Batches(pieces: Iterable<string>): Generator<Buffer> {
 export function writeCacheFileStreamed(
   file: string,
   headerOf: (digest: string) => string,
-  pieces: Iterable<string>,
+  pieces: Iterable<string | Uint8Array>,
 ): boolean {
   const writer = new CacheFileWriter(file, headerOf);
   for (const bytes of utf8Batches(pieces)) writer.write(bytes);

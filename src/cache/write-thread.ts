@@ -16,10 +16,10 @@ export const WRITE_WORKER_URL = import.meta.url.endsWith('.js')
  * writing less here takes a few milliseconds; a fresh thread's start-up costs Node 20 about
  * 80 ms of CPU, which a small repository's every plan and apply paid.
  */
-export function worthAWriteThread(pieces: readonly string[]): boolean {
+export function worthAWriteThread(pieces: ReadonlyArray<string | Uint8Array>): boolean {
   let chars = 0;
   for (const piece of pieces) {
-    chars += piece.length;
+    chars += typeof piece === 'string' ? piece.length : piece.byteLength;
     if (chars >= BATCH_CHARS) return true;
   }
   return false;
@@ -50,7 +50,7 @@ function headerParts(headerOf: (digest: string) => string): { before: string; af
 export function writeCacheFileInThread(
   file: string,
   headerOf: (digest: string) => string,
-  pieces: Iterable<string>,
+  pieces: Iterable<string | Uint8Array>,
   url: URL | undefined,
   thread?: Worker,
 ): Promise<boolean> {
@@ -80,7 +80,8 @@ export function writeCacheFileInThread(
     worker.on('exit', () => resolve(false));
   });
   worker.postMessage({ write: { file, ...parts } } satisfies WriteMessage);
-  // Each batch's buffer is its own (utf8Batches): it moves, uncopied, with the view of its bytes.
+  // Each batch's buffer is its own (utf8Batches), as is an encoded piece's: it moves, uncopied,
+  // with the view of its bytes.
   for (const bytes of utf8Batches(pieces)) worker.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   worker.postMessage('end' satisfies WriteMessage);
   return written;

@@ -8,6 +8,7 @@ import {
   type ParsePool,
   type ParseSession,
   type PoolOptions,
+  type SentLines,
   type WorkerReply,
 } from './parse-thread.js';
 import type { FileParseResult } from './parse-result.js';
@@ -19,6 +20,7 @@ export type {
   ParsePool,
   ParseSession,
   PoolOptions,
+  SentLines,
   WorkerReply,
 } from './parse-thread.js';
 
@@ -79,7 +81,11 @@ export function startParsePool(options: PoolOptions): ParsePool {
       if (spare) void spare.terminate();
       spare = undefined;
     },
-    session<T>(context: unknown, onOutcome?: (index: number, outcome: T) => void): ParseSession<T> {
+    session<T>(
+      context: unknown,
+      onOutcome?: (index: number, outcome: T) => void,
+      onLines?: (sent: SentLines) => void,
+    ): ParseSession<T> {
       const results: unknown[] = [];
       const slots: Slot[] = [];
       let pending: ParseJob[] = [];
@@ -188,7 +194,8 @@ export function startParsePool(options: PoolOptions): ParsePool {
           }
           const chunk = slot.inflight.shift()!;
           const parsed: unknown[] =
-            'lines' in reply ? reply.lines.split('\n') : (JSON.parse(reply.results) as FileParseResult[]);
+            'lines' in reply ? linesOf(reply.lines) : (JSON.parse(reply.results) as FileParseResult[]);
+          if ('lines' in reply) onLines?.({ first: chunk[0]!.index, count: chunk.length, bytes: reply.lines });
           chunk.forEach((job, offset) => {
             results[job.index] = parsed[offset];
             onOutcome?.(job.index, parsed[offset] as T);
@@ -285,6 +292,13 @@ export function startParsePool(options: PoolOptions): ParsePool {
       };
     },
   };
+}
+
+/** WorkerReply's `lines` as strings, one a file. */
+function linesOf(bytes: Uint8Array): string[] {
+  // Decoded without its last newline: every line ends with one.
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', 0, bytes.byteLength - 1);
+  return text.split('\n');
 }
 
 /**

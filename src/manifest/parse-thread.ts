@@ -10,9 +10,10 @@ import { threadEnv } from '../thread-env.js';
 export type ParseJob = { index: number; path: string; text?: string; file?: FileJob };
 /**
  * `results`: the JSON of the chunk's `FileParseResult[]`, in order; `lines`: for files
- * the thread read, one line each (see file-line.ts), joined by newlines.
+ * the thread read, one line each (see file-line.ts), each ended by a newline, in UTF-8
+ * (a buffer of its own, moved to the receiving thread).
  */
-export type WorkerReply = { ready: true } | { results: string } | { lines: string };
+export type WorkerReply = { ready: true } | { results: string } | { lines: Uint8Array };
 
 export type PoolOptions = {
   /** The worker script (parse-worker.js, or a test's). */
@@ -55,11 +56,21 @@ export type ParseSession<T = FileParseResult> = {
   kept(): Worker | undefined;
 };
 
+/**
+ * A chunk of files a thread read (`addFile`): the index of its first file, how many it holds,
+ * and their lines as the thread sent them (WorkerReply's `lines`: this thread's to move on).
+ */
+export type SentLines = { first: number; count: number; bytes: Uint8Array };
+
 export type ParsePool = {
-  /** `onOutcome`: each file's outcome as soon as it is known, a thread's or the caller's (`settle`), failures aside. */
+  /**
+   * `onOutcome`: each file's outcome as soon as it is known, a thread's or the caller's
+   * (`settle`), failures aside. `onLines`: each chunk of files a thread read, as it came.
+   */
   session<T = FileParseResult>(
     context: unknown,
     onOutcome?: (index: number, outcome: T) => void,
+    onLines?: (sent: SentLines) => void,
   ): ParseSession<T>;
   /** Stops the thread started for a session that never came (the read failed). */
   close(): void;

@@ -15,10 +15,15 @@ type Message = { jobs: ParseJob[]; context: ParseLimits };
  */
 let full: FullParse | undefined;
 
+/** Encodes a chunk's lines: a buffer of their own each time (it moves to the main thread). */
+const utf8 = new TextEncoder();
+
 /**
  * The answer to one chunk: one string (several times cheaper to pass between threads
- * than the structured clone of thousands of small objects). Undefined: a file needs the
- * full parser, which is not loaded yet.
+ * than the structured clone of thousands of small objects), or for files read here their
+ * lines' UTF-8 (moved, not copied: a cold plan's main thread hands these very bytes to
+ * the manifest cache's writer rather than encode the lines again on its last stretch).
+ * Undefined: a file needs the full parser, which is not loaded yet.
  */
 function answer({ jobs, context }: Message, parseFull = full): WorkerReply | undefined {
   const parse = (path: string, text: string) =>
@@ -31,7 +36,8 @@ function answer({ jobs, context }: Message, parseFull = full): WorkerReply | und
       if (line === undefined) return undefined;
       lines.push(line);
     }
-    return { lines: lines.join('\n') };
+    lines.push('');
+    return { lines: utf8.encode(lines.join('\n')) };
   }
   const results: FileParseResult[] = [];
   for (const job of jobs) {
@@ -45,18 +51,20 @@ function answer({ jobs, context }: Message, parseFull = full): WorkerReply | und
 /** The parser's thread: parses the chunks of files it is sent (or reads them first), in order. */
 const port = parentPort;
 if (port) {
+  const post = (reply: WorkerReply): void =>
+    port.postMessage(reply, 'lines' in reply ? [reply.lines.buffer as ArrayBuffer] : []);
   /** Set while a chunk waits for the full parser to load: later chunks wait behind it. */
   let waiting: Promise<void> | undefined;
   const handle = (message: Message): Promise<void> | undefined => {
     const reply = answer(message);
     if (reply) {
-      port.postMessage(reply);
+      post(reply);
       return undefined;
     }
     // The chunk again, whole, once the full parser is here (it happens once per thread).
     return import('./parse-full.js').then(({ parseFull }) => {
       full = parseFull;
-      port.postMessage(answer(message, parseFull)!);
+      post(answer(message, parseFull)!);
     });
   };
   // Once done parsing, a cold plan's thread may be kept to write the manifest cache

@@ -146,7 +146,8 @@ export function writeManifestCache(
   file: string,
   context: CacheContext,
   scannedAt: number,
-  lines: readonly string[],
+  /** Each line, or lines already encoded, each ended by a newline (a parser thread's, parse-pool.ts). */
+  lines: ReadonlyArray<string | Uint8Array>,
   /** A thread to write it in (a parser thread done parsing); else one of its own, for a large cache. */
   thread?: Worker,
 ): Promise<boolean> {
@@ -157,9 +158,9 @@ export function writeManifestCache(
   return writeCacheFileInThread(file, headerOf, eachLine(lines), url, thread);
 }
 
-function* eachLine(lines: readonly string[]): Generator<string> {
+function* eachLine(lines: ReadonlyArray<string | Uint8Array>): Generator<string | Uint8Array> {
   for (const line of lines) {
     yield line;
-    yield '\n';
+    if (typeof line === 'string') yield '\n';
   }
 }

@@ -24,7 +24,13 @@ import {
   type CacheContext,
   type ManifestCache,
 } from './read-cache.js';
-import { parseTakenChunks, startParsePool, type ParsePool } from './parse-pool.js';
+import {
+  parseTakenChunks,
+  startParsePool,
+  type ParseOutcome,
+  type ParsePool,
+  type SentLines,
+} from './parse-pool.js';
 import { parserThreadCount } from './parser-threads.js';
 import {
   listManifestFilesSync,
@@ -182,6 +188,9 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   const arrived = new Map<number, DecodedLine>();
   /** A parser thread done parsing, kept to write the cache (write-thread.ts): no new thread's start-up for it. */
   let writer: Worker | undefined;
+  /** The chunks the threads read, by the index of their first file (cacheLines). */
+  const sent = new Map<number, SentLines>();
+  let outcomes: Array<ParseOutcome<string>> = [];
   if (jobs.length > 0 && workerUrl) {
     // Decoded as it comes rather than all at the end, when the other core would be idle.
     // One that fails to decode is decoded again below, where its failure counts.
@@ -193,7 +202,17 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
         // Left to the loop below.
       }
     };
-    const session = startPool(workerUrl).session<string>(limits, decodeArrived);
+    // A chunk of files that follow one another (every file, in a cold plan) is kept to be
+    // cached as the bytes it came in.
+    const onLines = (chunk: SentLines): void => {
+      const start = jobs[chunk.first]!.index;
+      if (jobs[chunk.first + chunk.count - 1]!.index === start + chunk.count - 1) sent.set(start, chunk);
+    };
+    const session = startPool(workerUrl).session<string>(
+      limits,
+      decodeArrived,
+      options.cacheFile === undefined ? undefined : onLines,
+    );
     for (const { job } of jobs) session.addFile(job);
     // This thread parses too, the chunks no thread was sent yet: it would otherwise wait
     // idle for the threads once it has read the state (44% of its time in a 10,000-file
@@ -203,7 +222,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
       const parse = (path: string, text: string) => parseWithoutFullParser(path, text, limits);
       return (job) => fileLine(job.file!, parse);
     });
-    const outcomes = await session.done({ keep: options.cacheFile !== undefined });
+    outcomes = await session.done({ keep: options.cacheFile !== undefined });
     writer = session.kept();
     jobs.forEach(({ index }, n) => {
       const outcome = outcomes[n]!;
@@ -247,10 +266,57 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
         void writer?.terminate();
         return options.cacheFile !== undefined;
       }
-      const kept = lines.filter((line): line is string => line !== undefined && lineStatted(line));
+      const kept = cacheLines(lines, sent, jobs, outcomes);
+      // Their bytes move to the writing thread: once.
+      sent.clear();
       return writeManifestCache(options.cacheFile, context, scannedAt, kept, writer);
     },
   };
+}
+
+/**
+ * The lines to cache, in order, those that could not be stat-ed left out. A chunk a thread
+ * read whose lines are all kept as they came (in a cold plan, every one) is its bytes as the
+ * thread sent them: not encoded again here, on the plan's last stretch (the chunk's files
+ * follow one another, see onLines). `jobs[n]` was the session's `n`th file, `outcomes[n]` its
+ * outcome.
+ */
+function cacheLines(
+  lines: ReadonlyArray<string | undefined>,
+  sent: ReadonlyMap<number, SentLines>,
+  jobs: readonly Job[],
+  outcomes: ReadonlyArray<ParseOutcome<string>>,
+): Array<string | Uint8Array> {
+  const kept: Array<string | Uint8Array> = [];
+  for (let index = 0; index < lines.length; ) {
+    const chunk = sent.get(index);
+    if (chunk && keptAsSent(lines, index, chunk, jobs, outcomes)) {
+      kept.push(chunk.bytes);
+      index += chunk.count;
+      continue;
+    }
+    const line = lines[index];
+    if (line !== undefined && lineStatted(line)) kept.push(line);
+    index += 1;
+  }
+  return kept;
+}
+
+/** Whether every line of `chunk`, which starts at file `index`, is to be cached as the thread sent it. */
+function keptAsSent(
+  lines: ReadonlyArray<string | undefined>,
+  index: number,
+  chunk: SentLines,
+  jobs: readonly Job[],
+  outcomes: ReadonlyArray<ParseOutcome<string>>,
+): boolean {
+  for (let offset = 0; offset < chunk.count; offset += 1) {
+    const line = lines[index + offset];
+    // Not rewritten since (decodeLine's `same`), stat-ed, and the file's own.
+    if (line === undefined || line !== outcomes[chunk.first + offset] || !lineStatted(line)) return false;
+    if (jobs[chunk.first + offset]!.index !== index + offset) return false;
+  }
+  return true;
 }
 
 /** Each file read (with its content hash; a file its thread refused has none) by path. */
