@@ -12,6 +12,11 @@ import { detailsTyped } from './ttl-type.js';
 import { findRun, listRuns, startRun } from './run-service.js';
 import { audienceView, createdView, operationView, runStartView, runView } from './views.js';
 
+/** A create's or run start's success status: the page's (`atPage`), or the `postStatus` reading's. */
+function postStatus(reading: 'page' | '200' | '201' | '202', atPage: number): number {
+  return reading === 'page' ? atPage : Number(reading);
+}
+
 type AudienceParams = { Params: { audienceId: string } };
 type OperationParams = { Params: { operationId: string } };
 type RunParams = { Params: { audienceId: string; runId: string } };
@@ -31,7 +36,7 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
         context,
         request,
         reply,
-        202,
+        postStatus(runtime.settings.compat.postStatus, 202),
         detailsTyped(createdView(operation), runtime.settings.compat),
       );
     });
@@ -101,7 +106,8 @@ export function apiRoutes(context: EmulatorContext): FastifyPluginCallback {
       { config: { endpoint: 'startRun' } },
       (request, reply) => {
         const run = startRun(runtime, callOf(context, request), request.params.audienceId, request.body);
-        answerMutation(context, request, reply, 200, runStartView(run, runtime.settings.compat));
+        const status = postStatus(runtime.settings.compat.postStatus, 200);
+        answerMutation(context, request, reply, status, runStartView(run, runtime.settings.compat));
       },
     );
 

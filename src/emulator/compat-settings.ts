@@ -163,6 +163,13 @@ export const CompatInput = z.strictObject({
    * them. Default processing.
    */
   runProgressStatus: z.enum(['processing', 'queued']).optional(),
+  /**
+   * The HTTP status of a create's and a run start's success. The page answers a create 202
+   * ("returns HTTP status 202") and a run start 200; its older draft answered the create (then
+   * `submit`) 200, and a POST that makes something is 201 by HTTP's own words. `page`: 202 and
+   * 200; `200`, `201` or `202`: both answered so, with the same body. Default page.
+   */
+  postStatus: z.enum(['page', '200', '201', '202']).optional(),
 });
 export type CompatSettings = z.infer<typeof CompatInput>;
 export type ResolvedCompat = { [K in keyof CompatSettings]-?: NonNullable<CompatSettings[K]> };
@@ -194,6 +201,7 @@ export const DEFAULT_COMPAT: ResolvedCompat = {
   ttlInDaysType: 'integer',
   runsListShape: 'array',
   runProgressStatus: 'processing',
+  postStatus: 'page',
 };
 
 /** Unset keys keep `base`'s value. */
@@ -228,5 +236,6 @@ export function resolveCompat(
     ttlInDaysType: compat?.ttlInDaysType ?? base.ttlInDaysType,
     runsListShape: compat?.runsListShape ?? base.runsListShape,
     runProgressStatus: compat?.runProgressStatus ?? base.runProgressStatus,
+    postStatus: compat?.postStatus ?? base.postStatus,
   };
 }

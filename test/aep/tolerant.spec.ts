@@ -60,6 +60,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
   { name: 'ttlInDays answered as a string', compat: { ttlInDaysType: 'string' } },
   { name: 'the runs list keyed by runId', compat: { runsListShape: 'object' } },
   { name: 'a run in progress QUEUED, then IN_PROGRESS', compat: { runProgressStatus: 'queued' } },
+  { name: 'a create and a run start answered 201', compat: { postStatus: '201' } },
   {
     name: 'a bare runs list served from start, naming no next page',
     compat: { runsListParams: 'refused', runsListCut: 'offset' },
@@ -96,6 +97,7 @@ const modes: { name: string; compat: CompatSettings }[] = [
       ttlInDaysType: 'string',
       runsListShape: 'object',
       runProgressStatus: 'queued',
+      postStatus: '201',
     },
   },
 ];

@@ -63,6 +63,7 @@ export type Flags = {
   ttlInDaysType: 'integer' | 'string';
   runsListShape: 'array' | 'object';
   runProgressStatus: 'processing' | 'queued';
+  postStatus: 'page' | '200' | '201' | '202';
   client: EmulatorClient[];
   log: boolean;
   /** ms; negative: the emulator's clock is behind the host's. */
@@ -226,6 +227,7 @@ export function toOptions(flags: Flags): EmulatorOptions {
       ttlInDaysType: flags.ttlInDaysType,
       runsListShape: flags.runsListShape,
       runProgressStatus: flags.runProgressStatus,
+      postStatus: flags.postStatus,
     },
     clients: flags.client.length > 0 ? flags.client : undefined,
     logger: flags.log,

@@ -360,6 +360,13 @@ export function emulatorCommand(setExit: (code: number) => void): Command {
     )
     .addOption(
       choiceOption(
+        '--post-status <status>',
+        "a create's and a run start's success: the page's 202 and 200, or 200, 201 or 202 for both",
+        ['page', '200', '201', '202'],
+      ).default('page'),
+    )
+    .addOption(
+      choiceOption(
         '--creation-time-unit <unit>',
         "an audience's creationTime/updateTime on the Audiences API: milliseconds, or microseconds as one sample shows",
         ['milliseconds', 'microseconds'],
