@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listManifestFilesSync } from '../../src/manifest/read-dir.js';
 import { submodulePaths } from '../../src/manifest/read-submodules.js';
 import { withTempDir } from '../helpers/cli.js';
@@ -21,15 +22,48 @@ function listed(dir: string, options: Parameters<typeof listManifestFilesSync>[1
   };
 }
 
+/**
+ * The two work trees most cases start from (plainClone, recordedNewer) are made once for the
+ * file, each in a folder of its own, and copied whole into each case's directory (copyOf): a
+ * dozen git processes each, which made most of this file's CPU when every case made its own.
+ * A case changes its copy only; the copies' submodule URLs name the originals' repositories,
+ * which no case changes (a `submodule update` reads from there).
+ */
+let made: string;
+
+beforeAll(async () => {
+  made = await mkdtemp(path.join(tmpdir(), 'audiencectl-submodules-'));
+  for (const [name, make] of [
+    ['plain-clone', makePlainClone],
+    ['recorded-newer', makeRecordedNewer],
+  ] as const) {
+    await mkdir(path.join(made, name));
+    await make(path.join(made, name));
+  }
+}, 120_000);
+
+afterAll(async () => {
+  if (made !== undefined) await rm(made, { recursive: true, force: true });
+});
+
+/** A copy of the work trees made as `name` (beforeAll above) in `tmp`. */
+async function copyOf(name: 'plain-clone' | 'recorded-newer', tmp: string): Promise<void> {
+  await cp(path.join(made, name), tmp, { recursive: true });
+}
+
 /** repo with m/gold.yaml and the submodule m/shared (shared: silver.yaml), then a plain clone of it. */
-async function plainClone(tmp: string) {
+async function makePlainClone(tmp: string) {
   const shared = await gitRepository(tmp, { 'silver.yaml': manifestYaml('silver') }, 'shared');
   const { repo, git } = await gitRepository(tmp, { 'm/gold.yaml': manifestYaml('gold') });
   await git(...allowFile, 'submodule', 'add', '--quiet', shared.repo, 'm/shared');
   await git('commit', '--quiet', '-m', 'm/shared');
-  const plain = path.join(tmp, 'plain');
-  await gitIn(tmp)('clone', '--quiet', repo, plain);
-  return { repo, plain, shared };
+  await gitIn(tmp)('clone', '--quiet', repo, path.join(tmp, 'plain'));
+}
+
+/** makePlainClone's work trees, copied into `tmp`: the plain clone's path. */
+async function plainClone(tmp: string) {
+  await copyOf('plain-clone', tmp);
+  return { plain: path.join(tmp, 'plain') };
 }
 
 describe('submodules the directory reader did not read', () => {
@@ -118,7 +152,7 @@ describe('submodules the directory reader did not read', () => {
  * repo with m/gold.yaml and the submodule m/shared, checked out: shared's first commit holds
  * silver.yaml, its second adds bronze.yaml, and repo records the second.
  */
-async function recordedNewer(tmp: string) {
+async function makeRecordedNewer(tmp: string) {
   const shared = await gitRepository(tmp, { 'silver.yaml': manifestYaml('silver') }, 'shared');
   const { repo, git } = await gitRepository(tmp, { 'm/gold.yaml': manifestYaml('gold') });
   await git(...allowFile, 'submodule', 'add', '--quiet', shared.repo, 'm/shared');
@@ -129,7 +163,13 @@ async function recordedNewer(tmp: string) {
   await inShared('commit', '--quiet', '-m', 'bronze');
   await git('add', 'm/shared');
   await git('commit', '--quiet', '-m', 'm/shared: bronze');
-  return { repo, git, inShared };
+}
+
+/** makeRecordedNewer's work trees, copied into `tmp`: repo, its git, and git in m/shared. */
+async function recordedNewer(tmp: string) {
+  await copyOf('recorded-newer', tmp);
+  const repo = path.join(tmp, 'repo');
+  return { repo, git: gitIn(repo), inShared: gitIn(path.join(repo, 'm', 'shared')) };
 }
 
 describe('submodules checked out at another commit than the index records (stale)', () => {
