@@ -1,7 +1,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appliedRepository, cliBench } from '../helpers/cli-bench.js';
+import { appliedRepository, cliBench, type CliBench } from '../helpers/cli-bench.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames, storedRecord } from '../helpers/work-tree.js';
@@ -21,43 +21,58 @@ type JsonPlan = {
   steps: { id: string; key: string; kind: string; reason: string; audienceId?: string }[];
 };
 
+/**
+ * A repository of `files` with aud/ applied (appliedRepository), then `removed` removed in one
+ * commit (`message`): aud/'s path, and that commit as git names it, not as the code under test
+ * does.
+ */
+async function removedInACommit(
+  b: CliBench,
+  files: Record<string, string>,
+  removed: readonly string[],
+  message: string,
+) {
+  const { repo, git } = await appliedRepository(b, files, ['aud']);
+  await git('rm', '--quiet', ...removed);
+  await git('commit', '--quiet', '-m', message);
+  const removedBy = (await git('rev-parse', '--short=7', 'HEAD')).stdout.trim();
+  return { repo, git, aud: path.join(repo, 'aud'), removedBy };
+}
+
 describe('a planned removal names the manifest removed', () => {
   it('in the text plan, the --out JSON and the Markdown, with state and with --base', async () => {
     await cliBench(async (b) => {
-      const { repo, git } = await appliedRepository(
+      const { repo, aud, removedBy } = await removedInACommit(
         b,
         {
           'aud/loyalty/gold.yaml': manifestYaml('gold', quiet),
           'aud/tin.yaml': manifestYaml('tin', { ...quiet, metadata: { deletionPolicy: 'Orphan' } }),
           'aud/silver.yaml': manifestYaml('silver', quiet),
         },
-        ['aud'],
+        ['aud/loyalty/gold.yaml', 'aud/tin.yaml'],
+        'gold and tin removed',
       );
-      await git('rm', '--quiet', 'aud/loyalty/gold.yaml', 'aud/tin.yaml');
-      await git('commit', '--quiet', '-m', 'gold and tin removed');
-      const by = (await git('rev-parse', '--short=7', 'HEAD')).stdout.trim();
-      const aud = path.join(repo, 'aud');
 
       const text = await b.setUp('plan', aud);
       expect(text.code, text.stderr).toBe(0);
       expect(text.stdout).toContain(
-        `  - prod/gold delete: manifest removed (loyalty/gold.yaml, in commit ${by})\n`,
+        `  - prod/gold delete: manifest removed (loyalty/gold.yaml, in commit ${removedBy})\n`,
       );
       expect(text.stdout).toContain(
-        `  - prod/tin forget: manifest removed (tin.yaml, in commit ${by}); deletionPolicy Orphan keeps the remote audience\n`,
+        `  - prod/tin forget: manifest removed (tin.yaml, in commit ${removedBy}); deletionPolicy Orphan keeps the remote audience\n`,
       );
 
       const out = path.join(b.tmp, 'plan.json');
       expect((await b.setUp('plan', aud, '--output', 'json', '--out', out)).code).toBe(0);
       const saved = JSON.parse(await readFile(out, 'utf8')) as JsonPlan;
       expect(saved.steps.map((s) => `${s.id}: ${s.reason}`)).toEqual([
-        `prod/gold:delete: manifest removed (loyalty/gold.yaml, in commit ${by})`,
-        `prod/tin:forget: manifest removed (tin.yaml, in commit ${by}); deletionPolicy Orphan keeps the remote audience`,
+        `prod/gold:delete: manifest removed (loyalty/gold.yaml, in commit ${removedBy})`,
+        `prod/tin:forget: manifest removed (tin.yaml, in commit ${removedBy}); deletionPolicy Orphan keeps the remote audience`,
       ]);
 
       const markdown = await b.setUp('plan', aud, '--output', 'markdown');
       expect(markdown.stdout).toContain(
-        `\`\`\`diff\n- delete: manifest removed (loyalty/gold.yaml, in commit ${by})\n\`\`\``,
+        `\`\`\`diff\n- delete: manifest removed (loyalty/gold.yaml, in commit ${removedBy})\n\`\`\``,
       );
 
       // The pull request's plan (no state): the same words, of the base's manifests, and the commit
@@ -68,30 +83,26 @@ describe('a planned removal names the manifest removed', () => {
       expect(base.code, base.stderr).toBe(0);
       const pr = JSON.parse(base.stdout) as JsonPlan;
       expect(pr.steps.map((s) => `${s.id}: ${s.reason}`)).toEqual([
-        `prod/gold:delete: manifest removed (loyalty/gold.yaml, in commit ${by})`,
-        `prod/tin:forget: manifest removed (tin.yaml, in commit ${by}); deletionPolicy Orphan keeps the remote audience`,
+        `prod/gold:delete: manifest removed (loyalty/gold.yaml, in commit ${removedBy})`,
+        `prod/tin:forget: manifest removed (tin.yaml, in commit ${removedBy}); deletionPolicy Orphan keeps the remote audience`,
       ]);
     });
   });
 
   it('and, in a git work tree, the commit that removed it, or that the removal is not committed yet', async () => {
     await cliBench(async (b) => {
-      const { repo, git } = await appliedRepository(
+      const { repo, git, aud, removedBy } = await removedInACommit(
         b,
         {
           'aud/loyalty/gold.yaml': manifestYaml('gold', quiet),
           'aud/silver.yaml': manifestYaml('silver', quiet),
           'aud/tin.yaml': manifestYaml('tin', quiet),
         },
-        ['aud'],
+        ['aud/loyalty/gold.yaml'],
+        'gold removed',
       );
-      await git('rm', '--quiet', 'aud/loyalty/gold.yaml');
-      await git('commit', '--quiet', '-m', 'gold removed');
-      // The commit as git names it, not as the code under test does.
-      const removedBy = (await git('rev-parse', '--short=7', 'HEAD')).stdout.trim();
       await git('commit', '--quiet', '--allow-empty', '-m', 'a later commit');
       await rm(path.join(repo, 'aud', 'silver.yaml'));
-      const aud = path.join(repo, 'aud');
 
       const text = await b.setUp('plan', aud);
       expect(text.code, text.stderr).toBe(0);
@@ -118,18 +129,15 @@ describe('a planned removal names the manifest removed', () => {
 
   it('a plan saved in git applies where .git is gone, its words aside; a step doing otherwise is refused', async () => {
     await cliBench(async (b) => {
-      const { repo, git } = await appliedRepository(
+      const { repo, aud, removedBy } = await removedInACommit(
         b,
         {
           'aud/gold.yaml': manifestYaml('gold', quiet),
           'aud/silver.yaml': manifestYaml('silver', quiet),
         },
-        ['aud'],
+        ['aud/gold.yaml'],
+        'gold removed',
       );
-      await git('rm', '--quiet', 'aud/gold.yaml');
-      await git('commit', '--quiet', '-m', 'gold removed');
-      const removedBy = (await git('rev-parse', '--short=7', 'HEAD')).stdout.trim();
-      const aud = path.join(repo, 'aud');
       const out = path.join(b.tmp, 'plan.json');
       const planned = await b.setUp('plan', aud, '--output', 'json', '--out', out);
       expect(planned.code, planned.stderr).toBe(0);
