@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { withTempDir } from '../helpers/cli.js';
-import { restoredBeforeR1, runsByName, story } from '../helpers/cli-story.js';
-import { withEmulator } from '../helpers/with-emulator.js';
+import { restoredBeforeR1, runsByName, story, type Story } from '../helpers/cli-story.js';
+import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 // `state settle-run --run-id <id> [--request <token>]` on a record with no run intent: records a
 // run the audience's runs list shows and the record has no trace of, newer than every run it
@@ -11,16 +11,26 @@ import { withEmulator } from '../helpers/with-emulator.js';
 
 const EMULATOR = { operationDelayMs: 20, runStageDelayMs: 20 };
 
+/**
+ * The story over a restored backup (restoredBeforeR1), its two applies and the state's reads
+ * (`setUp`) run by the CLI's entry in this process: what these cases are about is the spawned
+ * `state settle-run` and the apply after it.
+ */
+async function restored(emulator: TestEmulator, dir: string): Promise<Story & { setUp: Story['cli'] }> {
+  const setUp = await story(emulator, dir, {}, { inProcess: true });
+  await restoredBeforeR1(emulator, setUp, dir);
+  return { ...(await story(emulator, dir)), setUp: setUp.cli };
+}
+
 describe('state settle-run of a run the state has no trace of', () => {
   it('refuses a run the record holds, one not listed, and --request without --run-id; nothing changes', async () => {
     await withEmulator(EMULATOR, async (emulator) => {
       await withTempDir(async (dir) => {
-        const s = await story(emulator, dir);
-        await restoredBeforeR1(emulator, s, dir);
+        const s = await restored(emulator, dir);
         const [first] = emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod').map((run) => run.runId);
         const settle = (...flags: string[]) =>
           s.cli('state', 'settle-run', 'restore-a', '--sandbox', 'prod', '--state', s.state, ...flags);
-        const before = (await s.cli('state', 'show', 'restore-a', '--sandbox', 'prod', '--state', s.state))
+        const before = (await s.setUp('state', 'show', 'restore-a', '--sandbox', 'prod', '--state', s.state))
           .stdout;
 
         const held = await settle('--run-id', first!, '--request', 'r1');
@@ -39,7 +49,7 @@ describe('state settle-run of a run the state has no trace of', () => {
         expect(noRun.code).toBe(1);
         expect(noRun.stderr).toBe('Error: state settle-run takes --request with --run-id only\n');
 
-        const after = (await s.cli('state', 'show', 'restore-a', '--sandbox', 'prod', '--state', s.state))
+        const after = (await s.setUp('state', 'show', 'restore-a', '--sandbox', 'prod', '--state', s.state))
           .stdout;
         expect(after).toBe(before);
       });
@@ -49,8 +59,7 @@ describe('state settle-run of a run the state has no trace of', () => {
   it('without --request records the run, not the token: the next apply starts the run of "r1"', async () => {
     await withEmulator(EMULATOR, async (emulator) => {
       await withTempDir(async (dir) => {
-        const s = await story(emulator, dir);
-        await restoredBeforeR1(emulator, s, dir);
+        const s = await restored(emulator, dir);
         const [, second] = emulator.control.listRuns(DEMO_CLIENT.orgId, 'prod').map((run) => run.runId);
         const settled = await s.cli(
           'state',
