@@ -3,8 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, eventually, eventuallyLogged } from './helpers/controller.js';
-import { controllerSpec } from './helpers/controller-spec.js';
+import { eventually, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec, startedOnDir } from './helpers/controller-spec.js';
 import { parseExposition } from './helpers/prom-text.js';
 
 /**
@@ -33,11 +33,7 @@ describe('run: the run budget gauge of a sandbox left without manifests', () => 
       path.join(dir, 'silver.yaml'),
       manifestYaml('silver', { ...noRun, metadata: { sandbox: 'dev' } }),
     );
-    const controller = await spec.start(
-      ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h'],
-      { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' },
-    );
-    const ctl = controller;
+    const ctl = await startedOnDir(spec, em, root, dir);
     await eventually(
       () => budgetSeries(ctl.url),
       (series) => series.length === 2,

@@ -111,7 +111,24 @@ export function statusWhen(
 
 /**
  * `spec`'s controller on `--dir dir` (state in root/state, a pass an hour, then `more` flags),
- * not a dry run, once the one manifest there (gold) is created: the start of the --dir watch specs.
+ * not a dry run, as started: its first pass may not have run yet.
+ */
+export async function startedOnDir(
+  spec: ControllerSpec,
+  em: RunningEmulator,
+  root: string,
+  dir: string,
+  more: string[] = [],
+): Promise<ControllerProcess> {
+  return spec.start(['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', ...more], {
+    ...controllerEnv(em),
+    AUDIENCECTL_DRY_RUN: 'false',
+  });
+}
+
+/**
+ * startedOnDir's controller once the one manifest there (gold) is created: the start of the
+ * --dir watch specs.
  */
 export async function goldCreatedFromDir(
   spec: ControllerSpec,
@@ -120,13 +137,7 @@ export async function goldCreatedFromDir(
   dir: string,
   more: string[] = [],
 ): Promise<ControllerProcess> {
-  const ctl = await spec.start(
-    ['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', ...more],
-    {
-      ...controllerEnv(em),
-      AUDIENCECTL_DRY_RUN: 'false',
-    },
-  );
+  const ctl = await startedOnDir(spec, em, root, dir, more);
   await eventuallyLogged(
     [ctl],
     () => ctl.status(),
