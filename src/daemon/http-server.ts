@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
 import { redactText } from '../text/secrets.js';
 import { escapeJsonText } from '../text/safe-text.js';
+import { failedBeforePlanning } from './failed-before-planning.js';
 import { hasBearer, requireBearer, type HttpToken } from './http-auth.js';
 import { DEFAULT_HTTP_LIMITS, fastifyLimitOptions, type HttpLimits } from './http-limits.js';
 import type { DaemonStatusProvider, WebhookTarget } from './types.js';
@@ -72,9 +73,8 @@ function notFound(reply: FastifyReply, what: string): FastifyReply {
  * read as a controller that had not tried. As /plan says of a later pass (plan-outcome.ts).
  */
 function whyNoPlan(status: DaemonStatusProvider): string {
-  const { lastResult, lastError, lastStartedAt } = status.status().reconcile;
-  if (lastResult !== 'failure' || lastError === null || lastStartedAt === null) return '';
-  return `: the last pass, started at ${lastStartedAt}, failed at ${lastError.at} before it planned (${lastError.code}: ${lastError.message})`;
+  const why = failedBeforePlanning(status.status().reconcile);
+  return why === null ? '' : `: ${why}`;
 }
 
 function registerStatusRoutes(

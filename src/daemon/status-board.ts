@@ -3,6 +3,7 @@ import { summarise } from '../plan/plan.js';
 import type { StepResult } from '../apply/types.js';
 import type { PlanMarks } from '../plan/render/markdown.js';
 import type { Plan } from '../plan/schema.js';
+import { failedBeforePlanning } from './failed-before-planning.js';
 import { interruptedAudiences } from './interrupted-audiences.js';
 import { appliedStage, interruptedStage, plannedStage, planMarks, type Unplanned } from './plan-outcome.js';
 import type {
@@ -141,6 +142,7 @@ export class StatusBoard implements DaemonStatusProvider {
       plan: this.#plan,
       diagnostics: this.#diagnostics,
       audiences: this.#audiences,
+      audiencesUnknown: this.#published === undefined ? failedBeforePlanning(this.#reconcile) : null,
       refresh: this.#refresh,
       ...(this.#clock ? { clock: this.#clock } : {}),
     };

@@ -128,6 +128,13 @@ export type StatusSnapshot = {
   plan: PlanStatus | null;
   diagnostics: DiagnosticInfo[];
   audiences: AudienceStatus[];
+  /**
+   * Why audiences[] lists nothing though audiences may exist: no pass has planned yet, and the
+   * last one failed before it did (a state store that cannot be read): its error, in the words
+   * of GET /plan's answer. Null once a pass has planned (audiences[] is then what it listed), and
+   * while no pass has failed.
+   */
+  audiencesUnknown: string | null;
   /** What the last refresh found (absent from providers that do not refresh). */
   refresh?: RefreshStatus;
   /** AEP's clock against the local one; absent before the first AEP answer. */

@@ -38,6 +38,7 @@ const snapshot: StatusSnapshot = {
   },
   diagnostics: [{ file: 'bad.yaml', line: 3, column: 5, message: 'unknown key "nmae"' }],
   audiences: [{ sandbox: 'prod', key: 'gold', state: 'pending' }],
+  audiencesUnknown: null,
 };
 
 /** A real provider backed by plain fields, as the reconcile loop will hold them. */

@@ -40,6 +40,7 @@ const snapshot: StatusSnapshot = {
   plan: null,
   diagnostics: [],
   audiences: [],
+  audiencesUnknown: null,
 };
 
 const provider: DaemonStatusProvider = {

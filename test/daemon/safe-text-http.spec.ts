@@ -38,6 +38,7 @@ function statusOf(message: string): StatusSnapshot {
     audiences: [
       { sandbox: 'prod', key: 'gold', state: 'failed', lastError: { code: 'AEP', message, at: 'now' } },
     ],
+    audiencesUnknown: null,
   };
 }
 
