@@ -1,20 +1,13 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { StatusSnapshot } from '../../src/daemon/types.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventuallyLogged,
-  startController,
-  type TestParts,
-} from '../daemon/helpers/controller.js';
+import { controllerEnv, eventuallyLogged } from '../daemon/helpers/controller.js';
+import { controllerSpec } from '../daemon/helpers/controller-spec.js';
 
 const quiet = { ingestion: { onCreate: false } };
 
@@ -32,20 +25,11 @@ async function serialOf(state: string): Promise<number> {
  * (applied, "already gone") for an audience audiencectl no longer manages, which still exists.
  * A read of the store gives no delete: silver has no record.
  */
-describe('the controller after its directory store was restored from a backup', () => {
-  const parts: TestParts = {};
-  afterEach(() => cleanUp(parts));
+const spec = controllerSpec('audiencectl-review-34c-restore-');
 
+describe('the controller after its directory store was restored from a backup', () => {
   it('plans from the records the store holds, not from a copy whose serial came round again', async () => {
-    await assertBuilt();
-    const emulator: RunningEmulator = await startEmulator({
-      port: 0,
-      operationDelayMs: 10,
-      runStageDelayMs: 10,
-    });
-    parts.emulator = emulator;
-    const dir = await mkdtemp(path.join(tmpdir(), 'audiencectl-review-34c-restore-'));
-    parts.dir = dir;
+    const { em: emulator, root: dir } = await spec.setUp({ operationDelayMs: 10, runStageDelayMs: 10 });
     const manifests = path.join(dir, 'm');
     const state = path.join(dir, 's');
     const backup = path.join(dir, 's.bak');
@@ -63,7 +47,7 @@ describe('the controller after its directory store was restored from a backup', 
     const init = await runCliInProcess(['init', '--state', state], { env: emulatorEnv(emulator) });
     expect(init.code, init.stderr).toBe(0);
 
-    const controller = await startController(
+    const controller = await spec.start(
       [
         '--dir',
         manifests,
@@ -78,7 +62,6 @@ describe('the controller after its directory store was restored from a backup', 
       ],
       controllerEnv(emulator),
     );
-    parts.controller = controller;
     const idleAfter = (previous: string | null | undefined) =>
       eventuallyLogged(
         [controller],
