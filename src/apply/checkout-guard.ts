@@ -17,7 +17,7 @@ import {
   type CommitRelation,
 } from '../plan/older-checkout.js';
 import { rollbacksOf } from '../plan/rolled-back.js';
-import { UnansweredHistoryError } from '../plan/unanswered-history.js';
+import { describeUnanswered, HISTORY_CLONE, UnansweredHistoryError } from '../plan/unanswered-history.js';
 import { withOthers, type SandboxRevisions } from '../state/sandbox-revisions.js';
 import type { OlderCheckout, Step } from '../plan/schema.js';
 import type { AppliedRevision, RecordedState, SandboxMark } from '../state/schema.js';
@@ -264,18 +264,10 @@ export function checkoutCheck(
         const refused = (unplaced?.audiences ?? []).filter((audience) =>
           unanswered.has(audience.revision.commit),
         );
-        const [first] = refused;
-        if (first !== undefined)
+        if (refused.length > 0)
           throw new OlderCheckoutError(
             'APPLY_SHALLOW_UNANSWERED',
-            unansweredRefusal(
-              first,
-              refused,
-              unanswered,
-              revision.head,
-              revision.headName,
-              revision.older.kind,
-            ),
+            unansweredRefusal(refused, unanswered, revision.head, revision.headName, revision.older.kind),
           );
       }
       const finding = olderCheckout(steps, records, revision.head, known, marks, kept, repository);
@@ -330,29 +322,17 @@ function refusal(finding: OlderCheckout, headName: string, advice: string, overr
 
 /**
  * The refusal of the steps `refused` whose commit a shallow clone lacks and git could not place
- * (`unanswered`: why): one line naming the first such commit (`first`'s), its audiences, and the
- * way out.
+ * (`unanswered`: why): one line naming the first such commit, its audiences, and the way out.
  */
 function unansweredRefusal(
-  first: OlderCheckout['audiences'][number],
   refused: OlderCheckout['audiences'],
   unanswered: ReadonlyMap<string, string>,
   head: AppliedRevision,
   headName: string,
   older: 'refuse' | 'refuse-final',
 ): string {
-  const { commit, committedAt } = first.revision;
-  const of = refused.filter((audience) => audience.revision.commit === commit);
-  const undoing = of.filter((audience) => audience.kind !== 'create' && audience.kind !== 'adopt');
-  const ids = undoing.map((audience) => `${audience.sandbox}/${audience.key}`);
-  const who =
-    ids.length > 0
-      ? `${ids.join(', ')} ${ids.length === 1 ? 'was' : 'were'} last applied from`
-      : `sandbox ${first.sandbox} was last applied from`;
-  const others = new Set(refused.map((audience) => audience.revision.commit)).size - 1;
-  const more = others > 0 ? ` (and ${others} other such commit(s))` : '';
   const anyway = older === 'refuse' ? ', or pass --allow-older-checkout to apply anyway' : '';
-  return `cannot tell whether ${headName} ${head.commit.slice(0, 7)} contains commit ${commit.slice(0, 7)} (committed ${committedAt}), which ${who}${more}: this clone is shallow and lacks it, and ${unanswered.get(commit)}. Nothing was applied. Apply from a clone with its history (actions/checkout with fetch-depth: 0, or git fetch --unshallow)${anyway}`;
+  return `${describeUnanswered(refused, unanswered, head, headName)}. Nothing was applied. Apply from ${HISTORY_CLONE}${anyway}`;
 }
 
 /** `pull or fetch …` of `Pull or fetch …`: an advice as a clause. */

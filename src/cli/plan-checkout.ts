@@ -8,7 +8,7 @@ import {
   ownRecordTimes,
   type CommitRelation,
 } from '../plan/older-checkout.js';
-import { UnansweredHistoryError } from '../plan/unanswered-history.js';
+import { describeUnanswered, HISTORY_CLONE, UnansweredHistoryError } from '../plan/unanswered-history.js';
 import type { OlderCheckout, Plan } from '../plan/schema.js';
 import { knownRoots, rootCommits } from '../source/work-tree-repository.js';
 import type { AppliedRevision, RecordedState } from '../state/schema.js';
@@ -44,6 +44,8 @@ export async function planCheckout(
     deepening: { headCommittedAt: head.committedAt, silenceMs: () => gitSilenceMs() },
     times: ownRecordTimes(plan.steps, recorded.audiences, repository),
   };
+  // The commits git could not place, and why (UnansweredHistoryError).
+  const unanswered = new Map<string, string>();
   const relations: ReadonlyMap<string, CommitRelation> =
     asked.length === 0
       ? new Map()
@@ -51,13 +53,21 @@ export async function planCheckout(
           (error: unknown) => {
             if (!(error instanceof UnansweredHistoryError)) throw error;
             const placed = new Map(error.relations);
-            for (const commit of error.commits) placed.set(commit, 'absent');
+            for (const commit of error.commits) {
+              placed.set(commit, 'absent');
+              unanswered.set(commit, error.why);
+            }
             return placed;
           },
         );
   const kept = keptBeneath(all, repository, roots);
   const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept, repository);
-  return { head, ...(older ? { older } : {}) };
+  if (older === undefined) return { head };
+  // apply refuses these first (checkout-guard.ts), saying git could not tell: so does the warning.
+  const refused = older.audiences.filter((audience) => unanswered.has(audience.revision.commit));
+  if (refused.length === 0) return { head, older };
+  const note = `apply would refuse this plan: ${describeUnanswered(refused, unanswered, head, "this checkout's HEAD")}. Plan from ${HISTORY_CLONE}, or apply with --allow-older-checkout`;
+  return { head, older: { ...older, note } };
 }
 
 /**

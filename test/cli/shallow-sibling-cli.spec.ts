@@ -170,7 +170,7 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
   it('refuses in one line when its remote is gone, or never answers (the fetch is stopped)', async () => {
     await withTempDir(async (root) =>
       withEmulator(undefined, async (emulator) => {
-        const { b, s, apply, clone } = await applied(root, emulator);
+        const { b, s, state, env, apply, clone } = await applied(root, emulator);
         const gone = await clone('sibling', 'gone');
         await git(gone, ['config', '--remove-section', `url.file://${path.join(root, 'origin.git')}`]);
         await git(gone, ['config', `url.file://${path.join(root, 'gone.git')}.insteadOf`, URL]);
@@ -179,6 +179,22 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
         await git(hung, ['remote', 'set-url', 'origin', 'ssh://git@example.invalid/acme/audiences.git']);
         await git(hung, ['config', 'core.sshCommand', "sh -c 'sleep 600' ssh"]);
         emulator.control.resetCounters();
+        // plan warns of the refusal, saying git could not tell (and why), not that HEAD lacks B.
+        const planned = await runCli(
+          ['plan', path.join(gone, 'audiences'), '--state', state, '--detailed-exitcode'],
+          { env },
+        );
+        expect(planned.code, planned.stderr).toBe(3);
+        const warning = planned.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('Warning: apply would refuse'));
+        expect(warning, planned.stdout).toHaveLength(1);
+        expect(warning[0]).toMatch(
+          new RegExp(
+            `^Warning: apply would refuse this plan: cannot tell whether this checkout's HEAD ${s.slice(0, 7)} contains commit ${b.slice(0, 7)} \\(committed ${B_TIME}\\), which prod/delta was last applied from: this clone is shallow and lacks it, and git fetch --shallow-since=\\S+ from origin failed \\(.+\\)\\. Plan from a clone with its history \\(actions/checkout with fetch-depth: 0, or git fetch --unshallow\\), or apply with --allow-older-checkout\\.$`,
+          ),
+        );
+        expect(planned.stdout).not.toContain('does not contain');
         const unreachable = await apply(gone);
         expect(unreachable.code, unreachable.stdout).toBe(1);
         expect(unansweredLine(unreachable.stderr, s, b)).toContain(' from origin failed (');
