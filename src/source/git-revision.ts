@@ -1,6 +1,3 @@
-import { rmSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CommitRelation } from '../plan/older-checkout.js';
@@ -9,6 +6,7 @@ import { COMMIT_ID } from '../state/commit-id.js';
 import { gitTop } from '../manifest/read-source-root.js';
 import { UnansweredHistoryError } from '../plan/unanswered-history.js';
 import { git as runGit } from './git-run.js';
+import { historyRepository, type HistoryRepository } from './history-repository.js';
 import { safeUrlsIn } from '../text/safe-url.js';
 
 /**
@@ -123,7 +121,7 @@ export type Deepening = {
 type DeepeningState =
   | { kind: 'unfetched' }
   /** `repo`: where the history was fetched to (historyRepository); `since`: the epoch seconds it reaches back to. */
-  | { kind: 'fetched'; repo: string; since: number }
+  | { kind: 'fetched'; repo: HistoryRepository; since: number }
   /** Why the repository could not be made or the fetch failed: later checks of the apply give the same answer. */
   | { kind: 'failed'; why: string };
 
@@ -185,12 +183,12 @@ async function deepenFor(
   };
   const state = deepened.get(deepening) ?? { kind: 'unfetched' };
   if (state.kind === 'failed') throw unanswered(state.why);
-  if (state.kind === 'fetched' && state.since <= since) return { repo: state.repo, commits: missing };
-  let repo: string;
+  if (state.kind === 'fetched' && state.since <= since) return { repo: state.repo.dir, commits: missing };
+  let repo: HistoryRepository;
   if (state.kind === 'fetched') repo = state.repo;
   else {
     const made = await historyRepository(dir);
-    if (typeof made !== 'string') {
+    if ('why' in made) {
       deepened.set(deepening, { kind: 'failed', why: made.why });
       throw unanswered(made.why);
     }
@@ -202,80 +200,7 @@ async function deepenFor(
     throw unanswered(failed);
   }
   deepened.set(deepening, { kind: 'fetched', repo, since });
-  return { repo, commits: missing };
-}
-
-/**
- * A bare repository beside the clone `dir`, in the temporary directory, that the deepening fetch
- * writes into (removed when the process exits): the clone's objects borrowed (alternates), its
- * shallow boundary copied, its settings copied (its remotes, url.insteadOf, the credentials
- * actions/checkout keeps, its ssh command). The checkout itself is left as it is: deepened,
- * its history would show removals its plan held (a directory retired before the clone's
- * commit), and the apply would delete what the plan shown before it held. Why not, when it
- * cannot be made.
- */
-async function historyRepository(dir: string): Promise<string | { why: string }> {
-  const where = await runGit(dir, ['rev-parse', '--git-path', 'objects', '--git-path', 'shallow'], '');
-  const [objects, shallow] = where.ok
-    ? where.out.split('\n').map((line) => path.resolve(dir, line.trim()))
-    : [];
-  if (!where.ok || objects === undefined || shallow === undefined)
-    return {
-      why: `git could not say where this clone keeps its history (${where.ok ? 'no answer' : where.why})`,
-    };
-  if (/[\n\r]/.test(objects)) return { why: `this clone's path holds a line break, which git cannot name` };
-  // Its settings as they apply to it (includes followed, includeIf's gitdir conditions read as
-  // the clone's: actions/checkout's credentials may be kept in such a file).
-  const settings = await runGit(dir, ['config', '--local', '--includes', '--list', '-z'], '');
-  if (!settings.ok) return { why: `git could not read this clone's settings (${settings.why})` };
-  const format = await runGit(dir, ['rev-parse', '--show-object-format'], '');
-  const sha256 = format.ok && format.out.trim() === 'sha256';
-  try {
-    const repo = await mkdtemp(path.join(tmpdir(), 'audiencectl-history-'));
-    process.once('exit', () => rmSync(repo, { recursive: true, force: true }));
-    const made = await runGit(
-      repo,
-      ['init', '--quiet', '--bare', ...(sha256 ? ['--object-format=sha256'] : []), '.'],
-      '',
-    );
-    if (!made.ok) return { why: `git could not make a repository to fetch into (${made.why})` };
-    await writeFile(path.join(repo, 'objects', 'info', 'alternates'), `${objects}\n`);
-    await copyFile(shallow, path.join(repo, 'shallow'));
-    const own = await readFile(path.join(repo, 'config'), 'utf8');
-    await writeFile(path.join(repo, 'config'), `${own}${configText(settings.out)}`);
-    return repo;
-  } catch (error) {
-    return { why: `a repository to fetch into could not be made (${reasonOf(error)})` };
-  }
-}
-
-/**
- * The settings of a repository's own that another's must not take (it is bare, of its format),
- * and the includes the listing has followed already.
- */
-const OWN_SETTING = /^(core\.(bare|worktree|repositoryformatversion)|extensions\.|include\.|includeif\.)/i;
-
-/**
- * `git config --list -z`'s entries (`key\nvalue\0`, a bare `key\0` for a true flag) as the
- * text of a configuration file, but for the settings a repository keeps of its own (OWN_SETTING).
- */
-function configText(listed: string): string {
-  const quote = (text: string) =>
-    `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n').replaceAll('\t', '\\t')}"`;
-  let text = '';
-  for (const entry of listed.split('\0')) {
-    if (entry === '') continue;
-    const cut = entry.indexOf('\n');
-    const key = cut === -1 ? entry : entry.slice(0, cut);
-    const first = key.indexOf('.');
-    const last = key.lastIndexOf('.');
-    if (OWN_SETTING.test(key) || first <= 0 || last === key.length - 1) continue;
-    const section = key.slice(0, first);
-    const sub = last > first ? ` ${quote(key.slice(first + 1, last))}` : '';
-    const value = cut === -1 ? '' : ` = ${quote(entry.slice(cut + 1))}`;
-    text += `[${section}${sub}]\n\t${key.slice(last + 1)}${value}\n`;
-  }
-  return text;
+  return { repo: repo.dir, commits: missing };
 }
 
 /**
@@ -287,7 +212,7 @@ const UNADVERTISED =
   /not our ref|unadvertised object|couldn't find remote ref|no such remote ref|does not allow request/i;
 
 /**
- * Fetches the history of `head` back to `since` (epoch seconds) into `dir` (historyRepository:
+ * Fetches the history of `head` back to `since` (epoch seconds) into `history` (historyRepository:
  * the clone's remotes and settings), from the remote it names (`origin`, else its only one, as workTreeRepository reads it); why not, when
  * it cannot. `head` is asked for by id (a pull request's merge commit is on no branch); a
  * server that will not give it so is asked for its branches (the remote's fetch refspecs), and
@@ -296,17 +221,12 @@ const UNADVERTISED =
  * fetch silent for `silenceMs` is stopped: a remote that never answers does not hold the apply.
  */
 async function fetchSince(
-  dir: string,
+  history: HistoryRepository,
   head: string,
   since: number,
   silenceMs: number,
 ): Promise<string | undefined> {
-  const listed = await runGit(dir, ['remote'], '');
-  if (!listed.ok) return `git could not list its remotes (${listed.why})`;
-  const remotes = listed.out
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '');
+  const { dir, remotes } = history;
   if (remotes.length === 0) return 'it has no remote to fetch its history from';
   // origin, else the only one: the remote workTreeRepository names the clone by.
   let remote = 'origin';
@@ -317,7 +237,8 @@ async function fetchSince(
     remote = only;
   }
   const date = new Date(since * 1000).toISOString();
-  const watch = { silenceMs, env: { GIT_TERMINAL_PROMPT: '0' } };
+  // The clone's settings (its remote, credentials) in the fetch's environment, not on disk.
+  const watch = { silenceMs, env: { ...history.env, GIT_TERMINAL_PROMPT: '0' } };
   const fetch = (...refs: string[]) =>
     runGit(
       dir,

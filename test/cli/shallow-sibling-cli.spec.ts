@@ -1,11 +1,14 @@
-import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
-import { GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { CLI, GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
+import { deadPid, thisHostTag } from '../helpers/temp-names.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
@@ -237,6 +240,92 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
           `origin would not give commit ${s.slice(0, 7)} by id (error: Server does not allow request for unadvertised object ${s}), and none of its branches fetched holds it`,
         );
         expect(emulator.control.counters().requests).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience delta', 'Audience x']);
+      }),
+    );
+  });
+
+  it('leaves no credential on disk, and a later run removes the history repository a killed one left', async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        const { b, s, apply, clone, state, env } = await applied(root, emulator);
+        // actions/checkout's credential, kept in the clone's settings; an ssh remote that says
+        // it was reached (its pid written) and never answers, as in the case above.
+        const secret = 'AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA==';
+        const hung = await clone('sibling', 'hung');
+        await git(hung, ['config', 'http.https://github.com/.extraheader', secret]);
+        await git(hung, ['remote', 'set-url', 'origin', 'ssh://git@example.invalid/acme/audiences.git']);
+        const sshPid = path.join(root, 'ssh.pid');
+        await git(hung, [
+          'config',
+          'core.sshCommand',
+          `sh -c 'echo $$ > "${sshPid}.new" && mv "${sshPid}.new" "${sshPid}"; exec sleep 600' ssh`,
+        ]);
+        // The apply's temporary folder, of its own: what it leaves there is what it left.
+        const temp = path.join(root, 'tmp');
+        await mkdir(temp);
+        const histories = async () =>
+          (await readdir(temp)).filter((entry) => entry.startsWith('audiencectl-history-')).sort();
+        /** Every file under `dir` that holds the secret (or its token). */
+        const holding = async (dir: string): Promise<string[]> => {
+          const found: string[] = [];
+          for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+            if (!entry.isFile()) continue;
+            const file = path.join(entry.parentPath, entry.name);
+            const text = await readFile(file, 'latin1');
+            if (text.includes('eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA')) found.push(file);
+          }
+          return found;
+        };
+        // Made by processes gone or alive, named as this host's: a pid that has exited, the
+        // pid of this test's process with its start time (alive), and that pid with another
+        // start (a process it reused the pid of, gone).
+        const host = thisHostTag();
+        const stat = readFileSync('/proc/self/stat', 'utf8');
+        const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+        const gone = `audiencectl-history-${host}-${deadPid()}-${start}-aaaaaa`;
+        const alive = `audiencectl-history-${host}-${process.pid}-${start}-bbbbbb`;
+        const reused = `audiencectl-history-${host}-${process.pid}-${Number(start) + 1}-cccccc`;
+        const elsewhere = `audiencectl-history-00000000-${deadPid()}-${start}-dddddd`;
+        for (const name of [gone, alive, reused, elsewhere]) await mkdir(path.join(temp, name));
+
+        emulator.control.resetCounters();
+        const child = spawn(
+          process.execPath,
+          [CLI, 'apply', path.join(hung, 'audiences'), '--state', state, '--auto-approve'],
+          { env: { ...process.env, NO_COLOR: '1', ...env, TMPDIR: temp }, stdio: 'ignore' },
+        );
+        const exited = once(child, 'exit');
+        // Its ssh outlives the kill (git's process group, no exit hook run): ended here.
+        let sshPidOf: number | undefined;
+        try {
+          // Killed once its fetch is under way: the history repository is there, its settings in use.
+          while (!existsSync(sshPid) && child.exitCode === null)
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          expect(child.exitCode, 'the apply ended before its fetch').toBeNull();
+          sshPidOf = Number((await readFile(sshPid, 'utf8')).trim());
+          const during = (await histories()).filter(
+            (name) => ![gone, alive, reused, elsewhere].includes(name),
+          );
+          expect(during).toHaveLength(1);
+          expect(await holding(temp)).toEqual([]);
+          expect(during[0]).toMatch(new RegExp(`^audiencectl-history-${host}-${child.pid}-\\d+-`));
+          child.kill('SIGKILL');
+          await exited;
+          // The kill landed while it was there: no exit hook removed it.
+          expect(await histories()).toContain(during[0]);
+        } finally {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+          if (sshPidOf !== undefined && sshPidOf > 1) process.kill(sshPidOf, 'SIGKILL');
+        }
+        expect(emulator.control.counters().requests).toBe(0);
+
+        // The next run that fetches history removes what the killed one, and the gone one, left.
+        const again = await apply(hung, { AUDIENCECTL_GIT_TIMEOUT: '1s', TMPDIR: temp });
+        expect(again.code, again.stdout).toBe(1);
+        expect(unansweredLine(again.stderr, s, b)).toContain('was silent for 1s and was stopped');
+        expect(await histories()).toEqual([alive, elsewhere].sort());
+        expect(await holding(temp)).toEqual([]);
         expect(audienceNames(emulator)).toEqual(['Audience delta', 'Audience x']);
       }),
     );
