@@ -86,11 +86,16 @@ export function recordRevision(record: AudienceRecord): AppliedRevision | undefi
 
 /**
  * The committer time recorded of each commit a step of `steps` would undo (delete, PATCH back,
- * replace, forget) of a record of `repository` (the plan's, as the record names it; both
- * unknown, the same): what a shallow clone lacking it is deepened to place
- * (source/git-revision.ts, deepenFor). Not the commits of marks, nor of records of another
- * repository sharing the store: those are judged as before (by their time), and their commits
- * are not to be asked of this clone's remote, which lacks them (review of c3ae4fb7's revert).
+ * replace, forget) of a record of `repository` (the plan's, as the record names it) or naming
+ * none: what a shallow clone lacking it is deepened to place (source/git-revision.ts,
+ * deepenFor). A record naming none was applied by a work tree that named none (this
+ * repository before its remote was added, or an earlier release's): taken by its time, a
+ * depth-1 clone of a sibling branch PATCHed back what main's commit applied. A full clone
+ * already refuses such a commit it lacks (commitRelationsIn: absent); deepened, the shallow one
+ * finds it or refuses too, and where git cannot answer, refuses: never an undo on a guess. Not
+ * the commits of marks, nor of records naming another repository sharing the store: those are
+ * judged as before (by their time), and their commits are not to be asked of this clone's
+ * remote, which lacks them (review of c3ae4fb7's revert).
  */
 export function ownRecordTimes(
   steps: readonly Step[],
@@ -102,7 +107,8 @@ export function ownRecordTimes(
   if (undoing.length === 0) return times;
   const wanted = new Set(undoing.map((step) => recordId(step.sandbox, step.key)));
   for (const record of records) {
-    if (!wanted.has(recordId(record.sandbox, record.key)) || record.repository !== repository) continue;
+    const own = record.repository === undefined || record.repository === repository;
+    if (!own || !wanted.has(recordId(record.sandbox, record.key))) continue;
     const revision = recordRevision(record);
     if (revision !== undefined && !times.has(revision.commit))
       times.set(revision.commit, revision.committedAt);

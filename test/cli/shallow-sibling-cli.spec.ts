@@ -330,4 +330,62 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
       }),
     );
   });
+
+  it('asks git of a record that names no repository (applied before the remote was added) too', async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        // Applied at B from a work tree with no remote: x's record names no repository.
+        const work = path.join(root, 'work');
+        const origin = path.join(root, 'origin.git');
+        await mkdir(work);
+        await git(work, ['init', '--quiet', '--initial-branch=main']);
+        await commit(work, { 'x.yaml': x('x at A') }, A_TIME);
+        await git(work, ['branch', 'sibling']);
+        const b = await commit(work, { 'x.yaml': x('x at B') }, B_TIME);
+        const state = path.join(root, 'state');
+        await ensureDirStore(state);
+        const env = emulatorEnv(emulator);
+        const first = await runCli(
+          ['apply', path.join(work, 'audiences'), '--state', state, '--auto-approve'],
+          {
+            env,
+          },
+        );
+        expect(first.code, first.stderr).toBe(0);
+        // Then pushed to acme/audiences; sibling, cut at A, gets a later commit of its own.
+        await git(work, ['checkout', '--quiet', 'sibling']);
+        const s = await commit(work, { 'x.yaml': x('x at A') }, S_TIME, { 'NOTES.md': 'a note\n' });
+        await git(root, ['init', '--quiet', '--bare', origin]);
+        await git(work, ['push', '--quiet', `file://${origin}`, 'main', 'sibling']);
+        const sibling = path.join(root, 'sibling');
+        await git(root, [
+          'clone',
+          '--quiet',
+          '--depth',
+          '1',
+          '--branch',
+          'sibling',
+          `file://${origin}`,
+          sibling,
+        ]);
+        await git(sibling, ['remote', 'set-url', 'origin', URL]);
+        await git(sibling, ['config', `url.file://${origin}.insteadOf`, URL]);
+
+        // Its depth-1 clone would PATCH x back to A's spec, undoing B: refused, as a full clone is.
+        emulator.control.resetCounters();
+        const refused = await runCli(
+          ['apply', path.join(sibling, 'audiences'), '--state', state, '--auto-approve'],
+          { env },
+        );
+        expect(refused.code, refused.stdout).toBe(1);
+        expect(refused.stderr).toContain(
+          `Error: refusing to undo a newer apply: prod/x was last applied from commit ${b.slice(0, 7)} (committed ${B_TIME}), which this checkout's HEAD ${s.slice(0, 7)} (committed ${S_TIME}) does not contain. Nothing was applied.`,
+        );
+        expect(emulator.control.counters().requests).toBe(0);
+        expect(
+          emulator.control.listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')[0]?.description,
+        ).toBe('x at B');
+      }),
+    );
+  });
 });
