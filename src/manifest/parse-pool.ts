@@ -195,7 +195,8 @@ export function startParsePool(options: PoolOptions): ParsePool {
           const chunk = slot.inflight.shift()!;
           const parsed: unknown[] =
             'lines' in reply ? linesOf(reply.lines) : (JSON.parse(reply.results) as FileParseResult[]);
-          if ('lines' in reply) onLines?.({ first: chunk[0]!.index, count: chunk.length, bytes: reply.lines });
+          if ('lines' in reply)
+            onLines?.({ first: chunk[0]!.index, count: chunk.length, bytes: reply.lines });
           chunk.forEach((job, offset) => {
             results[job.index] = parsed[offset];
             onOutcome?.(job.index, parsed[offset] as T);
@@ -297,7 +298,11 @@ export function startParsePool(options: PoolOptions): ParsePool {
 /** WorkerReply's `lines` as strings, one a file. */
 function linesOf(bytes: Uint8Array): string[] {
   // Decoded without its last newline: every line ends with one.
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', 0, bytes.byteLength - 1);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+    'utf8',
+    0,
+    bytes.byteLength - 1,
+  );
   return text.split('\n');
 }
 
@@ -307,21 +312,29 @@ function linesOf(bytes: Uint8Array): string[] {
  * parse function at the first such chunk (so the fast parser is
  * loaded only then); a job it cannot parse (undefined: it needs the full parser) goes
  * back to a thread. Between chunks the threads' replies, and the caller's other work, go on.
+ * `onChunk`: each chunk parsed here whole, with its outcomes (for work on it that would
+ * otherwise wait for the end, while a thread parses: see read-source.ts's `encodeTaken`).
  */
 export async function parseTakenChunks<T>(
   session: ParseSession<T>,
   parser: () => Promise<(job: ParseJob) => T | undefined>,
+  onChunk?: (chunk: ParseJob[], outcomes: T[]) => void,
 ): Promise<void> {
   let chunk = session.take();
   if (!chunk) return;
   const parse = await parser();
   for (; chunk; chunk = session.take()) {
     const rest: ParseJob[] = [];
+    const outcomes: T[] = [];
     for (const job of chunk) {
       const outcome = parse(job);
       if (outcome === undefined) rest.push(job);
-      else session.settle(job.index, outcome);
+      else {
+        outcomes.push(outcome);
+        session.settle(job.index, outcome);
+      }
     }
+    if (rest.length === 0) onChunk?.(chunk, outcomes);
     session.requeue(rest);
     await new Promise((resolve) => setImmediate(resolve));
   }
