@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commitRelations, type Deepening } from '../../src/source/git-revision.js';
 
 /**
@@ -12,7 +12,13 @@ import { commitRelations, type Deepening } from '../../src/source/git-revision.j
  * remote's upload-pack is wrapped to count the fetches that reach it.
  */
 const root = mkdtempSync(path.join(tmpdir(), 'deepen-once-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+// The history repositories are made under TMPDIR and removed when the process exits, which a
+// test worker may not do by its 'exit' event: made under root here, they go with it.
+beforeAll(() => vi.stubEnv('TMPDIR', root));
+afterAll(() => {
+  vi.unstubAllEnvs();
+  rmSync(root, { recursive: true, force: true });
+});
 
 const git = (cwd: string, args: string[], at?: string) =>
   execFileSync('git', args, {
