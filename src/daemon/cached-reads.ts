@@ -15,12 +15,6 @@ export type CachedReadsOptions = {
 export type CachedReadsStore = StateStore & {
   /** The next readAll reads every record again (a pass that trusts no copy: startup, resync). */
   forget(): void;
-  /**
-   * When the last readAll was served from the copy, reads every record again (kept as the copy
-   * when no write can have been half done, as any read): throws what that read throws. A pass
-   * calls it before its first step, so that it never acts on records it could not read now.
-   */
-  confirm(): Promise<void>;
 };
 
 /**
@@ -54,11 +48,6 @@ function keyOf(meta: StateMeta | undefined): string | undefined {
  * (`midWrite`: nobody held the lock) and the serial was unchanged after it (a writer
  * that came later bumped the serial before writing any record the read could see).
  * Any other read is returned and not kept; the next one reads again.
- *
- * A record spoiled outside the store (a disk fault, an editor) moves no serial either: a pass
- * planned from the copy went on to apply its steps for other audiences and failed only at its
- * read after them. `confirm`, before a pass's first step, reads the records again when the copy
- * was served: a pass with no step (most of them) still costs one meta read.
  */
 export function cachedReads(store: StateStore, options: CachedReadsOptions): CachedReadsStore {
   const now = options.now ?? (() => performance.now());
@@ -71,8 +60,6 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
   let writesRunning = 0;
   /** Counts forget(): a read that began before one is not kept. */
   let forgotten = 0;
-  /** Whether the last readAll served the copy rather than what the store holds now. */
-  let served = false;
   const dropping = <T>(write: Promise<T>): Promise<T> => {
     cached = undefined;
     writesStarted += 1;
@@ -82,18 +69,12 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       cached = undefined;
     });
   };
-  const forget = () => {
-    cached = undefined;
-    forgotten += 1;
-  };
-  const view: CachedReadsStore = {
+  return {
     location: store.location,
     shared: store.shared,
-    forget,
-    async confirm() {
-      if (!served) return;
-      forget();
-      await view.readAll();
+    forget: () => {
+      cached = undefined;
+      forgotten += 1;
     },
     async readAll() {
       // No write of this view running now, nor started by the end of the read.
@@ -102,10 +83,8 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       const held = holding;
       const key = keyOf(await store.meta());
       if (key !== undefined && cached?.key === key && now() - cached.at < options.maxAgeMs) {
-        served = true;
         return { meta: cached.state.meta, audiences: [...cached.state.audiences] };
       }
-      served = false;
       const quiet = held !== undefined || (await store.midWrite?.()) === false;
       const at = now();
       const state = await store.readAll();
@@ -147,5 +126,4 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       : {}),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),
   };
-  return view;
 }

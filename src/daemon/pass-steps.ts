@@ -66,20 +66,16 @@ export async function applyDesired(
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,
-      review: async (plan, resumed, _toDrop, records) => {
+      review: (plan, resumed, _toDrop, records) => {
         for (const note of resumed) log.info({ note }, 'resumed interrupted work');
         const held = tracker.hold(plan, clock.now());
         if (held > 0) log.info({ held }, 'steps held back by backoff');
-        // Planned from records kept since an earlier pass: read again before anything is done,
-        // so that a record spoiled meanwhile fails the pass here, as it fails one that reads it,
-        // and not at the read after the steps, once they are taken (run-corrupt-between-passes).
-        if (plan.steps.some((step) => !step.blocked && !step.deferred)) await deps.confirmRecords?.();
         // The audiences as their records say, for a pass that fails before it reads them again
         // and has no list of an earlier pass to show (StatusBoard.passFinished).
         const recorded = tracker.states(records, { ...plan, steps: [], held: [] }, undefined, clock.now());
         publishPlan(deps, revision.revision, plan, new Date(clock.now()), recorded);
         // Auto-approve: the controller is the reviewer. Stopping: nothing new starts.
-        return !signal.aborted;
+        return Promise.resolve(!signal.aborted);
       },
       onDropped: (dropped) => {
         for (const note of dropped) log.info({ note }, 'dropped a spent runs-only record');

@@ -59,11 +59,6 @@ export type ReconcileSettings = {
 
 export type PassDeps = {
   store: StateStore;
-  /**
-   * Reads the records again when the pass planned from a copy kept between passes (cachedReads
-   * `confirm`), before its first step: throws what that read throws. Default: nothing is kept.
-   */
-  confirmRecords?: () => Promise<void>;
   /** Calls gated by the stop signal (see shieldCalls). */
   client: AepClient;
   clock: Clock;

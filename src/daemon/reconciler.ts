@@ -57,8 +57,6 @@ export type ReconcilerOptions = {
    * again too. Default: nothing is kept.
    */
   forgetRecords?: () => void;
-  /** Reads the records again before a pass's first step when they came from that copy (PassDeps). */
-  confirmRecords?: () => Promise<void>;
   /** The wall clock file modification times are compared with (see PassDeps). Default Date.now. */
   fileClock?: () => number;
 };
@@ -110,7 +108,6 @@ export class Reconciler implements DaemonStatusProvider {
     );
     this.#deps = {
       store: options.store,
-      ...(options.confirmRecords ? { confirmRecords: options.confirmRecords } : {}),
       client: options.client,
       clock: this.#clock,
       metrics: options.metrics,
