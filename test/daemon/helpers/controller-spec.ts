@@ -154,7 +154,7 @@ export type Applied = {
   root: string;
   /** root/manifests */
   dir: string;
-  /** root/state, a directory store */
+  /** the --state: root/state (a directory store), or the `location` given */
   state: string;
   /** --dir, --state, hourly passes and refreshes: the next controller adds its resync interval. */
   args: string[];
@@ -163,12 +163,17 @@ export type Applied = {
 /**
  * The start of the refresh specs: one manifest per name (no run on create) in root/manifests,
  * created by a first controller (hourly passes, resyncs and refreshes), then stopped; the spec
- * then changes AEP as a UI user would and starts the next controller with `args`.
+ * then changes AEP as a UI user would and starts the next controller with `args`. The state is in
+ * root/state unless a `location` (a PostgreSQL URL) is given.
  */
-export async function appliedByFirstController(spec: ControllerSpec, names = ['gold']): Promise<Applied> {
+export async function appliedByFirstController(
+  spec: ControllerSpec,
+  names = ['gold'],
+  location?: string,
+): Promise<Applied> {
   const { em, root } = await spec.setUp();
   const dir = path.join(root, 'manifests');
-  const state = path.join(root, 'state');
+  const state = location ?? path.join(root, 'state');
   await mkdir(dir);
   for (const name of names)
     await writeFile(path.join(dir, `${name}.yaml`), manifestYaml(name, { ingestion: { onCreate: false } }));
