@@ -27,15 +27,47 @@ export function recordRepairHint(file: string, paste?: PasteFlags): string {
   const key = path.basename(file, '.json');
   const sandbox = path.basename(path.dirname(file));
   const audiences = path.dirname(path.dirname(file));
-  if (path.basename(audiences) !== 'audiences' || !KEY_PATTERN.test(key) || !SANDBOX_PATTERN.test(sandbox))
-    return 'restore it from a backup, or drop it with `audiencectl state forget` and record the audience again with `audiencectl state import`';
-  // The store this file is in, whatever named it; no manifests directory is known here.
+  if (path.basename(audiences) !== 'audiences') return RECORD_REPAIR_WORDS;
+  // The store this file is in, whatever named it.
   const flags = { ...NO_PASTE_FLAGS, ...paste, state: ` --state ${shellQuote(path.dirname(audiences))}` };
-  delete flags.dir;
+  return recordRepairCommands(sandbox, key, flags);
+}
+
+/** What to do about a corrupt record whose sandbox and key are not known: the commands, unfilled. */
+const RECORD_REPAIR_WORDS =
+  'restore it from a backup, or drop it with `audiencectl state forget` and record the audience again with `audiencectl state import`';
+
+/**
+ * What to do about the corrupt record of `key` in `sandbox`, in the store `flags` reach (a
+ * PostgreSQL store's row: pgStoreFlags): the exact forget and import commands (the audience's
+ * id was in the lost record: the person finds it in AEP). A sandbox or key no manifest could
+ * name (a row written by hand) gets the commands unfilled: neither would accept it.
+ */
+export function recordRepairCommands(sandbox: string, key: string, flags: PasteFlags): string {
+  if (!KEY_PATTERN.test(key) || !SANDBOX_PATTERN.test(sandbox)) return RECORD_REPAIR_WORDS;
+  // No manifests directory is known where a record is read: the placeholder names it.
+  const known = { ...flags };
+  delete known.dir;
   return (
-    `restore it from a backup, or drop it with \`${forgetCommand(key, sandbox, flags)}\` ` +
-    `and record the audience again with \`${stateImportCommand(key, sandbox, flags)}\`${manifestsDirNote(flags, `${AUDIENCE_ID}: its id from AEP`)}`
+    `restore it from a backup, or drop it with \`${forgetCommand(key, sandbox, known)}\` ` +
+    `and record the audience again with \`${stateImportCommand(key, sandbox, known)}\`${manifestsDirNote(known, `${AUDIENCE_ID}: its id from AEP`)}`
   );
+}
+
+/**
+ * What a state read names in its refusals: a file by its path (`state file <path>`), or what
+ * is read from elsewhere (a PostgreSQL store's row) by the words given, which never hold a
+ * password.
+ */
+export type StateSource = string | { readonly said: string };
+
+function sourceWords(source: StateSource): string {
+  return typeof source === 'string' ? `state file ${source}` : source.said;
+}
+
+/** The hint of a record read from `source` when the caller gives none. */
+function defaultHint(source: StateSource): string {
+  return typeof source === 'string' ? recordRepairHint(source) : RECORD_REPAIR_WORDS;
 }
 /** What to do about a corrupt meta.json: removing it starts a new lineage, so saved plans are refused. */
 export const META_REPAIR_HINT = 'restore it from a backup, or remove it to start a new lineage';
@@ -101,30 +133,30 @@ export function readTextSync(file: string): string | undefined {
 
 /** Parses state file text; errors name the file and the first schema issue. */
 export function parseStateJson<T>(
-  file: string,
+  file: StateSource,
   text: string,
   schema: z.ZodType<T>,
-  hint = recordRepairHint(file),
+  hint = defaultHint(file),
   /** As readJsonFile's. */
   formats?: readonly number[],
 ): T {
   return validateStateJson(file, parseJsonText(file, text, hint), schema, hint, formats);
 }
 
-function parseJsonText(file: string, text: string, hint: string): unknown {
+function parseJsonText(file: StateSource, text: string, hint: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new StateReadError(
       'STATE_CORRUPT',
-      `state file ${file} is not valid JSON (${reasonOf(error)}); ${hint}`,
+      `${sourceWords(file)} is not valid JSON (${reasonOf(error)}); ${hint}`,
       { cause: error },
     );
   }
 }
 
 function validateStateJson<T>(
-  file: string,
+  file: StateSource,
   json: unknown,
   schema: z.ZodType<T>,
   hint: string,
@@ -138,7 +170,7 @@ function validateStateJson<T>(
     const where = first ? ` at ${first.path.join('.') || '(root)'}: ${first.message}` : '';
     throw new StateReadError(
       'STATE_CORRUPT',
-      `state file ${file} does not match the state schema${where}; ${hint}`,
+      `${sourceWords(file)} does not match the state schema${where}; ${hint}`,
     );
   }
   return parsed.data;
@@ -255,12 +287,12 @@ function stringMap(value: unknown): Record<string, string> | undefined {
  * one: read as corrupt, the advice would be to restore or remove it (and `state forget` would
  * drop the record); what it needs is a newer audiencectl.
  */
-function refuseNewerFormat(file: string, json: unknown, formats: readonly number[]): void {
+function refuseNewerFormat(file: StateSource, json: unknown, formats: readonly number[]): void {
   const format = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (typeof format !== 'number' || !Number.isInteger(format) || format <= Math.max(...formats)) return;
   throw new StateReadError(
     'STATE_FORMAT_NEWER',
-    `state file ${file} is in format ${format}, written by a newer audiencectl; this one reads formats ${formats.join(' and ')}: upgrade audiencectl (nothing was read or written)`,
+    `${sourceWords(file)} is in format ${format}, written by a newer audiencectl; this one reads formats ${formats.join(' and ')}: upgrade audiencectl (nothing was read or written)`,
   );
 }
 

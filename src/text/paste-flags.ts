@@ -215,6 +215,20 @@ export function pgInitCommand(
 }
 
 /**
+ * The flags the commands a PostgreSQL store's messages print carry to reach it: its URL
+ * (`url`, its password dropped as pgInitCommand's) and the other flags `flags` carry. `url`
+ * undefined: it came from the environment or the configuration file, which the pasted
+ * command inherits (password and all), so only the flags typed are named.
+ */
+export function pgStoreFlags(
+  url: string | undefined,
+  flags: PasteFlags | undefined,
+  passwordFile: boolean,
+): PasteFlags {
+  return { ...NO_PASTE_FLAGS, ...flags, state: url === undefined ? '' : urlWords(url, passwordFile) };
+}
+
+/**
  * What the commands of a JSON plan of `dir` carry: the directory, absolute, and no flag. Made by
  * `plan --output json`, and again by `apply plan.json` to compare its steps word for word.
  */

@@ -41,8 +41,9 @@ describe(
       const reason = await expectUnready(
         spoiled,
         'STATE_CORRUPT',
-        /^the state store cannot be read: STATE_CORRUPT: .*\(row prod\/gold\) does not match the state schema at deletionPolicy/,
+        /^the state store cannot be read: STATE_CORRUPT: row prod\/gold of table "[^"]+"\.audiences in PostgreSQL state postgres:\/\/\S+ does not match the state schema at deletionPolicy/,
       );
+      expect(reason).toContain('`audiencectl state forget gold --sandbox prod --state ');
       expect(reason).not.toContain(password);
 
       await postgres.query(

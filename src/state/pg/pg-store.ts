@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { compatKey, type CompatChoices, type LearnedChoice } from '../../aep/compat-schema.js';
-import pg, { type ClientConfig, type PoolClient } from 'pg';
+import pg, { escapeIdentifier, type ClientConfig, type PoolClient } from 'pg';
 import { StateError } from '../errors.js';
 import type { LockInfo, LockOptions } from '../lock.js';
 import {
@@ -12,7 +12,7 @@ import {
   type OrgOf,
 } from '../org-binding.js';
 import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-revisions.js';
-import { parseStateJson } from '../read-json.js';
+import { parseStateJson, recordRepairCommands } from '../read-json.js';
 import { RECORD_FORMATS } from '../record-format.js';
 import { assertValidId } from '../record-id.js';
 import { scrubFailureReasons } from '../scrub-record.js';
@@ -48,13 +48,20 @@ import { SpareLockClient } from './spare-lock-client.js';
 import { connectStoppable } from './connect-stopped.js';
 import { assertServerVersion, serverVersion } from './server-version.js';
 import { RecordWrites } from '../record-writes.js';
-import { pgInitCommand } from '../../text/paste-flags.js';
+import { pgInitCommand, pgStoreFlags, type PasteFlags } from '../../text/paste-flags.js';
+import { escapeText } from '../../text/safe-text.js';
 import type { CompatStore, ManifestCacheMirror, PushListener, StateStore } from '../store.js';
 
 /** How long a closing store waits for the server to let its sessions go (socketsClosed). */
 const CLOSE_GRACE_MS = 2_000;
 
 type Row = { sandbox: string; key: string; body: string };
+
+/**
+ * What to do about a meta row that fails its schema (its orgs or revisions written by hand):
+ * the directory store's advice to remove meta.json has no equivalent that keeps the records.
+ */
+const META_ROW_HINT = 'restore it from a backup';
 
 /**
  * The PostgreSQL store: one row per audience (the record as a jsonb body), lineage
@@ -71,6 +78,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   readonly #timeouts: PgTimeouts;
   /** The `init` that creates or migrates this store, for the schema check's message. */
   readonly #init: string;
+  /** The flags of the forget and import a corrupt row's message prints (pgStoreFlags). */
+  readonly #repairFlags: PasteFlags;
   /** `--from` or `--to` (state migrate), prefixed to the schema's refusals; else undefined. */
   readonly #flag: string | undefined;
   #pool: pg.Pool | undefined;
@@ -99,11 +108,9 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     const named = new URL(url);
     named.searchParams.set('schema', schema);
     this.#flag = access.flag;
-    this.#init = pgInitCommand(
-      access.urlInherited === true ? undefined : named.href,
-      access.paste,
-      Boolean(access.passwordFile),
-    );
+    const typed = access.urlInherited === true ? undefined : named.href;
+    this.#init = pgInitCommand(typed, access.paste, Boolean(access.passwordFile));
+    this.#repairFlags = pgStoreFlags(typed, access.paste, Boolean(access.passwordFile));
   }
 
   /** A statement of init's migrations or of `state migrate`'s copy may take longer. */
@@ -246,9 +253,22 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     for (const client of this.#clients) client.connection.stream.destroy();
   }
 
+  /**
+   * A row read as a record. One that fails the record schema is named by its sandbox and key,
+   * its table and this store (never a "state file": there is none), with the forget and import
+   * that mend it, as a record file's are (recordRepairHint).
+   */
   #parse(row: Row): AudienceRecord {
-    const where = `${this.location} (row ${row.sandbox}/${row.key})`;
-    return scrubFailureReasons(parseStateJson(where, row.body, AudienceRecord, undefined, RECORD_FORMATS));
+    const where = {
+      said: `row ${escapeText(`${row.sandbox}/${row.key}`)} of table ${this.#table('audiences')} in PostgreSQL state ${this.location}`,
+    };
+    const hint = recordRepairCommands(row.sandbox, row.key, this.#repairFlags);
+    return scrubFailureReasons(parseStateJson(where, row.body, AudienceRecord, hint, RECORD_FORMATS));
+  }
+
+  /** A table of this store's schema, as SQL names it (`"s".audiences`), for messages. */
+  #table(name: string): string {
+    return escapeText(`${escapeIdentifier(this.#schema)}.${name}`);
   }
 
   async readAll(): Promise<RecordedState> {
@@ -262,7 +282,15 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         ORDER BY a.sandbox COLLATE "C", a.key COLLATE "C"`,
     );
     const metaText = rows[0]?.meta ?? null;
-    const parsed = metaText === null ? undefined : parseStateJson(this.location, metaText, StateMeta);
+    const parsed =
+      metaText === null
+        ? undefined
+        : parseStateJson(
+            { said: `the row of table ${this.#table('meta')} in PostgreSQL state ${this.location}` },
+            metaText,
+            StateMeta,
+            META_ROW_HINT,
+          );
     // As a directory store's meta.json says it (meta-format.ts), so both read alike.
     const meta = parsed && { ...parsed, schemaVersion: metaFormat(parsed) };
     const audiences = rows.filter((row) => row.sandbox !== null).map((row) => this.#parse(row));
