@@ -32,7 +32,7 @@ describe('run --dir: the directory removed and made again', () => {
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
-    const ctl = await goldCreatedFromDir(spec, em, root, dir);
+    const ctl = await goldCreatedFromDir(spec, { em, root, dir });
 
     await rm(dir, { recursive: true });
     await ctl.waitForLog((l) => l.msg === 'sync failed' && l['code'] === 'SOURCE_PATH_NOT_FOUND', 30_000);
@@ -62,7 +62,7 @@ describe('run --dir: the directory removed and made again', () => {
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
-    const ctl = await goldCreatedFromDir(spec, em, root, dir);
+    const ctl = await goldCreatedFromDir(spec, { em, root, dir });
 
     rmSync(dir, { recursive: true });
     mkdirSync(dir);
@@ -91,7 +91,7 @@ describe('run --dir: the directory removed and made again', () => {
     const team = path.join(dir, 'team');
     await mkdir(team, { recursive: true });
     await writeFile(path.join(team, 'gold.yaml'), manifestYaml('gold', noRun));
-    const ctl = await goldCreatedFromDir(spec, em, root, dir);
+    const ctl = await goldCreatedFromDir(spec, { em, root, dir });
 
     const synced = (await ctl.status()).source.lastSyncAt;
     rmSync(team, { recursive: true });

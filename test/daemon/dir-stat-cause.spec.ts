@@ -21,7 +21,7 @@ async function controllerOf(replace: (root: string, dir: string) => Promise<void
   const dir = nested ? path.join(root, 'mnt', 'manifests') : path.join(root, 'manifests');
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-  const ctl = await goldCreatedFromDir(spec, em, root, dir, ['--resync-interval', '2s']);
+  const ctl = await goldCreatedFromDir(spec, { em, root, dir, more: ['--resync-interval', '2s'] });
   await replace(root, dir);
   // A pass the watcher started mid-replacement may find nothing there (ENOENT): the first resync
   // requested after it is of the directory as it is left.

@@ -24,7 +24,7 @@ describe('run --dir: the directory removed, then a resync', () => {
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
-    const ctl = await goldCreatedFromDir(spec, em, root, dir, ['--resync-interval', '2s']);
+    const ctl = await goldCreatedFromDir(spec, { em, root, dir, more: ['--resync-interval', '2s'] });
 
     await rm(dir, { recursive: true });
     // A resync after the removal: its pass ends one way or the other.

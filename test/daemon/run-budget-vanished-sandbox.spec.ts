@@ -33,7 +33,7 @@ describe('run: the run budget gauge of a sandbox left without manifests', () => 
       path.join(dir, 'silver.yaml'),
       manifestYaml('silver', { ...noRun, metadata: { sandbox: 'dev' } }),
     );
-    const ctl = await startedOnDir(spec, em, root, dir);
+    const ctl = await startedOnDir(spec, { em, root, dir });
     await eventually(
       () => budgetSeries(ctl.url),
       (series) => series.length === 2,

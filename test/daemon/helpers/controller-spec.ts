@@ -109,16 +109,24 @@ export function statusWhen(
   return eventuallyLogged([controller], () => controller.status(), done, 20_000, what);
 }
 
+/** Where `startedOnDir` and `goldCreatedFromDir` start a controller. */
+export type OnDir = {
+  em: RunningEmulator;
+  /** the state goes in root/state */
+  root: string;
+  /** the watched --dir */
+  dir: string;
+  /** flags after the others (a pass an hour, not a dry run) */
+  more?: string[];
+};
+
 /**
  * `spec`'s controller on `--dir dir` (state in root/state, a pass an hour, then `more` flags),
  * not a dry run, as started: its first pass may not have run yet.
  */
 export async function startedOnDir(
   spec: ControllerSpec,
-  em: RunningEmulator,
-  root: string,
-  dir: string,
-  more: string[] = [],
+  { em, root, dir, more = [] }: OnDir,
 ): Promise<ControllerProcess> {
   return spec.start(['--dir', dir, '--state', path.join(root, 'state'), '--interval', '1h', ...more], {
     ...controllerEnv(em),
@@ -130,14 +138,8 @@ export async function startedOnDir(
  * startedOnDir's controller once the one manifest there (gold) is created: the start of the
  * --dir watch specs.
  */
-export async function goldCreatedFromDir(
-  spec: ControllerSpec,
-  em: RunningEmulator,
-  root: string,
-  dir: string,
-  more: string[] = [],
-): Promise<ControllerProcess> {
-  const ctl = await startedOnDir(spec, em, root, dir, more);
+export async function goldCreatedFromDir(spec: ControllerSpec, on: OnDir): Promise<ControllerProcess> {
+  const ctl = await startedOnDir(spec, on);
   await eventuallyLogged(
     [ctl],
     () => ctl.status(),
