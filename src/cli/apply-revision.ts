@@ -11,6 +11,14 @@ import { gitSilenceMs } from './git-timeout.js';
 type RevisionFlags = { emulator?: boolean; allowOlderCheckout?: boolean };
 
 /**
+ * The ApplyRevision of an apply, and `end`, called once the apply is done with its checks: it
+ * removes the history a shallow clone's deepening fetched (git-revision.ts endDeepening).
+ */
+export type CheckedRevision = { revision: ApplyRevision; end: () => Promise<void> };
+
+const UNCHECKED = (revision: ApplyRevision): CheckedRevision => ({ revision, end: () => Promise.resolve() });
+
+/**
  * The commit `apply` records and checks (README, "How it stays safe"): HEAD of the git work
  * tree of the manifests, or the commit a saved plan was made from. None with the embedded
  * emulator (new at every start, so there is no newer apply to undo) or outside git.
@@ -20,8 +28,8 @@ export async function applyRevision(
   target: string,
   flags: RevisionFlags,
   say: (text: string) => void,
-): Promise<ApplyRevision> {
-  if (flags.emulator) return { kind: 'none' };
+): Promise<CheckedRevision> {
+  if (flags.emulator) return UNCHECKED({ kind: 'none' });
   let dir = target;
   let headName = "this checkout's HEAD";
   let advice = 'Pull or fetch the newer commit and apply from it';
@@ -31,7 +39,7 @@ export async function applyRevision(
   if (input.kind === 'saved') {
     const origin = originOf(input.plan, input.source);
     // A plan made outside git (or by a release before this check) says no commit.
-    if (origin.revision === undefined) return { kind: 'none' };
+    if (origin.revision === undefined) return UNCHECKED({ kind: 'none' });
     head = origin.revision;
     dir = origin.dir;
     const planned = input.plan.origin?.options?.repository !== undefined;
@@ -42,7 +50,7 @@ export async function applyRevision(
     // Outside a git work tree (no `.git` above the manifests, as given or as resolved: git
     // finds it from the real path) there is no commit to read, and simple-git is not loaded.
     if (gitTop(path.resolve(target)) === undefined && gitTop(realDirectory(target)) === undefined)
-      return { kind: 'none' };
+      return UNCHECKED({ kind: 'none' });
     // simple-git loads when an apply reads its commit, not with the command (`apply --help`).
     const { headRevision } = await import('../source/git-revision.js');
     const found = await headRevision(target);
@@ -64,22 +72,28 @@ export async function applyRevision(
         `Warning: cannot read the git commit of ${target} (${found.reason}): this apply records none, and is not checked against newer applies (--allow-older-checkout)`,
       );
     }
-    if (found.kind !== 'commit') return { kind: 'none' };
+    if (found.kind !== 'commit') return UNCHECKED({ kind: 'none' });
     head = found.head;
   }
   // One deepening of a shallow clone per apply, whatever the number of checks (git-revision.ts).
   const deepening = { headCommittedAt: head.committedAt, silenceMs: () => gitSilenceMs() };
   return {
-    kind: 'guard',
-    head,
-    headName,
-    relations: async (commits, times) => {
-      const { commitRelations } = await import('../source/git-revision.js');
-      const deepen = times === undefined ? undefined : { deepening, times };
-      return commitRelations(dir, head.commit, commits, await ofRepository(), deepen);
+    revision: {
+      kind: 'guard',
+      head,
+      headName,
+      relations: async (commits, times) => {
+        const { commitRelations } = await import('../source/git-revision.js');
+        const deepen = times === undefined ? undefined : { deepening, times };
+        return commitRelations(dir, head.commit, commits, await ofRepository(), deepen);
+      },
+      older: flags.allowOlderCheckout
+        ? { kind: 'allow', warn: (text) => say(`Warning: ${text}`) }
+        : { kind: 'refuse', advice },
     },
-    older: flags.allowOlderCheckout
-      ? { kind: 'allow', warn: (text) => say(`Warning: ${text}`) }
-      : { kind: 'refuse', advice },
+    end: async () => {
+      const { endDeepening } = await import('../source/git-revision.js');
+      await endDeepening(deepening);
+    },
   };
 }

@@ -32,7 +32,7 @@ export async function planCheckout(
   const all = recorded.meta?.revisions;
   const marks = marksOfRepository(all, repository, roots);
   if (!wantHead && recordedCommits(plan.steps, recorded.audiences, marks).length === 0) return {};
-  const { commitRelations, headRevision } = await import('../source/git-revision.js');
+  const { commitRelations, endDeepening, headRevision } = await import('../source/git-revision.js');
   const found = await headRevision(dir);
   if (found.kind !== 'commit') return {};
   const { head } = found;
@@ -49,8 +49,8 @@ export async function planCheckout(
   const relations: ReadonlyMap<string, CommitRelation> =
     asked.length === 0
       ? new Map()
-      : await commitRelations(dir, head.commit, asked, repository !== undefined, deepen).catch(
-          (error: unknown) => {
+      : await commitRelations(dir, head.commit, asked, repository !== undefined, deepen)
+          .catch((error: unknown) => {
             if (!(error instanceof UnansweredHistoryError)) throw error;
             const placed = new Map(error.relations);
             for (const commit of error.commits) {
@@ -58,8 +58,9 @@ export async function planCheckout(
               unanswered.set(commit, error.why);
             }
             return placed;
-          },
-        );
+          })
+          // Its one check is done: the history fetched for it goes now, not at the exit.
+          .finally(() => endDeepening(deepen.deepening));
   const kept = keptBeneath(all, repository, roots);
   const older = olderCheckout(plan.steps, recorded.audiences, head, relations, marks, kept, repository);
   if (older === undefined) return { head };

@@ -197,10 +197,25 @@ async function deepenFor(
   const failed = await fetchSince(repo, head, since, deepening.silenceMs());
   if (failed !== undefined) {
     deepened.set(deepening, { kind: 'failed', why: failed });
+    // Later checks of the apply are answered by the failure: nothing fetches into it again.
+    await repo.remove().catch(() => undefined);
     throw unanswered(failed);
   }
   deepened.set(deepening, { kind: 'fetched', repo, since });
   return { repo: repo.dir, commits: missing };
+}
+
+/**
+ * Ends `deepening`: the history repository it fetched into (if any) is removed, once the
+ * command that made it (an apply, a plan) is done with its checks, not at the process's exit:
+ * a process that goes on (an in-process caller, one kept alive by what it still closes) does
+ * not keep it. A check asked after this fetches again, into a new one.
+ */
+export async function endDeepening(deepening: Deepening): Promise<void> {
+  const state = deepened.get(deepening);
+  if (state?.kind !== 'fetched') return;
+  deepened.delete(deepening);
+  await state.repo.remove().catch(() => undefined);
 }
 
 /**

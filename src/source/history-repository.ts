@@ -9,9 +9,15 @@ import { git as runGit } from './git-run.js';
  * The temporary bare repository a shallow clone's history is fetched into (git-revision.ts,
  * deepenFor): `dir`; the clone's settings as the fetch's environment (`env`: git's
  * GIT_CONFIG_COUNT/KEY/VALUE, never written to disk: actions/checkout's extraheader credential
- * is among them); and the remotes they name.
+ * is among them); the remotes they name; and `remove`, which removes it (and forgets its exit
+ * hook) once the command is done with it.
  */
-export type HistoryRepository = { dir: string; env: Record<string, string>; remotes: string[] };
+export type HistoryRepository = {
+  dir: string;
+  env: Record<string, string>;
+  remotes: string[];
+  remove: () => Promise<void>;
+};
 
 const PREFIX = 'audiencectl-history-';
 
@@ -76,8 +82,8 @@ async function sweepHistories(temp: string): Promise<void> {
 
 /**
  * A bare repository beside the clone `dir`, in the temporary directory, that the deepening fetch
- * writes into (removed when the process exits; one a killed process left is removed by the
- * next that makes one, sweepHistories): the clone's objects borrowed (alternates), its shallow
+ * writes into (removed by `remove` when the command is done with it, else when the process
+ * exits; one a killed process left is removed by the next that makes one, sweepHistories): the clone's objects borrowed (alternates), its shallow
  * boundary copied, its settings (its remotes, url.insteadOf, the credentials actions/checkout
  * keeps, its ssh command) given to the fetch in its environment (settingsEnv), not copied into
  * a file: a credential is never left on disk by a process killed mid-fetch. The checkout itself
@@ -105,20 +111,47 @@ export async function historyRepository(dir: string): Promise<HistoryRepository 
     const temp = tmpdir();
     await sweepHistories(temp);
     const repo = await mkdtemp(path.join(temp, `${PREFIX}${hostTag()}-${process.pid}-${startOf('self')}-`));
-    process.once('exit', () => rmSync(repo, { recursive: true, force: true }));
-    const made = await runGit(
-      repo,
-      ['init', '--quiet', '--bare', ...(sha256 ? ['--object-format=sha256'] : []), '.'],
-      '',
+    // The exit hook is the fallback (a command that ends without reaching its own removal);
+    // a long-lived process (an in-process caller) must not collect a hook per command.
+    const atExit = () => rmSync(repo, { recursive: true, force: true });
+    process.once('exit', atExit);
+    const remove = async () => {
+      process.off('exit', atExit);
+      await rm(repo, { recursive: true, force: true });
+    };
+    const ready = await prepare(repo, objects, shallow, sha256).catch(
+      (error: unknown) => `a repository to fetch into could not be made (${firstLine(error)})`,
     );
-    if (!made.ok) return { why: `git could not make a repository to fetch into (${made.why})` };
-    await writeFile(path.join(repo, 'objects', 'info', 'alternates'), `${objects}\n`);
-    await copyFile(shallow, path.join(repo, 'shallow'));
-    return { dir: repo, ...settingsEnv(settings.out) };
+    if (ready !== undefined) {
+      await remove().catch(() => undefined);
+      return { why: ready };
+    }
+    return { dir: repo, ...settingsEnv(settings.out), remove };
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
-    return { why: `a repository to fetch into could not be made (${reason})` };
+    return { why: `a repository to fetch into could not be made (${firstLine(error)})` };
   }
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).trim().split('\n')[0] ?? '';
+}
+
+/** Makes `repo` a bare repository borrowing the clone's objects, its shallow boundary copied; why not. */
+async function prepare(
+  repo: string,
+  objects: string,
+  shallow: string,
+  sha256: boolean,
+): Promise<string | undefined> {
+  const made = await runGit(
+    repo,
+    ['init', '--quiet', '--bare', ...(sha256 ? ['--object-format=sha256'] : []), '.'],
+    '',
+  );
+  if (!made.ok) return `git could not make a repository to fetch into (${made.why})`;
+  await writeFile(path.join(repo, 'objects', 'info', 'alternates'), `${objects}\n`);
+  await copyFile(shallow, path.join(repo, 'shallow'));
+  return undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
@@ -241,6 +242,58 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
         );
         expect(emulator.control.counters().requests).toBe(0);
         expect(audienceNames(emulator)).toEqual(['Audience delta', 'Audience x']);
+      }),
+    );
+  });
+
+  it('removes its history repository once the command is done with it, not at the exit', async () => {
+    await withTempDir(async (root) =>
+      withEmulator(undefined, async (emulator) => {
+        const { work, b, s, state, env, clone } = await applied(root, emulator);
+        // Each command's temporary folder, of its own, and what it holds once the command is
+        // done, before the exit hooks run (fixtures/temp-at-end.mjs).
+        const temp = path.join(root, 'tmp');
+        await mkdir(temp);
+        const atEnd = path.join(root, 'temp-at-end.json');
+        const preload = pathToFileURL(path.join(import.meta.dirname, 'fixtures', 'temp-at-end.mjs')).href;
+        const cli = async (args: string[]) => {
+          await rm(atEnd, { force: true });
+          const result = await runCli([...args, '--state', state], {
+            env: { ...env, TMPDIR: temp, TEMP_AT_END: atEnd, NODE_OPTIONS: `--import=${preload}` },
+          });
+          const left = JSON.parse(await readFile(atEnd, 'utf8')) as string[];
+          return { ...result, left, now: await readdir(temp) };
+        };
+        const sibling = await clone('sibling', 'sibling');
+        const gone = await clone('sibling', 'gone');
+        await git(gone, ['config', '--remove-section', `url.file://${path.join(root, 'origin.git')}`]);
+        await git(gone, ['config', `url.file://${path.join(root, 'gone.git')}.insteadOf`, URL]);
+        await commit(work, { 'x.yaml': x('x at C') }, C_TIME);
+        await git(work, ['push', '--quiet', 'origin', 'main']);
+        const main = await clone('main', 'main');
+
+        // plan and apply of the sibling's clone: the history fetched places B (not contained).
+        const planned = await cli(['plan', path.join(sibling, 'audiences'), '--detailed-exitcode']);
+        expect(planned.code, planned.stderr).toBe(3);
+        expect(planned.stdout).toContain(
+          `${b.slice(0, 7)} (committed ${B_TIME}), which this checkout's HEAD`,
+        );
+        expect(planned.left).toEqual([]);
+        const refused = await cli(['apply', path.join(sibling, 'audiences'), '--auto-approve']);
+        expect(refused.code, refused.stdout).toBe(1);
+        expect(refused.stderr).toContain('Error: refusing to undo a newer apply: prod/delta');
+        expect(refused.left).toEqual([]);
+        // Its fetch failed: the repository made for it goes then.
+        const unanswered = await cli(['apply', path.join(gone, 'audiences'), '--auto-approve']);
+        expect(unanswered.code, unanswered.stdout).toBe(1);
+        expect(unansweredLine(unanswered.stderr, s, b)).toContain(' from origin failed (');
+        expect(unanswered.left).toEqual([]);
+        // main's own clone, its history fetched, applies.
+        const applies = await cli(['apply', path.join(main, 'audiences'), '--auto-approve']);
+        expect(applies.code, applies.stderr).toBe(0);
+        expect(audienceNames(emulator)).toEqual(['Audience x']);
+        expect(applies.left).toEqual([]);
+        expect(applies.now).toEqual([]);
       }),
     );
   });

@@ -434,7 +434,8 @@ export function applyCommand(setExit: (code: number) => void): Command {
       const never = savedNeverDeleteNote(input.plan, target, flags.maxDeletes);
       if (never) say(`Warning: ${never}`);
     }
-    const revision = await applyRevision(input, target, flags, say);
+    // Its end (in the finally below) removes the history a shallow clone's check fetched.
+    const { revision, end: endRevision } = await applyRevision(input, target, flags, say);
     const store = await openStoreFor({ ...flags, paste });
     // The readings of the API page learned by earlier applies are kept in the state store.
     // A client that cannot be made (a bad proxy variable) closes the store it read them from:
@@ -556,6 +557,7 @@ export function applyCommand(setExit: (code: number) => void): Command {
       setExit(applyExitCode(outcome.plan, end));
     } finally {
       interrupts.dispose();
+      await endRevision();
       // The connection first: it finishes writing learned readings to the store.
       await connection.close();
       await store.close();
