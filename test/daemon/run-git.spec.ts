@@ -1,34 +1,15 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
-import {
-  assertBuilt,
-  controllerEnv,
-  eventually,
-  eventuallyLogged,
-  cleanUp,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import type { GitFixture } from '../source/helpers/git-fixture.js';
+import { controllerEnv, eventually, eventuallyLogged, type ControllerProcess } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 import { parseExposition, sampleValue } from './helpers/prom-text.js';
 
 const noRun = { ingestion: { onCreate: false } };
 
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let stateRoot: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await cleanUp({ controller, emulator, fixture, dir: stateRoot });
-  controller = emulator = fixture = stateRoot = undefined;
-});
+const spec = controllerSpec('audiencectl-run-');
 
 function audiences(em: RunningEmulator) {
   return em.control.listAudiences(DEMO_CLIENT.orgId, DEMO_SANDBOX);
@@ -41,24 +22,24 @@ function requests(
   return em.control.counters().byEndpoint[endpoint].requests;
 }
 
-async function setup(interval: string, extra: string[] = []): Promise<[RunningEmulator, GitFixture]> {
-  emulator = await startEmulator({ port: 0 });
-  fixture = await createGitFixture();
-  stateRoot = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
-  await fixture.commit({ 'audiences/README.md': 'Audiences managed by audiencectl.\n' });
+async function setup(
+  interval: string,
+  extra: string[] = [],
+): Promise<[RunningEmulator, GitFixture, ControllerProcess]> {
+  const { em, root } = await spec.setUp();
+  const repo = await spec.gitFixture();
+  await repo.commit({ 'audiences/README.md': 'Audiences managed by audiencectl.\n' });
   const args = [
-    ...['--repo', fixture.bare, '--allow-file-urls', '--branch', 'main', '--path', 'audiences'],
-    ...['--work-dir', fixture.workDir, '--state', path.join(stateRoot, 'state'), '--interval', interval],
+    ...['--repo', repo.bare, '--allow-file-urls', '--branch', 'main', '--path', 'audiences'],
+    ...['--work-dir', repo.workDir, '--state', path.join(root, 'state'), '--interval', interval],
     ...extra,
   ];
-  controller = await startController(args, controllerEnv(emulator));
-  return [emulator, fixture];
+  return [em, repo, await spec.start(args, controllerEnv(em))];
 }
 
 describe('audiencectl run against a git repository', () => {
   it('creates, PATCHes and deletes as commits are pushed; holds an invalid file', async () => {
-    const [em, repo] = await setup('1s');
-    const ctl = controller!;
+    const [em, repo, ctl] = await setup('1s');
     await eventuallyLogged(
       [ctl],
       () => fetch(`${ctl.url}/readyz`).then((r) => r.status),

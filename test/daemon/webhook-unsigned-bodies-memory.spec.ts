@@ -1,16 +1,9 @@
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  startController,
-  type ControllerProcess,
-} from '../daemon/helpers/controller.js';
+import { describe, expect, it } from 'vitest';
+import { controllerEnv } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 // Review 35b, M-1 (fixed: src/daemon/webhook-body.ts). /webhook is the one endpoint docs/deploy.md exposes to the internet (an
 // Ingress to it). Every request's body, up to 5 MiB, is buffered before its signature is
@@ -26,17 +19,7 @@ const CHART_MEMORY_REQUEST_KB = 256 * 1024;
 const CONNECTIONS = 48;
 const BODY = 5 * 1024 * 1024 - 64;
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-const sockets: Socket[] = [];
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
+const spec = controllerSpec('review-35b-flood-');
 
 async function peakKb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -70,12 +53,17 @@ function answer(socket: Socket): Promise<string> {
 }
 
 describe('unsigned webhook bodies (review 35b)', () => {
-  it('does not let requests without the secret hold more memory than the chart requests for the pod', async () => {
-    emulator = await startEmulator({ port: 0 });
-    root = await mkdtemp(path.join(tmpdir(), 'review-35b-flood-'));
+  it('does not let requests without the secret hold more memory than the chart requests for the pod', async ({
+    onTestFinished,
+  }) => {
+    const sockets: Socket[] = [];
+    onTestFinished(() => {
+      for (const socket of sockets) socket.destroy();
+    });
+    const { em: emulator, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     await mkdir(dir);
-    controller = await startController(
+    const controller = await spec.start(
       [
         '--dir',
         dir,
