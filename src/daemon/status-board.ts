@@ -5,6 +5,7 @@ import type { PlanMarks } from '../plan/render/markdown.js';
 import type { Plan } from '../plan/schema.js';
 import { failedBeforePlanning } from './failed-before-planning.js';
 import { interruptedAudiences } from './interrupted-audiences.js';
+import { standingFault } from './standing-fault.js';
 import { appliedStage, interruptedStage, plannedStage, planMarks, type Unplanned } from './plan-outcome.js';
 import type {
   AudienceStatus,
@@ -124,6 +125,12 @@ export class StatusBoard implements DaemonStatusProvider {
     // An outage (IMS unreachable) is not: the next pass may get through. Ready again once a
     // pass ends without it (the failed pass is retried on the backoff).
     if (this.#synced && this.#fault) return notReady(this.#fault.why, this.#fault.error);
+    // On a PostgreSQL store the lock is taken by the election, not by a pass: a store that takes
+    // no writes (a read-only role, a hot standby) refuses it there, and no pass ever runs to say
+    // so. Standing by for ever on it, the controller was shown ready while it applied nothing.
+    const campaign = this.#role() === 'leader' ? null : (this.#leadership?.().lastError ?? null);
+    const why = campaign && standingFault(campaign);
+    if (campaign && why) return notReady(why, campaign);
     if (this.#synced) return { ready: true };
     const error = this.#source.lastError;
     if (error) return notReady('no successful sync yet', error);

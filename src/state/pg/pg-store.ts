@@ -96,6 +96,8 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   readonly #chains = new WriteChains();
   /** The pool's connections, open or opening: cut at once when the lock is lost (#abandon). */
   readonly #clients = new Set<pg.Client>();
+  /** A lock's try was refused as read-only (STATE_READ_ONLY) since the pool last started. */
+  #readOnlyMet = false;
   /** The lost lock, once this store gave up its connections: every later call fails with it. */
   #abandoned: StateError | undefined;
 
@@ -391,7 +393,11 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
       options,
       this.#timeouts,
       this.#spare,
-    );
+    ).catch((error: unknown) => {
+      if (error instanceof StateError && error.code === 'STATE_READ_ONLY') this.#readOnlyMet = true;
+      throw error;
+    });
+    if (this.#readOnlyMet) this.#dropReadOnlyConnections();
     // First of the loss's listeners: the connections are cut before anyone hears of it.
     session.onLost((lost) => this.#abandon(lost));
     try {
@@ -410,6 +416,19 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     this.#session = session;
     const { holder, endedWrites } = session;
     return endedWrites.length > 0 ? { holder, endedWrites } : { holder };
+  }
+
+  /**
+   * The lock is taken now where a try was refused as read-only (a role or database whose
+   * transactions defaulted to read-only, since turned off): the pool's connections opened before
+   * keep the setting they started with, and a controller, elected once it was turned off, failed
+   * its first steps' writes with 25006 on them. They are left to end; the next query opens anew.
+   */
+  #dropReadOnlyConnections(): void {
+    this.#readOnlyMet = false;
+    const stale = this.#pool;
+    this.#pool = undefined;
+    void stale?.end().catch(() => undefined);
   }
 
   async unlock(): Promise<void> {
