@@ -12,6 +12,7 @@ import {
   type WorkerReply,
 } from './parse-thread.js';
 import type { FileParseResult } from './parse-result.js';
+import { DEFAULT_PARSER_MEMORY_MB, takeParserThread } from './parser-prestart.js';
 
 export type {
   ParseFailure,
@@ -51,14 +52,17 @@ type Slot = {
  * was parsing one file at a time, so only a file that kills a thread on its own is refused.
  */
 export function startParsePool(options: PoolOptions): ParsePool {
-  const memoryMb = options.memoryMb ?? 96;
+  const memoryMb = options.memoryMb ?? DEFAULT_PARSER_MEMORY_MB;
   const stallMs = options.stallMs ?? 10_000;
   const maxWorkers = options.workers ?? Math.min(2, Math.max(1, availableParallelism()));
-  const first = createWorker(options.url, memoryMb);
+  // The thread a plan started as it began (parser-prestart.ts), unless it already ended.
+  let taken = takeParserThread(options.url, memoryMb);
+  if (taken?.exit !== undefined) taken = undefined;
+  const first = taken?.worker ?? createWorker(options.url, memoryMb);
   const firstEarly = {
-    ready: false,
+    ready: taken?.ready ?? false,
     exit: undefined as number | undefined,
-    error: undefined as string | undefined,
+    error: taken?.error,
   };
   const onFirstReady = (reply: WorkerReply) => 'ready' in reply && (firstEarly.ready = true);
   const onFirstExit = (code: number) => (firstEarly.exit = code);

@@ -53,6 +53,7 @@ import {
 } from '../source-options.js';
 import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
 import { dropScanThread, scansInThread } from '../../scan/prestart.js';
+import { dropParserThread } from '../../manifest/parser-prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
 import { pasteFlagsOf } from '../paste-flags.js';
@@ -384,7 +385,11 @@ export function planCommand(setExit: (code: number) => void): Command {
             ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
           }),
       flags.base === undefined ? readRecorded(flags, snapshot, scan, typed) : undefined,
-    ]).finally(() => scan?.stop());
+    ]).finally(() => {
+      scan?.stop();
+      // The parser thread started as the command began (parser-prestart.ts), if no pool took it.
+      dropParserThread();
+    });
     const { saveCache } = working;
     // A manifest of a sandbox no configured credentials reach: its file held, named (as apply refuses it).
     const desired = await holdUnconfiguredSandboxes(working.loaded, flags);
