@@ -153,7 +153,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const reconciler: Reconciler = new Reconciler({
     source,
     store: records ?? leaderStore,
-    ...(records ? { forgetRecords: () => records.forget() } : {}),
+    ...(records ? { forgetRecords: () => records.forget(), confirmRecords: () => records.confirm() } : {}),
     ...(leadership
       ? {
           isLeader: () => leadership.role === 'leader',

@@ -194,5 +194,6 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
     unlock: () => Promise.resolve(),
     close: () => Promise.resolve(),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),
+    ...(store.recordsStamp ? { recordsStamp: () => store.recordsStamp!() } : {}),
   };
 }

@@ -59,6 +59,12 @@ export type ReconcileSettings = {
 
 export type PassDeps = {
   store: StateStore;
+  /**
+   * Before a pass's first step: true when the pass planned from records kept since an earlier
+   * pass that are no longer those in the store (changed outside it: cachedReads `confirm`), read
+   * again by then; throws what that read throws. Default: nothing is kept.
+   */
+  confirmRecords?: () => Promise<boolean>;
   /** Calls gated by the stop signal (see shieldCalls). */
   client: AepClient;
   clock: Clock;

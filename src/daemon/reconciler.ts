@@ -57,6 +57,8 @@ export type ReconcilerOptions = {
    * again too. Default: nothing is kept.
    */
   forgetRecords?: () => void;
+  /** Whether the records a pass planned from moved since they were kept (PassDeps). */
+  confirmRecords?: () => Promise<boolean>;
   /** The wall clock file modification times are compared with (see PassDeps). Default Date.now. */
   fileClock?: () => number;
 };
@@ -108,6 +110,7 @@ export class Reconciler implements DaemonStatusProvider {
     );
     this.#deps = {
       store: options.store,
+      ...(options.confirmRecords ? { confirmRecords: options.confirmRecords } : {}),
       client: options.client,
       clock: this.#clock,
       metrics: options.metrics,
