@@ -12,6 +12,7 @@ import { openStateStore } from '../state/open.js';
 import { assertSameOrgs } from '../state/org-binding.js';
 import { requireStateStore } from '../state/presence.js';
 import { cachedReads } from './cached-reads.js';
+import { watchWrites } from './write-failures.js';
 import { shieldCalls } from './call-shield.js';
 import { startHttpServer, type DaemonHttpServer } from './http-server.js';
 import { clientHooks } from './instruments.js';
@@ -140,7 +141,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
         })
       : undefined;
   if (leadership) metrics.setRole('standby');
-  const leaderStore = leadership ? leaderView(store, leadership) : store;
+  // A write that failed as the store takes none fails the pass that met it (write-failures.ts).
+  const writes = watchWrites(leadership ? leaderView(store, leadership) : store);
+  const leaderStore = writes.store;
   // Records are read again only when the serial moved (or once a resync interval); not with --full-reads.
   const records = options.settings.fullReads
     ? undefined
@@ -154,6 +157,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     source,
     store: records ?? leaderStore,
     ...(records ? { forgetRecords: () => records.forget(), confirmRecords: () => records.confirm() } : {}),
+    unwritable: () => writes.take(),
     ...(leadership
       ? {
           isLeader: () => leadership.role === 'leader',

@@ -65,6 +65,11 @@ export type PassDeps = {
    * again by then; throws what that read throws. Default: nothing is kept.
    */
   confirmRecords?: () => Promise<boolean>;
+  /**
+   * The first write of the store since the last call that failed because it takes no writes
+   * (src/daemon/write-failures.ts): a pass that met one fails with it once its steps are done.
+   */
+  unwritable?: () => Error | undefined;
   /** Calls gated by the stop signal (see shieldCalls). */
   client: AepClient;
   clock: Clock;

@@ -60,6 +60,8 @@ export async function reconcileRevision(
       },
     ));
   } else {
+    // One met by an earlier pass (outside a step: a dry run's, a standby's) is not this pass's.
+    deps.unwritable?.();
     ({ plan, results } = await applyDesired(revision, desired, deps, log, reading, writing).catch(
       async (error: unknown) => {
         withoutRefresh(error);
@@ -67,6 +69,11 @@ export async function reconcileRevision(
         return applyDesired(revision, desired, deps, log, false, writing);
       },
     ));
+    // A record that could not be written, as the store takes no writes (a call's outcome, an
+    // intent settled): the pass fails with it, after its steps as any failure after them, and the
+    // controller is not ready until the store takes writes (run-unwritable-after-call).
+    const unwritable = deps.unwritable?.();
+    if (unwritable) throw unwritable;
     records = (await deps.store.readAll()).audiences;
   }
   const now = deps.clock.now();

@@ -9,6 +9,12 @@ const UNREADABLE_STORE = new Set(['STATE_CORRUPT', 'STATE_UNREADABLE']);
  */
 const UNWRITABLE_STORE = new Set(['STATE_UNWRITABLE', 'STATE_READ_ONLY']);
 
+/** Whether `error` says the store takes no writes (STATE_UNWRITABLE, STATE_READ_ONLY). */
+export function isUnwritableStore(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNWRITABLE_STORE.has(code);
+}
+
 /**
  * Why a pass that failed with `error` leaves the controller unable to reconcile until a person
  * acts, or undefined for a failure the next pass may not meet (an outage, a lock held by an
