@@ -1,20 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { CLI } from '../helpers/cli.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventuallyLogged,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
@@ -62,17 +54,7 @@ function shell(
   });
 }
 
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
-
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await cleanUp({ controller, emulator, fixture, dir: root });
-  controller = emulator = fixture = root = undefined;
-});
+const spec = controllerSpec('audiencectl-file-repair-');
 
 /** The pod's `audiencectl`: a link to the built CLI on the PATH, as the image links it. */
 async function podPath(dir: string): Promise<string> {
@@ -84,9 +66,7 @@ async function podPath(dir: string): Promise<string> {
 
 describe('repairing a controller file state from its own environment', () => {
   it('forgets and imports back a record while the controller runs, and no audience is created twice', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-file-repair-'));
+    const { em, root } = await spec.setUp();
     const dir = path.join(root, 'manifests');
     const state = path.join(root, 'state');
     await mkdir(dir);
@@ -94,8 +74,7 @@ describe('repairing a controller file state from its own environment', () => {
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
     // The pod's: the state directory from the ConfigMap, the credentials from the Secret.
     const env = { ...controllerEnv(em), AUDIENCECTL_STATE_DIR: state, AUDIENCECTL_DRY_RUN: 'false' };
-    controller = await startController(['--dir', dir, '--interval', '1h'], env);
-    const ctl = controller;
+    const ctl = await spec.start(['--dir', dir, '--interval', '1h'], env);
     await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -123,7 +102,7 @@ describe('repairing a controller file state from its own environment', () => {
       shell(`AUDIENCE_ID=${id}\n${command}`, {
         cwd: checkout,
         // A scratch directory the import makes (mktemp) goes into this test's own.
-        env: { ...env, PATH: podPathValue, HOME: '/nonexistent', TMPDIR: root ?? tmpdir() },
+        env: { ...env, PATH: podPathValue, HOME: '/nonexistent', TMPDIR: root },
       });
     expect(setup).toMatch(/^AUDIENCE_ID=[0-9a-f-]{36}$/);
 
@@ -169,10 +148,8 @@ describe('repairing a controller file state from its own environment', () => {
     // work tree (sourceRoot); the docs once imported from a plain /tmp/repair, which the
     // controller, reading `audiences` of its checkout, held as another directory's removal,
     // for ever (no pass reads that folder), with a repair no controller user can run.
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    fixture = await createGitFixture();
-    root = await mkdtemp(path.join(tmpdir(), 'audiencectl-file-repair-'));
+    const { em, root } = await spec.setUp();
+    const fixture = await spec.gitFixture();
     const state = path.join(root, 'state');
     const env = { ...controllerEnv(em), AUDIENCECTL_STATE_DIR: state, AUDIENCECTL_DRY_RUN: 'false' };
     const noRun = { ingestion: { onCreate: false } };
@@ -187,14 +164,13 @@ describe('repairing a controller file state from its own environment', () => {
       'someone@AdobeID',
     );
     await fixture.commit({ 'audiences/README.md': 'Audiences.\n' });
-    controller = await startController(
+    const ctl = await spec.start(
       [
         ...['--repo', fixture.bare, '--allow-file-urls', '--branch', 'main', '--path', 'audiences'],
         ...['--work-dir', fixture.workDir, '--state', state, '--interval', '1s'],
       ],
       env,
     );
-    const ctl = controller;
     // Beside it an audience that stays, so that removing gold's manifest empties no source.
     const added = await fixture.commit({
       'audiences/gold.yaml': manifestYaml('gold', noRun),
