@@ -145,11 +145,11 @@ export class CacheFileWriter {
     }
   }
 
-  /** Appends UTF-8 bytes to the body. */
-  write(bytes: Uint8Array): void {
+  /** Appends UTF-8 bytes to the body; `hashed` false: bytes the digest does not cover (they follow all it covers). */
+  write(bytes: Uint8Array, hashed = true): void {
     if (this.fd === undefined) return;
     try {
-      this.hash.update(bytes);
+      if (hashed) this.hash.update(bytes);
       for (let at = 0; at < bytes.length;)
         at += writeSync(this.fd, bytes, at, bytes.length - at, this.position + at);
       this.position += bytes.length;

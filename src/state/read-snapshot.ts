@@ -1,11 +1,13 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { loadCacheBytes, type CacheBytes } from '../cache/cache-file.js';
+import type { CacheBytes } from '../cache/cache-file.js';
 import { readMetaFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
 import type { parseRecordText } from './read-record.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import type { AudienceRecord, RecordedState } from './schema.js';
 import { readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
+import { loadSnapshotBytes, SnapshotSpecError } from './snapshot-specs.js';
 import { metaPath } from './paths.js';
 import { recordFileFacts, recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
 import { RECORD_SCHEMA_ID } from './record-schema-id.js';
@@ -39,7 +41,7 @@ export async function readStateThroughSnapshot(
   /** The clock (tests move it, to see files as old ones). */
   now: () => number = Date.now,
   /** The snapshot's bytes, if the caller started reading them early. */
-  prefetched: Promise<CacheBytes> = loadCacheBytes(snapshotFile),
+  prefetched: Promise<CacheBytes> = loadSnapshotBytes(snapshotFile),
   /**
    * The records and their files' facts, taken meanwhile by another thread (src/scan);
    * resolving to undefined, or absent: this thread lists and stats.
@@ -58,7 +60,7 @@ export async function readStateThroughSnapshot(
   // Judged when awaited below; until then it must not count as an unhandled rejection.
   listed.catch(() => undefined);
   // While the records are listed (and stat-ed, by the scan's thread).
-  const snapshot = readSnapshot(await prefetched, root, schema);
+  const snapshot = readSnapshot(await prefetched, root, schema, snapshotFile);
   const [meta, records] = await listed;
   const { ids } = records;
   const statted = 'facts' in records ? records : undefined;
@@ -100,6 +102,31 @@ export async function readStateThroughSnapshot(
     state: { meta, audiences },
     hits,
     // The records written are the objects returned: the planner (pure) never changes them.
-    save: () => stale && writeSnapshot(snapshotFile, root, schema, scannedAt, entries),
+    save: () => stale && saveSnapshot(snapshotFile, root, schema, scannedAt, entries),
   };
+}
+
+/**
+ * writeSnapshot, unless a record it serves has an applied spec its specs section no longer
+ * holds as written (snapshot-specs.ts): then the snapshot is removed instead, so that the
+ * next plan reads every record and writes it anew.
+ */
+function saveSnapshot(
+  file: string,
+  root: string,
+  schema: string,
+  scannedAt: number,
+  entries: ReadonlyArray<{ facts: RecordFacts; record: AudienceRecord }>,
+): boolean {
+  try {
+    return writeSnapshot(file, root, schema, scannedAt, entries);
+  } catch (error) {
+    if (!(error instanceof SnapshotSpecError)) throw error;
+    try {
+      rmSync(file, { force: true });
+    } catch {
+      // Left as it is: every plan that reads a spec it serves is made again without it.
+    }
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
-import { writeCacheFileStreamed, type CacheBytes } from '../cache/cache-file.js';
+import { CacheFileWriter, utf8Batches, type CacheBytes } from '../cache/cache-file.js';
 import { JsonBytes, withLazyProperty } from '../text/lazy-property.js';
 import type { AudienceRecord } from './schema.js';
+import { SectionSpec, specDigest, SpecsSection } from './snapshot-specs.js';
 
 /**
  * The state snapshot of a directory store: every record as last read and validated,
@@ -9,7 +10,7 @@ import type { AudienceRecord } from './schema.js';
  * delete, never required, and a missing, truncated, edited or foreign one is not used
  * (it carries a digest of itself and of the record schema).
  */
-export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/3';
+export const SNAPSHOT_FORMAT = 'audiencectl-state-snapshot/4';
 /** Its name in a state directory, beside meta.json. */
 export { STATE_SNAPSHOT_NAME } from './paths.js';
 
@@ -34,7 +35,34 @@ export type StateSnapshot = {
   size: number;
 };
 
-type Header = { format: string; dir: string; schema: string; scannedAt: number; digest: string };
+/**
+ * `index`: the length of the records' lines, after which the specs section starts
+ * (snapshot-specs.ts); `digest`: the SHA-1 of the records' lines (the section's specs are
+ * checked one by one, as they are read).
+ */
+type Header = {
+  format: string;
+  dir: string;
+  schema: string;
+  scannedAt: number;
+  index: number;
+  digest: string;
+};
+
+/** Where a record's applied spec is in the specs section: its offset, length and digest (specDigest). */
+type SpecPlace = [at: number, length: number, digest: string];
+
+function isSpecPlace(value: unknown): value is SpecPlace {
+  if (!Array.isArray(value) || value.length !== 3) return false;
+  const [at, length, digest] = value as unknown[];
+  return (
+    Number.isSafeInteger(at) &&
+    (at as number) >= 0 &&
+    Number.isSafeInteger(length) &&
+    (length as number) >= 0 &&
+    typeof digest === 'string'
+  );
+}
 
 function isEntry(value: unknown): value is Entry {
   if (!Array.isArray(value) || value.length !== 5) return false;
@@ -52,13 +80,19 @@ function isEntry(value: unknown): value is Entry {
 }
 
 /**
- * The snapshot in `loaded` (loadCacheBytes) if it was written for the store `dir` with
- * the record schema `schema`; anything else (missing, unreadable, damaged) is undefined,
- * never an error. Its records are not validated again: the digest says they are the
- * ones written after validation (anyone able to write the snapshot can write the record
- * files as well).
+ * The snapshot in `loaded` (loadSnapshotBytes: the header and the records' lines of the
+ * file `file`) if it was written for the store `dir` with the record schema `schema`;
+ * anything else (missing, unreadable, damaged, an older release's format) is undefined,
+ * never an error. Its records are not validated again: the digest says they are the ones
+ * written after validation (anyone able to write the snapshot can write the record files
+ * as well). Each applied spec is read from the specs section, and checked, when first read.
  */
-export function readSnapshot(loaded: CacheBytes, dir: string, schema: string): StateSnapshot | undefined {
+export function readSnapshot(
+  loaded: CacheBytes,
+  dir: string,
+  schema: string,
+  file: string,
+): StateSnapshot | undefined {
   if (!loaded) return undefined;
   try {
     const { bytes, end } = loaded;
@@ -69,16 +103,17 @@ export function readSnapshot(loaded: CacheBytes, dir: string, schema: string): S
       header.dir !== dir ||
       header.schema !== schema ||
       typeof header.scannedAt !== 'number' ||
+      header.index !== body.length ||
       header.digest !== loaded.digest
     )
       return undefined;
+    const specs = new SpecsSection(file, bytes.subarray(0, end + 1), end + 1 + header.index);
     const records = new Map<string, Map<string, Entry>>();
     let size = 0;
     // Line by line and part by part in the bytes, each entry decoded alone and each lazy part
-    // left as bytes until read: decoded whole, the body was one string of every byte (10 MB at
-    // 10,000 records, two thirds of it applied specs a no-change plan never reads), which cost
-    // a warm plan more CPU than the JSON.parse of the entries. A tab or newline byte is never
-    // inside a UTF-8 sequence, so each part decodes as it did within the whole.
+    // left as bytes until read: decoded whole, the body was one string of every byte, which
+    // cost a warm plan more CPU than the JSON.parse of the entries. A tab or newline byte is
+    // never inside a UTF-8 sequence, so each part decodes as it did within the whole.
     for (let at = 0; at < body.length;) {
       const next = body.indexOf(0x0a, at);
       const eol = next < 0 ? body.length : next;
@@ -104,6 +139,18 @@ export function readSnapshot(loaded: CacheBytes, dir: string, schema: string): S
         if (held)
           entry[4] = replace(entry[4], withLazyProperty(owner, key, new JsonBytes(body, partAt, tab)));
       }
+      // The applied spec, in the specs section: its place in the entry.
+      const { applied } = entry[4] as { applied?: unknown };
+      if (typeof applied === 'object' && applied !== null && 'spec' in applied) {
+        const place = applied.spec;
+        if (!isSpecPlace(place)) return undefined;
+        const [specAt, length, digest] = place;
+        entry[4].applied = withLazyProperty(
+          applied,
+          'spec',
+          new SectionSpec(specs, specAt, length, digest),
+        ) as AudienceRecord['applied'];
+      }
       const { sandbox, key } = entry[4];
       let keys = records.get(sandbox);
       if (keys === undefined) records.set(sandbox, (keys = new Map<string, Entry>()));
@@ -118,31 +165,39 @@ export function readSnapshot(loaded: CacheBytes, dir: string, schema: string): S
 }
 
 /**
- * Parts of a record a no-change plan never reads, kept as JSON text and parsed when first
- * read: the applied spec (compared by its hash; two thirds of a record) and what the
- * service last returned (only a refresh reads it). See lazy-property.ts.
+ * Parts of a record a no-change plan never reads, kept as JSON text among the records'
+ * lines and parsed when first read: what the service last returned (only a refresh reads
+ * it). See lazy-property.ts. (The applied spec, two thirds of a record, is in the specs
+ * section instead: not even read.)
  */
 const LAZY: ReadonlyArray<{
   parent: (record: Record<string, unknown>) => unknown;
   key: string;
   /** The record with `owner` (a copy of the parent with the part made lazy) in the parent's place. */
   replace: (record: AudienceRecord, owner: object) => AudienceRecord;
-}> = [
-  {
-    parent: (record) => record.applied,
-    key: 'spec',
-    replace: (record, owner) => {
-      record.applied = owner as AudienceRecord['applied'];
-      return record;
-    },
-  },
-  { parent: (record) => record, key: 'observed', replace: (_record, owner) => owner as AudienceRecord },
-];
+}> = [{ parent: (record) => record, key: 'observed', replace: (_record, owner) => owner as AudienceRecord }];
 
-/** One line: the entry with a placeholder for each lazy part, then the parts' JSON. */
-function lineOf(facts: RecordFacts, record: AudienceRecord): string {
+/**
+ * One line: the entry with a placeholder for each lazy part, and for the applied spec its
+ * place in the specs section (`specs`, to which its JSON is added), then the parts' JSON.
+ */
+function lineOf(
+  facts: RecordFacts,
+  record: AudienceRecord,
+  specs: { texts: string[]; length: number },
+): string {
   const head: Record<string, unknown> = { ...record };
-  if (record.applied) head.applied = { ...record.applied };
+  if (record.applied) {
+    const applied: Record<string, unknown> = { ...record.applied };
+    if (applied.spec !== undefined) {
+      const text = JSON.stringify(applied.spec);
+      const length = Buffer.byteLength(text);
+      applied.spec = [specs.length, length, specDigest(text)] satisfies SpecPlace;
+      specs.texts.push(text);
+      specs.length += length;
+    }
+    head.applied = applied;
+  }
   const texts = LAZY.map(({ parent, key }) => {
     const owner = parent(head) as Record<string, unknown> | undefined;
     if (owner === undefined || owner[key] === undefined) return '';
@@ -176,6 +231,8 @@ export function trustedRecord(
 /**
  * Writes the snapshot through a temporary file and a rename, so a reader never sees
  * half of one. Failing (a read-only state directory) is not an error: it only saves time.
+ * The records' lines first (the header must name their length), each a string; then the
+ * specs they place.
  */
 export function writeSnapshot(
   file: string,
@@ -184,14 +241,14 @@ export function writeSnapshot(
   scannedAt: number,
   entries: ReadonlyArray<{ facts: RecordFacts; record: AudienceRecord }>,
 ): boolean {
+  const specs = { texts: [] as string[], length: 0 };
+  const lines = entries.map(({ facts, record }) => lineOf(facts, record, specs));
+  let index = 0;
+  for (const line of lines) index += Buffer.byteLength(line);
   const headerOf = (digest: string) =>
-    JSON.stringify({ format: SNAPSHOT_FORMAT, dir, schema, scannedAt, digest } satisfies Header);
-  return writeCacheFileStreamed(file, headerOf, eachLine(entries));
-}
-
-/** Each line as it is written: 50,000 of them joined were one 50 MB string. */
-function* eachLine(
-  entries: ReadonlyArray<{ facts: RecordFacts; record: AudienceRecord }>,
-): Generator<string> {
-  for (const { facts, record } of entries) yield lineOf(facts, record);
+    JSON.stringify({ format: SNAPSHOT_FORMAT, dir, schema, scannedAt, index, digest } satisfies Header);
+  const writer = new CacheFileWriter(file, headerOf);
+  for (const bytes of utf8Batches(lines)) writer.write(bytes);
+  for (const bytes of utf8Batches(specs.texts)) writer.write(bytes, false);
+  return writer.finish();
 }

@@ -33,11 +33,14 @@ export class JsonBytes {
   }
 }
 
+/** JSON text kept elsewhere (as JsonBytes, or a state snapshot's specs section), parsed when read. */
+export type LazyJson = { parse(): unknown };
+
 /**
- * What a property is pending: JSON text, as a string or as bytes (no closure per object:
- * 20,000 of them showed), or a computation.
+ * What a property is pending: JSON text, as a string or kept elsewhere (no closure per
+ * object: 20,000 of them showed), or a computation.
  */
-export type Pending = string | JsonBytes | (() => unknown);
+export type Pending = string | LazyJson | (() => unknown);
 
 type Accessors = { descriptor: PropertyDescriptor; pending: symbol };
 
@@ -49,7 +52,7 @@ function settle(owner: object, key: string, value: unknown): void {
 
 function computed(what: Pending): unknown {
   if (typeof what === 'string') return JSON.parse(what) as unknown;
-  return what instanceof JsonBytes ? what.parse() : what();
+  return typeof what === 'function' ? what() : what.parse();
 }
 
 function accessorsFor(key: string): Accessors {

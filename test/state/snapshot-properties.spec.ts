@@ -8,6 +8,7 @@ import { readState } from '../../src/state/read.js';
 import { readStateThroughSnapshot } from '../../src/state/read-snapshot.js';
 import { statRecords, type StattedRecords } from '../../src/state/record-names.js';
 import { readSnapshot, SNAPSHOT_FORMAT, STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
+import { loadSnapshotBytesSync, SnapshotSpecError, specDigest } from '../../src/state/snapshot-specs.js';
 import { aRecord, useTempDirs } from './helpers.js';
 
 const tempDir = useTempDirs();
@@ -76,6 +77,7 @@ type Op =
   | { kind: 'meta'; serial: number }
   | { kind: 'corrupt-snapshot'; at: number }
   | { kind: 'tamper-snapshot' }
+  | { kind: 'tamper-specs'; at: number }
   | { kind: 'delete-snapshot' }
   | { kind: 'foreign'; sandbox: string };
 
@@ -92,6 +94,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.nat(100).map((serial) => ({ kind: 'meta' as const, serial })),
   fc.nat().map((at) => ({ kind: 'corrupt-snapshot' as const, at })),
   fc.constant({ kind: 'tamper-snapshot' as const }),
+  fc.nat().map((at) => ({ kind: 'tamper-specs' as const, at })),
   fc.constant({ kind: 'delete-snapshot' as const }),
   fc.constantFrom(...SANDBOXES).map((sandbox) => ({ kind: 'foreign' as const, sandbox })),
 );
@@ -147,6 +150,17 @@ function apply(op: Op, dir: string, snapshot: string): void {
     } else if (op.kind === 'tamper-snapshot') {
       // Valid JSON, the same size, another audience id: the digest tells.
       writeFileSync(snapshot, readFileSync(snapshot, 'utf8').replace('aud-', 'AUD-'));
+    } else if (op.kind === 'tamper-specs') {
+      // One byte of the specs section (after the records' lines, which the digest covers) changed in place.
+      const bytes = readFileSync(snapshot);
+      const end = bytes.indexOf(0x0a);
+      const { index } = JSON.parse(bytes.toString('utf8', 0, end)) as { index: number };
+      const start = end + 1 + index;
+      if (start < bytes.length) {
+        const at = start + (op.at % (bytes.length - start));
+        bytes[at] = bytes[at] === 0x61 ? 0x62 : 0x61;
+        writeFileSync(snapshot, bytes);
+      }
     } else if (op.kind === 'delete-snapshot') {
       rmSync(snapshot);
     } else {
@@ -169,7 +183,7 @@ async function outcome<T>(read: () => Promise<T>): Promise<{ ok: T } | { error: 
 }
 
 describe('the state snapshot', () => {
-  it('reads exactly what readState reads, through edits, additions, deletions, damaged records and snapshots', async () => {
+  it('reads exactly what readState reads (after a refused spec: read again without it), through edits, additions, deletions, damaged records and snapshots', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.record({ op: opArb, late: fc.boolean(), scan: fc.boolean() }), {
@@ -194,6 +208,18 @@ describe('the state snapshot', () => {
               const read = await readStateThroughSnapshot(dir, snapshot, now, undefined, scanned);
               // The same records served by the snapshot, whoever took their facts.
               if (scan) expect(read.hits).toBe((await readStateThroughSnapshot(dir, snapshot, now)).hits);
+              try {
+                // Every applied spec read, as a JSON plan does, before the state is compared.
+                JSON.stringify(read.state);
+              } catch (error) {
+                // One its specs section no longer holds as written (snapshot-specs.ts) is
+                // refused, never served: `plan` then plans again without the snapshot.
+                if (!(error instanceof SnapshotSpecError)) throw error;
+                const again = await readStateThroughSnapshot(dir, snapshot, now, Promise.resolve(undefined));
+                expect(again.hits).toBe(0);
+                save = again.save;
+                return again.state;
+              }
               save = read.save;
               return read.state;
             });
@@ -247,22 +273,31 @@ describe('the state snapshot', () => {
     expect((await readStateThroughSnapshot(dir, snapshot)).hits).toBe(0);
   });
 
-  it('takes a line only as the entry and one part per lazy property, tab-separated, even under a matching digest', () => {
+  it('takes a line only as the entry and one part per lazy property, tab-separated, and its applied spec only from its place, even under a matching digest', async () => {
+    const dir = await tempDir();
     const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
-    const read = (body: string) => {
+    let n = 0;
+    const read = (body: string, specs: string) => {
       const header = JSON.stringify({
         format: SNAPSHOT_FORMAT,
         dir: '/s',
         schema: 'x',
         scannedAt: 1,
+        index: Buffer.byteLength(body),
         digest: sha1(body),
       });
-      const bytes = Buffer.from(`${header}\n${body}`);
-      return readSnapshot({ bytes, end: Buffer.byteLength(header), digest: sha1(body) }, '/s', 'x');
+      const file = path.join(dir, `snapshot-${(n += 1)}`);
+      writeFileSync(file, `${header}\n${body}${specs}`);
+      return readSnapshot(loadSnapshotBytesSync(file), '/s', 'x', file);
     };
-    const entry = (key: string) =>
-      JSON.stringify([1, 2, 3, 4, { sandbox: 'prod', key, applied: { spec: 0, hash: 'h' } }]);
-    const good = read(`${entry('k1')}\t{"name":"Gold é"}\t\n\n${entry('k2')}\t{"name":"Silver"}\t`);
+    const gold = '{"name":"Gold é"}';
+    const silver = '{"name":"Silver"}';
+    const specs = gold + silver;
+    const goldAt = [0, Buffer.byteLength(gold), specDigest(gold)];
+    const silverAt = [Buffer.byteLength(gold), Buffer.byteLength(silver), specDigest(silver)];
+    const entry = (key: string, spec: unknown) =>
+      JSON.stringify([1, 2, 3, 4, { sandbox: 'prod', key, applied: { spec, hash: 'h' } }]);
+    const good = read(`${entry('k1', goldAt)}\t\n\n${entry('k2', silverAt)}\t`, specs);
     const entries = [...good!.records.values()].flatMap((keys) => [...keys.values()]);
     expect(good!.size).toBe(2);
     expect(entries.map((e) => JSON.parse(JSON.stringify(e)) as unknown)).toEqual([
@@ -270,17 +305,31 @@ describe('the state snapshot', () => {
       [1, 2, 3, 4, { sandbox: 'prod', key: 'k2', applied: { spec: { name: 'Silver' }, hash: 'h' } }],
     ]);
     // A key written twice (by hand) is one record, the last line's.
-    const twice = read(`${entry('k1')}\t{"name":"Gold"}\t\n${entry('k1')}\t{"name":"Silver"}\t`);
+    const twice = read(`${entry('k1', goldAt)}\t\n${entry('k1', silverAt)}\t`, specs);
     expect(twice!.size).toBe(1);
     expect(twice!.records.get('prod')?.get('k1')?.[4].applied?.spec).toEqual({ name: 'Silver' });
+    // A place whose bytes are not the spec its digest names: refused when read.
+    const swapped = read(`${entry('k1', [0, silverAt[1], silverAt[2]])}\t`, specs);
+    expect(() => swapped!.records.get('prod')?.get('k1')?.[4].applied?.spec).toThrow(
+      expect.objectContaining({ code: 'STATE_SNAPSHOT_STALE' }),
+    );
+    const beyond = read(`${entry('k1', [1, silverAt[1], silverAt[2]])}\t`, gold);
+    expect(() => beyond!.records.get('prod')?.get('k1')?.[4].applied?.spec).toThrow(
+      expect.objectContaining({ code: 'STATE_SNAPSHOT_STALE' }),
+    );
     for (const line of [
-      `${entry('k1')}\t{"name":"Gold"}\n`,
-      `${entry('k1')}\t{"name":"Gold"}\t\t\n`,
-      `${entry('k1')}\t{"name":\t"Gold"}\t\n`,
-      `${entry('k1')}\t\t\n`,
-      `${entry('k1')}\t{"name":"Gold"}\t{"observed":1}\n`,
-      `${entry('k1')}\n${entry('k2')}\t{"name":"Silver"}\t\n`,
+      `${entry('k1', goldAt)}\n`,
+      `${entry('k1', goldAt)}\t\t\n`,
+      `${entry('k1', goldAt)}\t{"observed":1}\n`,
+      // Format 3's placeholder (the spec within the line), and other places that are none.
+      `${entry('k1', 0)}\t\n`,
+      `${entry('k1', [0, 1])}\t\n`,
+      `${entry('k1', [-1, 1, 'd'])}\t\n`,
+      `${entry('k1', [0, 1.5, 'd'])}\t\n`,
+      `${entry('k1', [0, 1, 2])}\t\n`,
+      `${entry('k1', goldAt).replace('"sandbox"', '\t"sandbox"')}\t\n`,
+      `${entry('k1', goldAt)}\n${entry('k2', silverAt)}\t\n`,
     ])
-      expect(read(line)).toBeUndefined();
+      expect(read(line, specs)).toBeUndefined();
   });
 });
