@@ -68,7 +68,11 @@ export async function planCheckout(
   const refused = older.audiences.filter((audience) => unanswered.has(audience.revision.commit));
   if (refused.length === 0) return { head, older };
   const note = `apply would refuse this plan: ${describeUnanswered(refused, unanswered, head, "this checkout's HEAD")}. Plan from ${HISTORY_CLONE}, or apply with --allow-older-checkout`;
-  return { head, older: { ...older, note } };
+  // Placed as absent to be listed, they are not known not to be contained: their `why` says so.
+  const audiences = older.audiences.map((audience) =>
+    unanswered.has(audience.revision.commit) ? { ...audience, why: 'unanswered' as const } : audience,
+  );
+  return { head, older: { ...older, audiences, note } };
 }
 
 /**

@@ -418,9 +418,12 @@ export const OlderCheckout = z.object({
        * older, or the histories diverged); `newer`: it is not in this clone (a shallow clone,
        * a branch not fetched) and was committed after HEAD; `rolled-back`: its sandbox was
        * rolled back from `revision` (SandboxMark.rolledBackFrom), which HEAD contains, after
-       * HEAD was committed.
+       * HEAD was committed; `unanswered`: git could not tell whether HEAD contains it (a
+       * shallow clone lacking it, committed no later than HEAD, whose history could not be
+       * fetched: the note says why), which apply refuses (APPLY_SHALLOW_UNANSWERED). A value
+       * added without a formatVersion change (README: new values may be added, as fields).
        */
-      why: z.enum(['not-contained', 'newer', 'rolled-back']),
+      why: z.enum(['not-contained', 'newer', 'rolled-back', 'unanswered']),
       /** With `rolled-back`: the commit the rollback applied, and when. */
       rolledBack: z.object({ to: z.string(), at: z.string() }).optional(),
       /**

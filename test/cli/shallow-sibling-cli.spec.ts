@@ -199,6 +199,41 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
           ),
         );
         expect(planned.stdout).not.toContain('does not contain');
+        // Its JSON says so too (why: unanswered, not not-contained), and Markdown the same warning.
+        const json = await runCli(
+          ['plan', path.join(gone, 'audiences'), '--state', state, '--output', 'json'],
+          {
+            env,
+          },
+        );
+        expect(json.code, json.stderr).toBe(0);
+        const older = (JSON.parse(json.stdout) as { olderCheckout?: { audiences: unknown[]; note: string } })
+          .olderCheckout;
+        expect(older?.audiences).toEqual([
+          {
+            sandbox: 'prod',
+            key: 'delta',
+            kind: 'delete',
+            revision: { commit: b, committedAt: B_TIME },
+            why: 'unanswered',
+          },
+        ]);
+        expect(`Warning: ${older?.note}.`).toBe(warning[0]);
+        const markdown = await runCli(
+          ['plan', path.join(gone, 'audiences'), '--state', state, '--output', 'markdown'],
+          { env },
+        );
+        expect(markdown.code, markdown.stderr).toBe(0);
+        // Its one warning says the same (a long line is shortened there, the JSON plan has it whole).
+        const shown = markdown.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('Warning: apply would refuse'));
+        expect(shown, markdown.stdout).toHaveLength(1);
+        expect(warning[0]!.startsWith(shown[0]!.replace(/… \(\d+ more characters\)$/, ''))).toBe(true);
+        expect(shown[0]).toContain(
+          `cannot tell whether this checkout's HEAD ${s.slice(0, 7)} contains commit`,
+        );
+        expect(markdown.stdout).not.toContain('does not contain');
         const unreachable = await apply(gone);
         expect(unreachable.code, unreachable.stdout).toBe(1);
         expect(unansweredLine(unreachable.stderr, s, b)).toContain(' from origin failed (');
