@@ -4,43 +4,25 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../src/emulator/index.js';
 import { lockPath, recordPath } from '../../src/state/paths.js';
 import { GIT_ENV, runCli } from '../helpers/cli.js';
 import { audienceBody } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import {
-  assertBuilt,
-  controllerEnv,
-  eventually,
-  eventuallyLogged,
-  cleanUp,
-  sleep,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventually, eventuallyLogged, sleep } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 const noRun = { ingestion: { onCreate: false } };
 const run = promisify(execFile);
 
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-let controller: ControllerProcess | undefined;
+const spec = controllerSpec('audiencectl-run-');
 
-beforeAll(assertBuilt);
-
-afterEach(async () => {
-  await cleanUp({ controller, emulator, dir: root });
-  controller = emulator = root = undefined;
-});
-
-async function setup(): Promise<{ em: RunningEmulator; dir: string; state: string }> {
-  emulator = await startEmulator({ port: 0 });
-  root = await mkdtemp(path.join(tmpdir(), 'audiencectl-run-'));
+async function setup(): Promise<{ em: RunningEmulator; root: string; dir: string; state: string }> {
+  const { em, root } = await spec.setUp();
   const dir = path.join(root, 'manifests');
   await mkdir(dir);
-  return { em: emulator, dir, state: path.join(root, 'state') };
+  return { em, root, dir, state: path.join(root, 'state') };
 }
 
 describe('audiencectl run --dir', () => {
@@ -48,8 +30,7 @@ describe('audiencectl run --dir', () => {
     const { em, dir, state } = await setup();
     // An hour-long interval: only the watcher can notice the edits. DRY_RUN=false is false.
     const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
-    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
-    const ctl = controller;
+    const ctl = await spec.start(['--dir', dir, '--state', state, '--interval', '1h'], env);
     await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -84,20 +65,20 @@ describe('audiencectl run --dir', () => {
   });
 
   it('a folder that cannot be listed is a held manifest, as in plan: the rest is applied, no sync fails', async () => {
-    const { em, dir, state } = await setup();
+    const { em, root, dir, state } = await setup();
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
     await mkdir(path.join(dir, 'partners'));
     await writeFile(path.join(dir, 'partners', 'silver.yaml'), manifestYaml('silver', noRun));
     await mkdir(state);
     // Root lists any folder: the controller runs as nobody then (CI runs as root).
     const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    await chmod(root!, 0o755);
-    if ('uid' in as) await run('chown', ['-R', '65534:65534', root!]);
+    await chmod(root, 0o755);
+    if ('uid' in as) await run('chown', ['-R', '65534:65534', root]);
     await chmod(path.join(dir, 'partners'), 0o000);
     try {
       const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
       const args = ['--dir', dir, '--state', state, '--interval', '1h'];
-      controller = await startController(args, env, 10_000, as);
+      const controller = await spec.start(args, env, as);
       const held = await controller.waitForLog(
         (line) => line.msg === 'manifests with errors: their audiences are held',
         20_000,
@@ -119,11 +100,10 @@ describe('audiencectl run --dir', () => {
   it('does not take its own state writes for edits when the state is inside the watched directory', async () => {
     const { em, dir } = await setup();
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
-    controller = await startController(
+    const ctl = await spec.start(
       ['--dir', dir, '--state', path.join(dir, '.audiencectl-state'), '--interval', '1h'],
       controllerEnv(em),
     );
-    const ctl = controller;
     await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -146,8 +126,7 @@ describe('audiencectl run --dir', () => {
     );
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
     const env = { ...controllerEnv(em), AUDIENCECTL_ADOPT: 'true' };
-    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
-    const ctl = controller;
+    const ctl = await spec.start(['--dir', dir, '--state', state, '--interval', '1h'], env);
     const status = await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -166,8 +145,7 @@ describe('audiencectl run --dir', () => {
     const { em, dir, state } = await setup();
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
     await writeFile(path.join(dir, 'broken.yaml'), 'apiVersion: audiencectl/v1\nkind: [\n');
-    controller = await startController(['--dir', dir, '--state', state, '--dry-run'], controllerEnv(em));
-    const ctl = controller;
+    const ctl = await spec.start(['--dir', dir, '--state', state, '--dry-run'], controllerEnv(em));
     const status = await eventuallyLogged(
       [ctl],
       () => ctl.status(),
@@ -187,12 +165,12 @@ describe('audiencectl run --dir', () => {
   });
 
   it("records the repository of the directory's work tree, and leaves another repository's audiences in the store alone", async () => {
-    const { em, dir, state } = await setup();
+    const { em, root, dir, state } = await setup();
     const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
     const git = (cwd: string, ...args: string[]) =>
       run('git', args, { cwd, env: { ...process.env, ...GIT_ENV } });
     // acme/other's audience, applied to the same store from its audiences/ directory.
-    const other = path.join(root!, 'other');
+    const other = path.join(root, 'other');
     await mkdir(path.join(other, 'audiences'), { recursive: true });
     await writeFile(path.join(other, 'audiences', 'silver.yaml'), manifestYaml('silver', noRun));
     await git(other, 'init', '--quiet');
@@ -204,12 +182,11 @@ describe('audiencectl run --dir', () => {
     });
     expect(applied.code, applied.stderr).toBe(0);
     // The controller's directory, in a clone of acme/audiences.
-    await git(root!, 'init', '--quiet');
-    await git(root!, 'remote', 'add', 'origin', 'git@github.com:acme/audiences.git');
+    await git(root, 'init', '--quiet');
+    await git(root, 'remote', 'add', 'origin', 'git@github.com:acme/audiences.git');
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', noRun));
 
-    controller = await startController(['--dir', dir, '--state', state, '--interval', '1h'], env);
-    const ctl = controller;
+    const ctl = await spec.start(['--dir', dir, '--state', state, '--interval', '1h'], env);
     await eventuallyLogged(
       [ctl],
       () => ctl.status(),
