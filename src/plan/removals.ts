@@ -15,6 +15,7 @@ import { stillNamedElsewhere, stillNamedReason } from './still-named.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import { holdsNoAudience } from '../state/waiting.js';
 import { leftOutByFilters } from './filter-words.js';
+import { recordsByAudience, sharedAudienceReason } from './shared-audience.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -317,7 +318,14 @@ export function leftoverRecords(
       unclaimedByFile.set(m.file, m);
     }
   }
+  const removed = new Set(gone.map((record) => recordId(record.sandbox, record.key)));
+  const holders = gone.length > 0 ? recordsByAudience(records) : new Map<string, AudienceRecord[]>();
   for (const record of gone) {
+    const shared = sharedAudienceReason(record, holders, removed, desired.manifests, paste);
+    if (shared !== undefined) {
+      hold(record, shared);
+      continue;
+    }
     const file = record.manifestFile;
     // A record that holds no audience is forgotten: its removal deletes nothing (still-named.ts).
     const changed = file === undefined || holdsNoAudience(record) ? undefined : unclaimedByFile.get(file);
