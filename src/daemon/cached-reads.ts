@@ -15,14 +15,6 @@ export type CachedReadsOptions = {
 export type CachedReadsStore = StateStore & {
   /** The next readAll reads every record again (a pass that trusts no copy: startup, resync). */
   forget(): void;
-  /**
-   * When the last readAll served the copy: whether the records are still those it held, told by
-   * the store's stamp taken before that copy was read (StateStore.recordsStamp), one stat a
-   * record. When they are not, every record is read again (kept as the copy, as any read) and
-   * true is returned; that read throws what it throws (STATE_CORRUPT for a spoiled record). A
-   * pass calls it before its first step: true, it plans again from what is there now.
-   */
-  confirm(): Promise<boolean>;
 };
 
 /**
@@ -56,19 +48,10 @@ function keyOf(meta: StateMeta | undefined): string | undefined {
  * (`midWrite`: nobody held the lock) and the serial was unchanged after it (a writer
  * that came later bumped the serial before writing any record the read could see).
  * Any other read is returned and not kept; the next one reads again.
- *
- * A record changed outside the store (a disk fault, an editor, one file restored) moves no serial
- * either: a pass planned from the copy applied its steps for the other audiences, and failed only
- * at its read after them (a spoiled record), or acted on the record as it was (a valid edit).
- * Reading every record again before a pass's first step made one change among 10,000 audiences
- * miss its second (b562e2f8, reverted): the copy keeps the store's stamp, taken before it was
- * read, and `confirm` compares it with the stamp now, which costs a stat a record, no read.
  */
 export function cachedReads(store: StateStore, options: CachedReadsOptions): CachedReadsStore {
   const now = options.now ?? (() => performance.now());
-  let cached: { key: string; at: number; state: RecordedState; stamp: string | undefined } | undefined;
-  /** The stamp of the copy the last readAll served, and the writes of this view started by then. */
-  let served: { stamp: string | undefined; writes: number } | undefined;
+  let cached: { key: string; at: number; state: RecordedState } | undefined;
   /** Which lock() of this view holds the lock now (a count), undefined when none does. */
   let holding: number | undefined;
   let locks = 0;
@@ -86,29 +69,12 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       cached = undefined;
     });
   };
-  const forget = () => {
-    cached = undefined;
-    forgotten += 1;
-  };
-  const view: CachedReadsStore = {
+  return {
     location: store.location,
     shared: store.shared,
-    forget,
-    async confirm() {
-      const copy = served;
-      // Read now, not served; or a store with no stamp, where nothing confirms a copy cheaply.
-      if (copy === undefined || copy.stamp === undefined || !store.recordsStamp) return false;
-      if (copy.writes !== writesStarted) {
-        // Written through this view since (a run's outcome kept before the review): the stamp
-        // moved with that write. The records are read again, which fails on a spoiled one.
-        forget();
-        await view.readAll();
-        return false;
-      }
-      if ((await store.recordsStamp()) === copy.stamp) return false;
-      forget();
-      await view.readAll();
-      return true;
+    forget: () => {
+      cached = undefined;
+      forgotten += 1;
     },
     async readAll() {
       // No write of this view running now, nor started by the end of the read.
@@ -117,18 +83,14 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       const held = holding;
       const key = keyOf(await store.meta());
       if (key !== undefined && cached?.key === key && now() - cached.at < options.maxAgeMs) {
-        served = { stamp: cached.stamp, writes: writesStarted };
         return { meta: cached.state.meta, audiences: [...cached.state.audiences] };
       }
-      served = undefined;
       const quiet = held !== undefined || (await store.midWrite?.()) === false;
       const at = now();
-      // Before the read: a change made after it shows in the stamp, even one the read saw in part.
-      const stamp = key === undefined ? undefined : await store.recordsStamp?.();
       const state = await store.readAll();
       const settled = held !== undefined ? holding === held : quiet && keyOf(await store.meta()) === key;
       const kept = key !== undefined && settled && writes === writesStarted && forgets === forgotten;
-      cached = kept ? { key, at, state, stamp } : undefined;
+      cached = kept ? { key, at, state } : undefined;
       return { meta: state.meta, audiences: [...state.audiences] };
     },
     get: (sandbox, key) => store.get(sandbox, key),
@@ -163,7 +125,5 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       ? { onLockLost: (listener: (error: Error) => void) => store.onLockLost!(listener) }
       : {}),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),
-    ...(store.recordsStamp ? { recordsStamp: () => store.recordsStamp!() } : {}),
   };
-  return view;
 }

@@ -156,7 +156,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const reconciler: Reconciler = new Reconciler({
     source,
     store: records ?? leaderStore,
-    ...(records ? { forgetRecords: () => records.forget(), confirmRecords: () => records.confirm() } : {}),
+    ...(records ? { forgetRecords: () => records.forget() } : {}),
     unwritable: () => writes.take(),
     ...(leadership
       ? {

@@ -194,6 +194,5 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
     unlock: () => Promise.resolve(),
     close: () => Promise.resolve(),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),
-    ...(store.recordsStamp ? { recordsStamp: () => store.recordsStamp!() } : {}),
   };
 }

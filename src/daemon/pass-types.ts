@@ -60,12 +60,6 @@ export type ReconcileSettings = {
 export type PassDeps = {
   store: StateStore;
   /**
-   * Before a pass's first step: true when the pass planned from records kept since an earlier
-   * pass that are no longer those in the store (changed outside it: cachedReads `confirm`), read
-   * again by then; throws what that read throws. Default: nothing is kept.
-   */
-  confirmRecords?: () => Promise<boolean>;
-  /**
    * The first write of the store since the last call that failed because it takes no writes
    * (src/daemon/write-failures.ts): a pass that met one fails with it once its steps are done.
    */

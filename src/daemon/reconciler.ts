@@ -57,8 +57,6 @@ export type ReconcilerOptions = {
    * again too. Default: nothing is kept.
    */
   forgetRecords?: () => void;
-  /** Whether the records a pass planned from moved since they were kept (PassDeps). */
-  confirmRecords?: () => Promise<boolean>;
   /** A write of the store that failed as the store takes none (PassDeps). */
   unwritable?: () => Error | undefined;
   /** The wall clock file modification times are compared with (see PassDeps). Default Date.now. */
@@ -112,7 +110,6 @@ export class Reconciler implements DaemonStatusProvider {
     );
     this.#deps = {
       store: options.store,
-      ...(options.confirmRecords ? { confirmRecords: options.confirmRecords } : {}),
       ...(options.unwritable ? { unwritable: options.unwritable } : {}),
       client: options.client,
       clock: this.#clock,

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
@@ -26,7 +26,6 @@ import {
 } from './org-binding.js';
 import { revisionsField, withRevision, type SandboxRevisions } from './sandbox-revisions.js';
 import { listRecordIds, listSandboxKeys, readState } from './read.js';
-import { statRecords } from './record-names.js';
 import { readRecordFile } from './read-record.js';
 import { assertValidId } from './record-id.js';
 import { RecordWrites } from './record-writes.js';
@@ -120,24 +119,6 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     } catch (error) {
       return (error as NodeJS.ErrnoException).code !== 'ENOENT';
     }
-  }
-
-  /**
-   * The record files' names and stat facts (size, mtime, ctime, inode: any write of a file moves
-   * its ctime, a rename its inode), digested: one stat a record, no read. A folder that cannot be
-   * listed gives a stamp that matches nothing, so that the read that follows says why.
-   */
-  recordsStamp(): Promise<string> {
-    let records: ReturnType<typeof statRecords>;
-    try {
-      records = statRecords(this.location);
-    } catch {
-      return Promise.resolve(`unlisted ${randomUUID()}`);
-    }
-    const hash = createHash('sha1');
-    hash.update(records.ids.join('\n'));
-    hash.update(new Uint8Array(records.facts.buffer, records.facts.byteOffset, records.facts.byteLength));
-    return Promise.resolve(`${records.ids.length} ${hash.digest('hex')}`);
   }
 
   async identity(): Promise<string> {

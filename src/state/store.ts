@@ -160,14 +160,6 @@ export interface StateStore {
    */
   midWrite?(): Promise<boolean>;
   /**
-   * What every record is now, without reading one: a text that changes whenever a record does,
-   * whoever changed it (this store, another process, or an editor or a disk fault bypassing the
-   * store, which moves no serial). The directory store: each record file's name, size, times and
-   * inode; PostgreSQL: each row's version. Taken before a read, it tells a copy of that read
-   * still stands (src/daemon/cached-reads.ts, confirm) for the price of a stat (a query) a record.
-   */
-  recordsStamp?(): Promise<string>;
-  /**
    * What tells two stores apart, whatever spelling reached them (`state migrate` refuses one
    * store as both --from and --to): a directory's real path; a PostgreSQL server's start
    * time and port, the database and the schema. `signal` ends a connect still waited for.

@@ -334,19 +334,6 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     return Promise.resolve(false);
   }
 
-  /**
-   * Each row's version (xmin, the transaction that wrote it, and ctid, where it lies: an UPDATE
-   * writes a new row version), digested by the server: one small answer whatever the rows.
-   */
-  async recordsStamp(): Promise<string> {
-    const rows = await this.#query<{ stamp: string }>(
-      `SELECT count(*)::text || ' ' || coalesce(md5(string_agg(sandbox || '/' || key || ' ' || xmin::text
-                || ' ' || ctid::text, ',' ORDER BY sandbox COLLATE "C", key COLLATE "C")), '') AS stamp
-         FROM {s}.audiences`,
-    );
-    return rows[0]!.stamp;
-  }
-
   async list(): Promise<Array<[sandbox: string, key: string]>> {
     const rows = await this.#query<{ sandbox: string; key: string }>(
       'SELECT sandbox, key FROM {s}.audiences ORDER BY sandbox COLLATE "C", key COLLATE "C"',
