@@ -1,6 +1,6 @@
 import { AudiencectlError } from '../errors.js';
 import { describeLocation } from '../state/location.js';
-import type { StateStore } from '../state/store.js';
+import { STORE_WRITES, type StateStore } from '../state/store.js';
 import { locateState, type StateFlags } from './state-options.js';
 
 // Ctrl-C (SIGINT) and SIGTERM in `state import|forget|settle-run` (and `import --discover`):
@@ -103,18 +103,6 @@ export function readingStderr(stop: StateCommandStop): (line: string) => void {
   };
 }
 
-/** The methods of StateStore that write. */
-const WRITES: ReadonlySet<PropertyKey> = new Set<keyof StateStore>([
-  'put',
-  'delete',
-  'replaceIfUnchanged',
-  'beginIntent',
-  'resolveIntent',
-  'releaseOrg',
-  'markRevision',
-  'restore',
-]);
-
 /**
  * `store`, whose first write throws `stopped()` once a signal came; once a write has begun, the
  * others follow whatever comes: a repair is made whole or not at all, never half (each write
@@ -132,7 +120,7 @@ export function fenceWrites(
       const value: unknown = Reflect.get(target, property);
       if (typeof value !== 'function') return value;
       const method = value as (...args: unknown[]) => unknown;
-      if (!WRITES.has(property)) return method.bind(target);
+      if (!STORE_WRITES.has(property)) return method.bind(target);
       return (...args: unknown[]) => {
         if (!begun) {
           if (stop.signal.aborted) return Promise.reject(stopped());

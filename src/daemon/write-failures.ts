@@ -1,4 +1,4 @@
-import type { StateStore } from '../state/store.js';
+import { STORE_WRITES, type StateStore } from '../state/store.js';
 import { isUnwritableStore } from './standing-fault.js';
 
 /** The store's writes, watched for one that failed because the store takes no writes. */
@@ -7,17 +7,6 @@ export type WatchedWrites = {
   /** The first such failure since the last call, forgotten by it. */
   take(): Error | undefined;
 };
-
-/** The StateStore methods that write. */
-const WRITES = new Set<PropertyKey>([
-  'put',
-  'delete',
-  'replaceIfUnchanged',
-  'beginIntent',
-  'resolveIntent',
-  'releaseOrg',
-  'markRevision',
-]);
 
 /**
  * `store`, remembering the first write that failed with STATE_UNWRITABLE or STATE_READ_ONLY.
@@ -34,7 +23,7 @@ export function watchWrites(store: StateStore): WatchedWrites {
       const value: unknown = Reflect.get(target, name, receiver);
       if (typeof value !== 'function') return value;
       const method = value as (...args: unknown[]) => unknown;
-      if (!WRITES.has(name)) return method.bind(target);
+      if (!STORE_WRITES.has(name)) return method.bind(target);
       return (...args: unknown[]) =>
         (method.apply(target, args) as Promise<unknown>).catch((error: unknown) => {
           if (failed === undefined && error instanceof Error && isUnwritableStore(error)) failed = error;

@@ -15,7 +15,8 @@ import { stillNamedElsewhere, stillNamedReason } from './still-named.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import { holdsNoAudience } from '../state/waiting.js';
 import { leftOutByFilters } from './filter-words.js';
-import { recordsByAudience, sharedAudienceReason } from './shared-audience.js';
+import { groupBy } from './group-by.js';
+import { sharedAudienceReason } from './shared-audience.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -87,26 +88,16 @@ function unrecordedByName(
   desired: LoadResult,
   records: ReadonlyMap<string, AudienceRecord>,
 ): Map<string, DesiredManifest[]> {
-  const map = new Map<string, DesiredManifest[]>();
-  for (const manifest of desired.manifests) {
-    if (holdsAudienceRecord(records, recordId(manifest.sandbox, manifest.key))) continue;
-    const id = audienceNameKey(specName(manifest.manifest));
-    const same = map.get(id);
-    if (same) same.push(manifest);
-    else map.set(id, [manifest]);
-  }
-  return map;
+  return groupBy(desired.manifests, (manifest) =>
+    holdsAudienceRecord(records, recordId(manifest.sandbox, manifest.key))
+      ? undefined
+      : audienceNameKey(specName(manifest.manifest)),
+  );
 }
 
 /** Items grouped by key, in their order. */
 export function byKey<T extends { key: string }>(items: readonly T[]): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) {
-    const same = map.get(item.key);
-    if (same) same.push(item);
-    else map.set(item.key, [item]);
-  }
-  return map;
+  return groupBy(items, (item) => item.key);
 }
 
 /**
@@ -319,7 +310,8 @@ export function leftoverRecords(
     }
   }
   const removed = new Set(gone.map((record) => recordId(record.sandbox, record.key)));
-  const holders = gone.length > 0 ? recordsByAudience(records) : new Map<string, AudienceRecord[]>();
+  // The records of each audience: more than one only in a state edited outside audiencectl.
+  const holders = groupBy(gone.length > 0 ? records.values() : [], (record) => record.audienceId);
   for (const record of gone) {
     const shared = sharedAudienceReason(record, holders, removed, desired.manifests, paste);
     if (shared !== undefined) {

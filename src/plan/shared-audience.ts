@@ -4,20 +4,6 @@ import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
 import { forgetCommand, type PasteFlags } from '../text/paste-flags.js';
 
-/** The records of each audience id: more than one only in a state edited outside audiencectl. */
-export function recordsByAudience(
-  records: ReadonlyMap<string, AudienceRecord>,
-): Map<string, AudienceRecord[]> {
-  const holders = new Map<string, AudienceRecord[]>();
-  for (const record of records.values()) {
-    if (record.audienceId === undefined) continue;
-    const same = holders.get(record.audienceId);
-    if (same) same.push(record);
-    else holders.set(record.audienceId, [record]);
-  }
-  return holders;
-}
-
 /**
  * Why a removal of `record` must not delete: another record that this plan does not remove
  * holds the same audience. An audience belongs to one record (state import and adopt refuse a

@@ -41,6 +41,21 @@ export type IntentOutcome =
 export type PushListener = { close(): Promise<void> };
 
 /**
+ * The methods of StateStore that write: fenced by the state commands once a signal came
+ * (fenceWrites), watched by the controller for a store that takes no writes (watchWrites).
+ */
+export const STORE_WRITES: ReadonlySet<PropertyKey> = new Set<keyof StateStore>([
+  'put',
+  'delete',
+  'replaceIfUnchanged',
+  'beginIntent',
+  'resolveIntent',
+  'releaseOrg',
+  'markRevision',
+  'restore',
+]);
+
+/**
  * What audiencectl recorded about remote audiences: the only map from a manifest to
  * its audience. Reads need no lock; every write needs the lock held by this store.
  */
