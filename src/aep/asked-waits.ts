@@ -8,9 +8,26 @@ export type AskedWait = {
   retryAfterMs: number;
   /** What is left of it now, in ms (> 0). */
   leftMs: number;
-  /** When it ends, epoch ms on this machine's clock: for messages, never for timing. */
+  /**
+   * When it ends, epoch ms on this machine's clock: for messages, and to count what is left from
+   * a time read before the lookup (waitLeftFrom); never for timing alone.
+   */
   until: number;
 };
+
+/**
+ * What is left of `wait` from wall time `now`, read before the wait was looked up (a pass reads
+ * its time once, then looks up each wait): `leftMs` alone counts from the lookup, so `now + leftMs`
+ * fell short of the wait's end by the time between the two reads, and the retry came that much
+ * before the Retry-After was over (retry-after-too-long-controller: 3 ms short, under load).
+ * Never more than the wait asked for (a wall clock stepped back between the answer and `now`).
+ */
+export function waitLeftFrom(
+  now: number,
+  wait: Pick<AskedWait, 'leftMs' | 'retryAfterMs' | 'until'>,
+): number {
+  return Math.min(Math.max(wait.leftMs, wait.until - now), wait.retryAfterMs);
+}
 
 /**
  * Per IMS org, the latest end of a Retry-After too long to wait for (longer than

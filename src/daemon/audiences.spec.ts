@@ -57,8 +57,11 @@ describe('AudienceTracker', () => {
   it('holds a failed audience for the wait its sandbox was asked for, past --backoff-max, up to a day', () => {
     const tracker = new AudienceTracker(policy);
     const first = twoNew();
-    const asked = (leftMs: number) => (sandbox: string) =>
-      sandbox === 'prod' ? { retryAfterMs: 120_000, leftMs } : undefined;
+    // Looked up as the pass read its time (0): the wait ends `leftMs` on.
+    const asked =
+      (leftMs: number, retryAfterMs = 120_000) =>
+      (sandbox: string) =>
+        sandbox === 'prod' ? { retryAfterMs, leftMs, until: leftMs } : undefined;
     const held = tracker.record(
       first,
       results(first, { gold: 'failed' }),
@@ -82,8 +85,31 @@ describe('AudienceTracker', () => {
     expect(tracker.backoff.get('prod/gold')).toMatchObject({ failures: 2, nextAttemptAt: 2_000 });
     // A date written a year on holds it a day.
     const third = twoNew();
-    tracker.record(third, results(third, { gold: 'failed' }), 0, false, new Set(), asked(365 * 86_400_000));
+    tracker.record(
+      third,
+      results(third, { gold: 'failed' }),
+      0,
+      false,
+      new Set(),
+      asked(365 * 86_400_000, 365 * 86_400_000),
+    );
     expect(tracker.backoff.get('prod/gold')).toMatchObject({ nextAttemptAt: 86_400_000 });
+  });
+
+  it('holds it until the wait ends, however long after the pass read its time the wait was looked up', () => {
+    const tracker = new AudienceTracker(policy);
+    const first = twoNew();
+    // The pass read its time (0), then looked the wait up 10 ms on: 99,990 ms left of a wait
+    // ending at 100,000. A retry at 99,990 would be sent before the Retry-After is over
+    // (retry-after-too-long-controller, 3 ms short under load).
+    const held = tracker.record(first, results(first, { gold: 'failed' }), 0, false, new Set(), (sandbox) =>
+      sandbox === 'prod' ? { retryAfterMs: 120_000, leftMs: 99_990, until: 100_000 } : undefined,
+    );
+    expect(tracker.backoff.get('prod/gold')).toMatchObject({ nextAttemptAt: 100_000 });
+    expect(tracker.hold(twoNew(), 99_999)).toBe(1);
+    expect(held).toEqual([
+      { sandbox: 'prod', key: 'gold', retryAfterMs: 120_000, nextAttemptAt: new Date(100_000).toISOString() },
+    ]);
   });
 
   it('retries when the wait is over, doubling it on another failure, and forgets it on success', () => {

@@ -1,4 +1,4 @@
-import type { AskedWait } from '../aep/asked-waits.js';
+import { waitLeftFrom, type AskedWait } from '../aep/asked-waits.js';
 import type { StepResult, StepStatus } from '../apply/types.js';
 import type { Plan, Step } from '../plan/schema.js';
 import { lastRunFailure } from '../state/describe.js';
@@ -148,7 +148,7 @@ export class AudienceTracker {
     now: number,
     stopping: boolean,
     correcting: ReadonlySet<string> = new Set(),
-    askedWait?: (sandbox: string) => Pick<AskedWait, 'retryAfterMs' | 'leftMs'> | undefined,
+    askedWait?: (sandbox: string) => Pick<AskedWait, 'retryAfterMs' | 'leftMs' | 'until'> | undefined,
   ): AskedWaitTaken[] {
     const planned = byAudience(plan.steps, (s) => s);
     const waited: AskedWaitTaken[] = [];
@@ -167,7 +167,7 @@ export class AudienceTracker {
         if (stopping) continue;
         const { sandbox } = failed.step;
         const wait = askedWait?.(sandbox);
-        const leftMs = Math.min(wait?.leftMs ?? 0, MAX_ASKED_WAIT_MS);
+        const leftMs = Math.min(wait === undefined ? 0 : waitLeftFrom(now, wait), MAX_ASKED_WAIT_MS);
         const fingerprint = stepsFingerprint(planned.get(id) ?? []);
         const entry = this.backoff.recordFailure(id, fingerprint, now, error, leftMs);
         // The service asked this sandbox to wait longer than the backoff would: said where the

@@ -1,4 +1,4 @@
-import type { AskedWait } from '../aep/asked-waits.js';
+import { waitLeftFrom, type AskedWait } from '../aep/asked-waits.js';
 import { AepAuthError, AepError } from '../aep/errors.js';
 import { MAX_ASKED_WAIT_MS } from './audiences.js';
 
@@ -10,7 +10,7 @@ export type PassFailureWait =
   { asker: 'AEP'; sandbox: string; leftMs: number } | { asker: 'IMS'; leftMs: number };
 
 /**
- * The wait left (ms, up to a day) that the service asked of the sandbox whose call failed a pass
+ * The wait left from wall time `now` (ms, up to a day) that the service asked of the sandbox whose call failed a pass
  * as a whole (an adoption's lookup answered 429 or 503 with a Retry-After past
  * retry.maxRetryAfterMs, or a call held for such a wait: AEP_HELD), or that IMS asked of the
  * token request that failed it (a 429 or 5xx with such a Retry-After: ims-token.ts asks nothing
@@ -20,7 +20,8 @@ export type PassFailureWait =
  */
 export function passFailureWaitMs(
   error: unknown,
-  askedWait: (sandbox: string) => Pick<AskedWait, 'leftMs'> | undefined,
+  now: number,
+  askedWait: (sandbox: string) => Pick<AskedWait, 'leftMs' | 'retryAfterMs' | 'until'> | undefined,
 ): PassFailureWait | undefined {
   let cause: unknown = error;
   for (let depth = 0; depth < MAX_DEPTH && cause instanceof Error; depth += 1) {
@@ -29,7 +30,11 @@ export function passFailureWaitMs(
     if (cause instanceof AepError && cause.sandbox !== undefined) {
       const wait = askedWait(cause.sandbox);
       if (wait !== undefined)
-        return { asker: 'AEP', sandbox: cause.sandbox, leftMs: Math.min(wait.leftMs, MAX_ASKED_WAIT_MS) };
+        return {
+          asker: 'AEP',
+          sandbox: cause.sandbox,
+          leftMs: Math.min(waitLeftFrom(now, wait), MAX_ASKED_WAIT_MS),
+        };
     }
     cause = cause.cause;
   }

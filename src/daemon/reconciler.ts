@@ -294,7 +294,7 @@ export class Reconciler implements DaemonStatusProvider {
         const now = this.#clock.now();
         const backoffMs = backoffDelay(this.#passFailures, this.#options.backoff);
         // Failed on a wait the service asked of a sandbox (or IMS of a token): not tried again before it is over.
-        const asked = passFailureWaitMs(error, (sandbox) => this.#deps.client.askedWait?.(sandbox));
+        const asked = passFailureWaitMs(error, now, (sandbox) => this.#deps.client.askedWait?.(sandbox));
         const at = now + Math.max(backoffMs, asked?.leftMs ?? 0);
         if (asked !== undefined && asked.leftMs > backoffMs)
           log.warn(
