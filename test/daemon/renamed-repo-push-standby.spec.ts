@@ -1,24 +1,15 @@
-import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { manifestYaml } from '../helpers/manifests.js';
 import { deliverPush, githubRepository } from '../helpers/github-push.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
-import { startHttpsGitServer, type HttpsGitServer } from '../source/helpers/https-git-server.js';
 import { usePostgres } from '../state/pg.js';
 import {
-  assertBuilt,
-  cleanUp,
   controllerEnv,
   eventuallyLogged,
   leaderAndStandby,
-  killLeftovers,
   pushedAudienceNames,
-  startController,
-  type ControllerProcess,
-} from '../daemon/helpers/controller.js';
+} from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 // Review 36d, M-1 (fixed: the check's sync passes the push to the leader as onPush does,
 // src/daemon/controller.ts syncPush). docs/deploy.md ("GitHub webhook"): a push naming another repository, to the
@@ -32,49 +23,35 @@ import {
 const SECRET = 'review-36d-renamed-hook-7c1e';
 const GIT_TOKEN = 'ghp_CANARY36d0renamed1a2b3c4d5e6f7a8b9c0d1e2f3a4';
 const postgres = usePostgres();
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let server: HttpsGitServer | undefined;
-let root: string | undefined;
-const replicas: ControllerProcess[] = [];
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await Promise.all(replicas.splice(0).map((replica) => replica.stop('SIGKILL')));
-  killLeftovers();
-  await server?.close();
-  await cleanUp({ emulator, fixture, dir: root });
-  emulator = fixture = server = root = undefined;
-});
+const spec = controllerSpec('review-36d-renamed-');
 
 describe('a renamed repository push reaching the standby (review 36d)', { timeout: 120_000 }, () => {
   it('is applied by the leader, as a push of the followed repository reaching the standby is', async () => {
-    emulator = await startEmulator({ port: 0 });
-    fixture = await createGitFixture();
-    root = await mkdtemp(path.join(tmpdir(), 'review-36d-renamed-'));
-    await mkdir(path.join(root, 'serve', 'acme'), { recursive: true });
-    await symlink(fixture.bare, path.join(root, 'serve', 'acme', 'audiences.git'));
-    server = await startHttpsGitServer(path.join(root, 'serve'), 'x-access-token', GIT_TOKEN);
+    const {
+      em,
+      root,
+      repo: fixture,
+      server,
+    } = await spec.serveRepository('acme/audiences.git', 'x-access-token', GIT_TOKEN);
     const first = await fixture.commit({ 'README.md': 'audiences\n' });
     const state = await postgres.freshLocation();
     const env = {
-      ...controllerEnv(emulator),
+      ...controllerEnv(em),
       AUDIENCECTL_WEBHOOK_SECRET: SECRET,
       AUDIENCECTL_GIT_TOKEN: GIT_TOKEN,
     };
     const repo = `${server.url}/acme/audiences.git`;
     const caFile = server.caFile;
     const start = (n: number) =>
-      startController(
+      spec.start(
         [
-          ...['--repo', repo, '--git-ca-file', caFile, '--work-dir', path.join(root!, `work-${n}`)],
+          ...['--repo', repo, '--git-ca-file', caFile, '--work-dir', path.join(root, `work-${n}`)],
           ...['--state', state, '--interval', '1h', '--resync-interval', '2h'],
         ],
         env,
-        60_000,
+        { startTimeoutMs: 60_000 },
       );
     const { standby } = await leaderAndStandby(
-      replicas,
       start,
       (all) =>
         all.every((s) => s.source.revision === first) &&
@@ -107,7 +84,7 @@ describe('a renamed repository push reaching the standby (review 36d)', { timeou
       'the standby synced the push',
     );
     // A guard against hangs, not a claim about speed: the interval is an hour.
-    const created = await pushedAudienceNames(emulator);
+    const created = await pushedAudienceNames(em);
     expect(created).toEqual(['Audience gold']);
   });
 });

@@ -78,7 +78,7 @@ describe('audiencectl run --dir', () => {
     try {
       const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
       const args = ['--dir', dir, '--state', state, '--interval', '1h'];
-      const controller = await spec.start(args, env, as);
+      const controller = await spec.start(args, env, { as });
       const held = await controller.waitForLog(
         (line) => line.msg === 'manifests with errors: their audiences are held',
         20_000,

@@ -42,7 +42,7 @@ describe("a controller whose store stops taking writes during a step's call", ()
     const controller = await spec.start(
       [...applied.args, '--resync-interval', '1h', '--backoff-base', '50ms', '--backoff-max', '200ms'],
       controllerEnv(em),
-      as,
+      { as },
     );
     await statusWhen(controller, (s) => s.reconcile.lastResult === 'success', 'the first pass');
 

@@ -1,22 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
 import { deliverPush } from '../helpers/github-push.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { createGitFixture, type GitFixture } from '../source/helpers/git-fixture.js';
 import { usePostgres } from '../state/pg.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  leaderAndStandby,
-  killLeftovers,
-  pushedAudienceNames,
-  startController,
-  type ControllerProcess,
-} from '../daemon/helpers/controller.js';
+import { controllerEnv, leaderAndStandby, pushedAudienceNames } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 // Review 35b, L-2 (fixed: a standby passes a verified push to the leader, src/state/pg/push-hints.ts). docs/deploy.md ("GitHub webhook"): "Without a webhook the controller notices
 // a push within git.interval; with one it syncs within a second", and its PostgreSQL set-up runs
@@ -26,38 +14,25 @@ import {
 
 const SECRET = 'review-35b-standby-hook-5a2c';
 const postgres = usePostgres();
-let emulator: RunningEmulator | undefined;
-let fixture: GitFixture | undefined;
-let root: string | undefined;
-const replicas: ControllerProcess[] = [];
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await Promise.all(replicas.splice(0).map((replica) => replica.stop('SIGKILL')));
-  killLeftovers();
-  await cleanUp({ emulator, fixture, dir: root });
-  emulator = fixture = root = undefined;
-});
+const spec = controllerSpec('review-35b-standby-');
 
 describe('a webhook delivery reaching the standby (review 35b)', { timeout: 120_000 }, () => {
   it('gets the push applied by the leader, as a delivery to one controller does', async () => {
-    emulator = await startEmulator({ port: 0 });
-    fixture = await createGitFixture();
-    root = await mkdtemp(path.join(tmpdir(), 'review-35b-standby-'));
+    const { em, root } = await spec.setUp();
+    const fixture = await spec.gitFixture();
     const first = await fixture.commit({ 'README.md': 'audiences\n' });
     const state = await postgres.freshLocation();
-    const env = { ...controllerEnv(emulator), AUDIENCECTL_WEBHOOK_SECRET: SECRET };
+    const env = { ...controllerEnv(em), AUDIENCECTL_WEBHOOK_SECRET: SECRET };
     const start = (n: number) =>
-      startController(
+      spec.start(
         [
-          ...['--repo', fixture!.bare, '--allow-file-urls', '--work-dir', path.join(root!, `work-${n}`)],
+          ...['--repo', fixture.bare, '--allow-file-urls', '--work-dir', path.join(root, `work-${n}`)],
           ...['--state', state, '--interval', '1h', '--resync-interval', '2h'],
         ],
         env,
-        60_000,
+        { startTimeoutMs: 60_000 },
       );
     const { leader, standby } = await leaderAndStandby(
-      replicas,
       start,
       (all) => all.every((s) => s.source.revision === first),
       'one leader, both synced',
@@ -70,7 +45,7 @@ describe('a webhook delivery reaching the standby (review 35b)', { timeout: 120_
     const delivered = await deliverPush(standby.url, SECRET, body, 'standby-1');
     expect(delivered.status).toBe(202);
     // A guard against hangs, not a claim about speed: the interval is an hour.
-    const created = await pushedAudienceNames(emulator);
+    const created = await pushedAudienceNames(em);
     expect(created).toEqual(['Audience gold']);
     expect((await leader.status()).source.revision).toBe(pushed);
   });

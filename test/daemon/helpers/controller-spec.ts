@@ -31,14 +31,21 @@ export type ControllerSpec = {
    */
   serveRepository(served: string, username: string, token: string): Promise<ServedRepository>;
   /**
-   * Spawns the built `audiencectl run ...args` (as user and group `as`, when given); the test's
-   * last one is stopped after it.
+   * Spawns the built `audiencectl run ...args` (see StartOptions); each one the test started is
+   * stopped after it, before the rest is torn down.
    */
-  start(
-    args: string[],
-    env: Record<string, string>,
-    as?: { uid?: number; gid?: number },
-  ): Promise<ControllerProcess>;
+  start(args: string[], env: Record<string, string>, options?: StartOptions): Promise<ControllerProcess>;
+};
+
+/** How `ControllerSpec.start` spawns a controller. */
+export type StartOptions = {
+  /** Run as this user and group (as root, to be refused what a user is). */
+  as?: { uid?: number; gid?: number } | undefined;
+  /**
+   * How long its start ('controller started') may take, a guard against a hang (at least
+   * 30 s, startController's default): several replicas starting together take longer.
+   */
+  startTimeoutMs?: number;
 };
 
 /** What `serveRepository` gives a test. */
@@ -51,23 +58,26 @@ export type ServedRepository = {
 
 /**
  * The set-up of a spec file that spawns the built controller against an emulator: checks that
- * dist/ is built, and tears down each test's controller, emulator and temp directory after it
- * (`cleanUp`). Call at the top of the file.
+ * dist/ is built, and tears down after each test its controllers (every one it started: the
+ * replicas of one store, a first controller and the next), then its served repository,
+ * emulator, git fixture and temp directory (`cleanUp`). Call at the top of the file.
  */
 export function controllerSpec(prefix: string): ControllerSpec {
-  let parts: {
+  type Parts = {
     emulator?: RunningEmulator;
     root?: string;
-    controller?: ControllerProcess;
+    controllers: ControllerProcess[];
     fixture?: GitFixture;
     server?: HttpsGitServer;
-  } = {};
+  };
+  let parts: Parts = { controllers: [] };
   beforeAll(assertBuilt);
   afterEach(async () => {
-    await parts.server?.close();
-    const { controller, emulator, fixture, root } = parts;
-    await cleanUp({ controller, emulator, fixture, dir: root });
-    parts = {};
+    const { controllers, server, emulator, fixture, root } = parts;
+    parts = { controllers: [] };
+    await Promise.all(controllers.map((controller) => controller.stop('SIGKILL')));
+    await server?.close();
+    await cleanUp({ emulator, fixture, dir: root });
   });
   async function tempDir() {
     return (parts.root = await mkdtemp(path.join(tmpdir(), prefix)));
@@ -93,9 +103,10 @@ export function controllerSpec(prefix: string): ControllerSpec {
       const server = (parts.server = await startHttpsGitServer(path.join(root, 'serve'), username, token));
       return { em, root, repo, server };
     },
-    async start(args, env, as) {
-      parts.controller = await startController(args, env, undefined, as);
-      return parts.controller;
+    async start(args, env, { as, startTimeoutMs } = {}) {
+      const controller = await startController(args, env, startTimeoutMs, as);
+      parts.controllers.push(controller);
+      return controller;
     },
   };
 }

@@ -146,17 +146,16 @@ export async function pushedAudienceNames(emulator: RunningEmulator): Promise<st
 }
 
 /**
- * Starts two replicas (`start(1)`, `start(2)`) on one PostgreSQL store, adds them to `replicas`
- * (which the spec's afterEach stops), and waits until exactly one leads and `settled` holds for
- * both statuses: the leader and the standby.
+ * Starts two replicas (`start(1)`, `start(2)`: ControllerSpec.start, which stops them after the
+ * test) on one PostgreSQL store, and waits until exactly one leads and `settled` holds for both
+ * statuses: the leader and the standby.
  */
 export async function leaderAndStandby(
-  replicas: ControllerProcess[],
   start: (n: number) => Promise<ControllerProcess>,
   settled: (all: Awaited<ReturnType<ControllerProcess['status']>>[]) => boolean,
   what: string,
 ): Promise<{ leader: ControllerProcess; standby: ControllerProcess }> {
-  replicas.push(...(await Promise.all([start(1), start(2)])));
+  const replicas = await Promise.all([start(1), start(2)]);
   const roles = await eventuallyLogged(
     replicas,
     () => Promise.all(replicas.map(async (r) => r.status())),

@@ -48,7 +48,7 @@ export async function startedOnSpoiledStore(
   const controller = await spec.start(
     [...args, '--resync-interval', '1h', '--backoff-base', '50ms', '--backoff-max', '200ms'],
     controllerEnv(em),
-    as,
+    { as },
   );
   const failed = (line: LogLine) => line.msg === 'reconcile failed' && line['code'] === code;
   await controller.waitForLog(() => controller.logs.filter(failed).length >= 2);
