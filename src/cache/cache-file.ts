@@ -230,6 +230,46 @@ export function* utf8Batches(pieces: Iterable<string | Uint8Array>): Generator<B
 }
 
 /**
+ * Pieces encoded into one buffer, reused, each full batch written to `writer`: for a file
+ * written on this thread (CacheFileWriter writes and hashes synchronously, so the buffer is
+ * free again once it returns). utf8Batches gives each batch a buffer of its own instead, as a
+ * batch may move to another thread; a new buffer is memory never touched before, about 2,700
+ * page faults for the 11 MB of a 10,000-record state snapshot.
+ */
+export class BatchWriter {
+  private batch = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  private at = 0;
+  /** The bytes handed to the writer so far, this batch's included once it is written. */
+  written = 0;
+
+  constructor(
+    private readonly writer: CacheFileWriter,
+    /** Whether the digest covers what is added (see CacheFileWriter.write); `flush` first to change it. */
+    public hashed = true,
+  ) {}
+
+  /** Adds a piece, which must hold whole characters (a line does). */
+  add(piece: string): void {
+    // Three bytes at most per UTF-16 unit (a surrogate pair: four for two).
+    const room = 3 * piece.length;
+    if (room > this.batch.length - this.at) {
+      this.flush();
+      if (room > this.batch.length) this.batch = Buffer.allocUnsafeSlow(room);
+    }
+    this.at += this.batch.write(piece, this.at);
+    if (this.at >= BATCH_CHARS) this.flush();
+  }
+
+  /** Writes what was added since the last batch. */
+  flush(): void {
+    if (this.at === 0) return;
+    this.writer.write(this.batch.subarray(0, this.at), this.hashed);
+    this.written += this.at;
+    this.at = 0;
+  }
+}
+
+/**
  * writeCacheFile of a header line (given the SHA-1 of the body's UTF-8 bytes) and a body
  * made of `pieces`, without joining them: the body of 50,000 audiences is about 50 MB,
  * and as one string (plus the header, plus its UTF-8 copy) it was the largest part of a
