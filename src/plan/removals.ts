@@ -17,6 +17,7 @@ import { holdsNoAudience } from '../state/waiting.js';
 import { leftOutByFilters } from './filter-words.js';
 import { groupBy } from './group-by.js';
 import { sharedAudienceReason } from './shared-audience.js';
+import { strayRecordReason } from './stray-record.js';
 
 /**
  * The part of the recorded state a plan with `--include`/`--exclude` covers: the
@@ -316,6 +317,11 @@ export function leftoverRecords(
     const shared = sharedAudienceReason(record, holders, removed, desired.manifests, paste);
     if (shared !== undefined) {
       hold(record, shared);
+      continue;
+    }
+    const stray = strayRecordReason(record, paste);
+    if (stray !== undefined) {
+      hold(record, stray);
       continue;
     }
     const file = record.manifestFile;

@@ -1,8 +1,8 @@
 import type { DesiredManifest } from '../manifest/load.js';
-import { KEY_PATTERN, SANDBOX_PATTERN } from '../manifest/patterns.js';
 import type { AudienceRecord } from '../state/schema.js';
 import { recordId } from '../state/record-id.js';
-import { forgetCommand, type PasteFlags } from '../text/paste-flags.js';
+import type { PasteFlags } from '../text/paste-flags.js';
+import { dropRecordText } from './stray-record.js';
 
 /**
  * Why a removal of `record` must not delete: another record that this plan does not remove
@@ -26,10 +26,6 @@ export function sharedAudienceReason(
   const otherId = recordId(other.sandbox, other.key);
   const manifest = desired.find((m) => recordId(m.sandbox, m.key) === otherId);
   const kept = manifest ? `whose manifest ${manifest.file} is read` : 'which this plan does not remove';
-  // A key or sandbox no manifest could name: `state forget` would refuse it too.
-  const drop =
-    KEY_PATTERN.test(record.key) && SANDBOX_PATTERN.test(record.sandbox)
-      ? `drop it with \`${forgetCommand(record.key, record.sandbox, paste)}\``
-      : 'remove it from the state store';
+  const drop = dropRecordText(record, paste);
   return `its audience ${record.audienceId} is also recorded for ${otherId}, ${kept}: a record copied outside audiencectl?; the audience is left as it is; if this record is a copy, ${drop}`;
 }

@@ -27,7 +27,7 @@ import {
 import { revisionsField, withRevision, type SandboxRevisions } from './sandbox-revisions.js';
 import { listRecordIds, listSandboxKeys, readState } from './read.js';
 import { readRecordFile } from './read-record.js';
-import { assertValidId } from './record-id.js';
+import { assertValidId, assertWriteId, type WriteIds } from './record-id.js';
 import { RecordWrites } from './record-writes.js';
 import type { AudienceRecord, RecordedState, SandboxMark, StateMeta } from './schema.js';
 import { recordId } from './record-id.js';
@@ -269,8 +269,13 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
    * the record changes, so a crash in between leaves a larger serial, never a
    * changed record under an old serial (a saved plan must not pass on stale state).
    */
-  protected override mutate(sandbox: string, key: string, decide: WriteDecision): Promise<void> {
-    assertValidId(sandbox, key);
+  protected override mutate(
+    sandbox: string,
+    key: string,
+    decide: WriteDecision,
+    ids: WriteIds = 'manifest',
+  ): Promise<void> {
+    assertWriteId(sandbox, key, ids);
     const held = this.#lock;
     if (!held) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     const file = recordPath(this.location, sandbox, key);

@@ -2,23 +2,79 @@ import { KEY_PATTERN, SANDBOX_PATTERN } from '../manifest/patterns.js';
 import { StateError } from './errors.js';
 import { quotedStart } from '../text/safe-text.js';
 
+/** What a manifest's metadata.name may be, as the refusals say it. */
+const KEY_RULE = 'lowercase letters, digits and "-", at most 63';
+const SANDBOX_RULE = 'lowercase letters, digits and "-"';
+
+const manifestSandbox = (sandbox: string) => SANDBOX_PATTERN.test(sandbox) && sandbox.length <= 63;
+const manifestKey = (key: string) => KEY_PATTERN.test(key) && key.length <= 63;
+
 /** Sandbox and key become path segments and row keys: only the manifest's own patterns may pass. */
 export function assertValidId(sandbox: string, key: string): void {
-  if (!SANDBOX_PATTERN.test(sandbox) || sandbox.length > 63) {
+  if (!manifestSandbox(sandbox)) {
     throw new StateError(
       'STATE_BAD_SANDBOX',
-      `invalid sandbox name ${quotedStart(sandbox)}: use lowercase letters, digits and "-"`,
+      `invalid sandbox name ${quotedStart(sandbox)}: use ${SANDBOX_RULE}`,
     );
   }
-  if (!KEY_PATTERN.test(key) || key.length > 63) {
+  assertValidKey(key);
+}
+
+/** assertValidId's check of the key alone: before a store is opened (`state show`, no --sandbox). */
+export function assertValidKey(key: string): void {
+  if (!manifestKey(key)) {
     throw new StateError(
       'STATE_BAD_KEY',
-      `invalid audience key ${quotedStart(key)}: use the manifest's metadata.name (lowercase letters, digits and "-", at most 63)`,
+      `invalid audience key ${quotedStart(key)}: use the manifest's metadata.name (${KEY_RULE})`,
     );
   }
+}
+
+/**
+ * Which of a stored record's sandbox and key no manifest can have (`its key "Bad Key" is not
+ * one a manifest can have (…)`); undefined when a manifest can have both. Such a record was
+ * not written by audiencectl (every write checks assertValidId): a row inserted or edited by
+ * hand, a record file renamed.
+ */
+export function strayIdText(sandbox: string, key: string): string | undefined {
+  if (!manifestSandbox(sandbox))
+    return `its sandbox ${quotedStart(sandbox)} is not one a manifest can have (${SANDBOX_RULE})`;
+  if (!manifestKey(key)) return `its key ${quotedStart(key)} is not one a manifest can have (${KEY_RULE})`;
+  return undefined;
+}
+
+/** A name no folder or file of a directory store's records can have: a separator, a NUL, a leading dot. */
+const NO_RECORD_NAME = /^$|^\.|[/\\\0]/;
+
+/**
+ * For removing a stored record whose sandbox or key no manifest can have (`state forget`, which
+ * checks first that the store lists exactly that id): as assertValidId, but any name a record
+ * of either store can be stored under passes, and nothing that could leave a directory store's
+ * folder of records (`..`, `a/b`) or name a hidden file does.
+ */
+export function assertStrayId(sandbox: string, key: string): void {
+  // No manifest's sandbox or key is such a name: assertValidId refuses it, as it refuses any.
+  if (NO_RECORD_NAME.test(sandbox) || NO_RECORD_NAME.test(key)) assertValidId(sandbox, key);
+}
+
+/** Whether assertStrayId passes: `state forget` can drop a record stored under this id. */
+export function forgettableId(sandbox: string, key: string): boolean {
+  return !NO_RECORD_NAME.test(sandbox) && !NO_RECORD_NAME.test(key);
 }
 
 /** `sandbox/key`: unique across a store. */
 export function recordId(sandbox: string, key: string): string {
   return `${sandbox}/${key}`;
+}
+
+/**
+ * The ids a write may name: a manifest's (every write), or a stored record's no manifest can
+ * have, only to remove it (RecordWrites.deleteStray, assertStrayId).
+ */
+export type WriteIds = 'manifest' | 'stray';
+
+/** assertValidId, or assertStrayId for a removal of a stray record. */
+export function assertWriteId(sandbox: string, key: string, ids: WriteIds): void {
+  if (ids === 'stray') assertStrayId(sandbox, key);
+  else assertValidId(sandbox, key);
 }

@@ -3,8 +3,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { StateError } from './errors.js';
 import { applyChanges, normaliseRecord, withoutIntent } from './record-changes.js';
 import type { AudienceRecord, AudienceRecordInput, Intent } from './schema.js';
-import { recordId } from './record-id.js';
-import type { IntentExtra, IntentKind, IntentOutcome } from './store.js';
+import { recordId, type WriteIds } from './record-id.js';
+import type { IntentExtra, IntentKind, IntentOutcome, StrayRemoval } from './store.js';
 import type { WriteDecision } from './write-path.js';
 import { manifestsCommand, manifestsDirNote, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
 
@@ -20,7 +20,13 @@ export abstract class RecordWrites {
     this.paste = paste;
   }
 
-  protected abstract mutate(sandbox: string, key: string, decide: WriteDecision): Promise<void>;
+  /** `ids`: 'stray' only for deleteStray, whose decision never writes a record. */
+  protected abstract mutate(
+    sandbox: string,
+    key: string,
+    decide: WriteDecision,
+    ids?: WriteIds,
+  ): Promise<void>;
 
   async put(input: AudienceRecordInput): Promise<AudienceRecord> {
     const record = normaliseRecord(input);
@@ -45,6 +51,26 @@ export abstract class RecordWrites {
       return existed ? { remove: true } : { none: true };
     });
     return existed;
+  }
+
+  async deleteStray(sandbox: string, key: string): Promise<StrayRemoval> {
+    const removal: StrayRemoval = { removed: false, record: undefined };
+    await this.mutate(
+      sandbox,
+      key,
+      async (stored) => {
+        removal.removed = await stored.exists();
+        if (!removal.removed) return { none: true };
+        // What it held, said by the command; a corrupt one is dropped all the same.
+        removal.record = await stored.read().catch((error: unknown) => {
+          if (error instanceof StateError && error.code === 'STATE_CORRUPT') return undefined;
+          throw error;
+        });
+        return { remove: true };
+      },
+      'stray',
+    );
+    return removal;
   }
 
   /**

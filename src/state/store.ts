@@ -37,6 +37,9 @@ export type IntentOutcome =
   | { kind: 'remove' }
   | { kind: 'replace'; record: AudienceRecordInput };
 
+/** What StateStore.deleteStray did: `record`, what the removed record held, when it could be read. */
+export type StrayRemoval = { removed: boolean; record: AudienceRecord | undefined };
+
 /** A replica's listening for pushes other replicas verified (StateStore.listenForPushes). */
 export type PushListener = { close(): Promise<void> };
 
@@ -47,6 +50,7 @@ export type PushListener = { close(): Promise<void> };
 export const STORE_WRITES: ReadonlySet<PropertyKey> = new Set<keyof StateStore>([
   'put',
   'delete',
+  'deleteStray',
   'replaceIfUnchanged',
   'beginIntent',
   'resolveIntent',
@@ -70,6 +74,14 @@ export interface StateStore {
   put(record: AudienceRecordInput): Promise<AudienceRecord>;
   /** Removes a record; false when there was none. */
   delete(sandbox: string, key: string): Promise<boolean>;
+  /**
+   * Removes the record stored under exactly `sandbox`/`key` when a manifest cannot have that
+   * id (assertStrayId: a row inserted or edited by hand, a record file renamed), and returns what
+   * it held (undefined when corrupt). Only `state forget`, once the store listed that id: every
+   * other write takes a manifest's id only, so such a record is never written, nor its audience
+   * deleted. Both stores have it (RecordWrites); the controller's wrappers of a store do not.
+   */
+  deleteStray?(sandbox: string, key: string): Promise<StrayRemoval>;
   /**
    * Writes `next` in place of `expected` (removes it when undefined) only while the stored
    * record is still `expected`; false, with nothing written, once anything else changed it.

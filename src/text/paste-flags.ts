@@ -171,7 +171,8 @@ export function pastedFlags(
 
 /** The `state forget` a printed hint names to drop the record of `key` in `sandbox`, with the flags `flags` carry. */
 export function forgetCommand(key: string, sandbox: string, flags: PasteFlags | undefined): string {
-  return `audiencectl state forget ${key} --sandbox ${sandbox}${pastedFlags(flags, 'state')}`;
+  // Quoted: a record made outside audiencectl may have any key (`Bad Key`, stray-record.ts).
+  return `audiencectl state forget ${shellQuote(key)} --sandbox ${shellQuote(sandbox)}${pastedFlags(flags, 'state')}`;
 }
 
 /**

@@ -35,7 +35,8 @@ describe('a record holding an audience another record holds', () => {
     ]);
   });
 
-  it('is held under a key no manifest could name, without a command that would refuse it', () => {
+  // state forget takes the exact key of a record stored under one no manifest can have (stray-key-record-cli).
+  it('is held under a key no manifest could name, with the state forget that drops it', () => {
     const { state, gold } = withCopyOfGold('Gold Copy');
     const result = plan(loadTexts(files), state, options());
     expect(kinds(result)).toEqual([]);
@@ -43,7 +44,7 @@ describe('a record holding an audience another record holds', () => {
       {
         sandbox: 'prod',
         key: 'Gold Copy',
-        reason: `its audience ${gold.audienceId} is also recorded for prod/gold, whose manifest gold.yaml is read: a record copied outside audiencectl?; the audience is left as it is; if this record is a copy, remove it from the state store`,
+        reason: `its audience ${gold.audienceId} is also recorded for prod/gold, whose manifest gold.yaml is read: a record copied outside audiencectl?; the audience is left as it is; if this record is a copy, drop it with \`audiencectl state forget 'Gold Copy' --sandbox prod\``,
       },
     ]);
   });
@@ -52,6 +53,19 @@ describe('a record holding an audience another record holds', () => {
     const { state } = withCopyOfGold('gold-copy');
     const result = plan(loadTexts({ 'silver.yaml': files['silver.yaml'] }), state, options());
     expect(kinds(result)).toEqual(['delete prod/gold', 'delete prod/gold-copy']);
+  });
+
+  it('holds a record under a key no manifest could name once both manifests are gone: never removed', () => {
+    const { state, gold } = withCopyOfGold('Gold Copy');
+    const result = plan(loadTexts({ 'silver.yaml': files['silver.yaml'] }), state, options());
+    expect(kinds(result)).toEqual(['delete prod/gold']);
+    expect(result.held).toEqual([
+      {
+        sandbox: 'prod',
+        key: 'Gold Copy',
+        reason: `its key "Gold Copy" is not one a manifest can have (lowercase letters, digits and "-", at most 63): the record was not written by audiencectl (made or edited outside it?); its audience ${gold.audienceId} is left as it is; drop the record with \`audiencectl state forget 'Gold Copy' --sandbox prod\`, then, to manage the audience again, \`audiencectl state import\` it under its manifest's key`,
+      },
+    ]);
   });
 
   it('leaves a removal of an audience no other record holds as it was', () => {

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import { systemClock } from '../../apply/clock.js';
 import { budgetHorizon, removeOrReplace } from '../../apply/record-helpers.js';
 import { closestKey } from '../../manifest/suggest.js';
-import { assertValidId } from '../../state/record-id.js';
+import { assertStrayId, assertValidId } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { PreviewStore } from '../../state/preview-store.js';
 import { StateError } from '../../state/errors.js';
@@ -281,11 +281,20 @@ async function forgetWatched(
 ): Promise<void> {
   await reading(openExisting(options).then((store) => store.close()));
   const sandbox = sandboxOf(options);
-  assertValidId(sandbox, key);
+  // An id no manifest can have is refused, unless the store lists a record under exactly that
+  // id (looked up under the lock): one made outside audiencectl, which plan and apply hold and
+  // never write, and which only this command drops (no more than drops: nothing is kept).
+  const refused = strayRefusal(sandbox, key);
   const { record, kept } = await withLock(
     options,
     'forget',
-    async (store) => {
+    async (store): Promise<{ record: AudienceRecord | undefined; kept: AudienceRecord | undefined }> => {
+      if (refused !== undefined) {
+        const listed = (await store.list()).some(([s, k]) => s === sandbox && k === key);
+        const removal = listed ? await store.deleteStray?.(sandbox, key) : undefined;
+        if (!removal?.removed) throw refused;
+        return { record: removal.record, kept: undefined };
+      }
       // Read leniently: forgetting is also how a corrupt record is dropped. Only a corrupt one:
       // a record that cannot be read (no permission, a database timeout) was deleted as if
       // damaged, its audience unnamed and its runs' remnant lost.
@@ -329,9 +338,29 @@ async function forgetWatched(
     );
   }
   if (kept !== undefined) out(keptRunsNote(kept, options.paste));
-  out(
-    `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
-  );
+  if (refused !== undefined)
+    out(
+      `No manifest can name ${recordId(sandbox, key)}: to manage its audience again, \`audiencectl state import\` it under its manifest's key.`,
+    );
+  else
+    out(
+      `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
+    );
+}
+
+/**
+ * Why `state forget` refuses `sandbox`/`key` unless the store holds a record under exactly that
+ * id: a manifest cannot have it (assertValidId's refusal). Undefined when a manifest can; thrown
+ * at once when no record can be stored under it either (assertStrayId: `../prod/gold`).
+ */
+function strayRefusal(sandbox: string, key: string): StateError | undefined {
+  try {
+    assertValidId(sandbox, key);
+    return undefined;
+  } catch (error) {
+    assertStrayId(sandbox, key);
+    return error as StateError;
+  }
 }
 
 /** What `state forget` says of the runs it kept as a runs-only record (runsOnlyRemnant). */

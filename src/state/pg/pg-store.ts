@@ -14,7 +14,7 @@ import {
 import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-revisions.js';
 import { parseStateJson, recordRepairCommands } from '../read-json.js';
 import { RECORD_FORMATS } from '../record-format.js';
-import { assertValidId } from '../record-id.js';
+import { assertValidId, assertWriteId, type WriteIds } from '../record-id.js';
 import { scrubFailureReasons } from '../scrub-record.js';
 import { StateMeta, AudienceRecord, type RecordedState, type SandboxMark } from '../schema.js';
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
@@ -468,8 +468,13 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     await socketsClosed(this.#clients, CLOSE_GRACE_MS);
   }
 
-  protected override mutate(sandbox: string, key: string, decide: WriteDecision): Promise<void> {
-    assertValidId(sandbox, key);
+  protected override mutate(
+    sandbox: string,
+    key: string,
+    decide: WriteDecision,
+    ids: WriteIds = 'manifest',
+  ): Promise<void> {
+    assertWriteId(sandbox, key, ids);
     const session = this.#session;
     if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     return this.#chains.run(`${sandbox}/${key}`, () =>
