@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { closestKey } from '../manifest/suggest.js';
-import { maskSecretParameters } from '../text/safe-url.js';
+import { isSecretParameter, maskSecretParameters } from '../text/safe-url.js';
 import { quoted } from '../text/safe-text.js';
 
 /** The schema a PostgreSQL URL without `?schema=` uses. */
@@ -86,15 +86,20 @@ export function isPostgresUrl(text: string): boolean {
 }
 
 /**
- * The URL without its user information, and secret query values (`?password=`, `?sslpassword=`)
- * masked; safe to print. The user name went too: it showed a login in every message naming the
- * store (a lock refusal, init's lines, CI logs), where docs/state.md promises "without its user
- * and password". The authentication refusals name the refused user themselves (pg-errors.ts).
+ * The URL without its user information and without secret query parameters (`?password=`,
+ * `?sslpassword=`); safe to print. The user name went too: it showed a login in every message
+ * naming the store (a lock refusal, init's lines, CI logs), where docs/state.md promises "without
+ * its user and password". The authentication refusals name the refused user themselves
+ * (pg-errors.ts). A `?password=` is left out as the user info's password is, not shown as
+ * `?password=***`: the store is named the same whichever way its password was given.
  */
 export function displayUrl(url: URL): string {
   const copy = new URL(url.href);
   copy.password = '';
   copy.username = '';
+  for (const name of [...copy.searchParams.keys()])
+    if (isSecretParameter(name)) copy.searchParams.delete(name);
+  // What is left that may look secret (a fragment's pair) is masked still.
   return maskSecretParameters(copy.href);
 }
 

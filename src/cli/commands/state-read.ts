@@ -8,7 +8,7 @@ import {
   recordStatus,
   runsOnlyNote,
 } from '../../state/describe.js';
-import { assertValidId } from '../../state/record-id.js';
+import { assertValidId, assertValidKey } from '../../state/record-id.js';
 import { assertStateDir, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
 import {
@@ -134,6 +134,9 @@ export async function list(options: SandboxOptions & { json?: boolean }): Promis
 }
 
 export async function show(key: string, options: SandboxOptions): Promise<void> {
+  // Before the store is opened, as a key given is refused whatever the store (a database that
+  // does not exist was said first, and the key only once that was mended).
+  assertValidKey(key);
   await withStore(options, (store) => showIn(store, key, options));
 }
 
