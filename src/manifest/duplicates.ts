@@ -40,6 +40,14 @@ export function audienceNameKey(name: string): string {
   return name.trim().toLowerCase();
 }
 
+/**
+ * Printable ASCII without a doubled space: a name that looks as it is written (most names;
+ * 10,000 in a plan), whose audienceLooksKey is its audienceNameKey.
+ */
+function looksAsWritten(name: string): boolean {
+  return !/[^\x20-\x7E]| {2}/.test(name);
+}
+
 /** Invisible characters that make two different names look the same (as text/safe-text.ts escapes them). */
 const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/gu;
 
@@ -50,8 +58,7 @@ const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/gu;
  * service keys are two audiences the service makes and nobody can tell apart.
  */
 export function audienceLooksKey(name: string): string {
-  // Printable ASCII without a doubled space is as it looks (most names; 10,000 in a plan).
-  if (!/[^\x20-\x7E]| {2}/.test(name)) return audienceNameKey(name);
+  if (looksAsWritten(name)) return audienceNameKey(name);
   return audienceNameKey(name.normalize('NFKC').replace(INVISIBLE, '').replace(/\s+/gu, ' '));
 }
 
@@ -182,9 +189,17 @@ export function findDuplicates(
 
   // Names the service takes for two, that show the same (another Unicode form, a no-break or a
   // doubled space, an invisible character): both are created, and no person can tell them apart.
+  // Names that look as written share a look only when they share a name, and those were
+  // grouped above: only a set with another kind of name can hold a look-alike (most plans
+  // have none, and group 10,000 manifests once less).
   const named = new Set(byName.flat());
+  const rest =
+    sameKey.size === 0 && named.size === 0
+      ? candidates
+      : candidates.filter((m) => !sameKey.has(m) && !named.has(m));
+  if (rest.every((m) => looksAsWritten(specName(m.manifest)))) return { diagnostics, files };
   sameSpecName(
-    candidates.filter((m) => !sameKey.has(m) && !named.has(m)),
+    rest,
     audienceLooksKey,
     'manifest/look-alike-spec-name',
     (m, others) => {

@@ -22,11 +22,13 @@ export function pendingIntents(
   manifests: readonly DesiredManifest[],
   records: Iterable<AudienceRecord>,
 ): PendingIntent[] {
-  const desired = new Set(manifests.map((m) => recordId(m.sandbox, m.key)));
+  // Built for the first intent: most plans have none, and need no id per manifest.
+  let desired: Set<string> | undefined;
   const pending: PendingIntent[] = [];
   for (const record of records) {
     const intent = record.intent;
     if (intent === undefined) continue;
+    desired ??= new Set(manifests.map((m) => recordId(m.sandbox, m.key)));
     const shown = pendingOf(intent, {
       sandbox: record.sandbox,
       key: record.key,

@@ -55,6 +55,8 @@ export function ttlOutsideWarnings(
   sources: Sources,
 ): Diagnostic[] {
   const warnings: Diagnostic[] = [];
+  // Nothing read of the service (most plans): no record looked up per manifest.
+  if (!sources.refresh && !sources.lateDeletes && !sources.adoptView) return warnings;
   for (const desired of manifests) {
     const record = recordOf(desired);
     for (const audience of shownFor(desired, record, sources)) {
