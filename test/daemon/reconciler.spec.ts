@@ -35,13 +35,15 @@ afterEach(async () => {
   cleanup = emulator = root = undefined;
 });
 
-/** A directory source that counts its syncs and takes `delayMs` for each. */
-function countingSource(dir: string, delayMs: number): Source & { syncs: number } {
+/** A directory source that counts its syncs (when each began: `times`, performance.now) and takes `delayMs` for each. */
+function countingSource(dir: string, delayMs: number): Source & { syncs: number; times: number[] } {
   const inner = new DirectorySource(dir);
   const source = {
     syncs: 0,
+    times: [] as number[],
     async sync(signal?: AbortSignal) {
       source.syncs += 1;
+      source.times.push(performance.now());
       await sleep(delayMs);
       return inner.sync(signal);
     },
@@ -164,26 +166,44 @@ describe('Reconciler', () => {
   });
 
   it('requeues a run request while a run is in progress instead of waiting in the pass', async () => {
-    // A run of 2 s (two stages of 1 s): the second pass, right after the edit, must find it
-    // still in progress even on a loaded machine (with 0.5 s it had ended first, once);
-    // requeued every 200 ms, that is about ten passes.
-    const { em, dir, source, reconciler, audiences, metrics } = await setup({ runStageDelayMs: 1_000 });
+    // The first run lasts until the test ends it (two stages of an hour, then the service's clock
+    // moved past them): with stages of 1 s, the pass after the edit had to come within 2 s to find
+    // it in progress, and with the worker late 2.5 s (on purpose) it found it ended, requeued nothing.
+    const { em, dir, source, reconciler, audiences, metrics } = await setup({ runStageDelayMs: HOUR });
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: true } }));
     reconciler.start();
     const gold = () => reconciler.status().audiences.find((a) => a.key === 'gold');
     await eventually(gold, (a) => a?.state === 'waiting-run', 3_000, 'a run in progress');
 
+    const requeued = async () =>
+      Number(
+        /audiencectl_steps_total\{kind="run",result="requeued"\} (\d+)/.exec(
+          await metrics.registry.getSingleMetricAsString('audiencectl_steps_total'),
+        )?.[1] ?? 0,
+      );
+    const before = await requeued();
     await writeFile(
       path.join(dir, 'gold.yaml'),
       manifestYaml('gold', { ingestion: { onCreate: true, request: 'again' } }),
     );
     reconciler.trigger('watch');
-    await eventually(gold, (a) => a?.state === 'waiting-run' && source.syncs >= 2, 3_000);
+    // The edit's pass and the one after it requeued the run; from then on only requeues ask for passes.
+    await eventually(requeued, (count) => count >= before + 2, 10_000, 'two requeues');
+    const requeuesFrom = performance.now();
+    await eventually(requeued, (count) => count >= before + 5, 10_000, 'three more');
     const audienceId = audiences()[0]?.audienceId ?? '';
     const runs = () => em.control.listRuns(DEMO_CLIENT.orgId, DEMO_SANDBOX, audienceId);
+    expect(runs()).toHaveLength(1);
+    // The run ends: the service's clock past its two stages, the next run's stages short.
+    em.control.setDelays({ runStageDelayMs: 10 });
+    em.control.updateSettings({ clockOffsetMs: 3 * HOUR });
     await eventually(runs, (list) => list.length === 2, 15_000, 'the requested run');
-    // Passes came from requeues a few hundred ms apart, not a spin; the service never refused a run.
-    expect(source.syncs).toBeLessThan(20);
+    // Each requeue's pass began 200 ms (requeueAfterMs) or more after the one before it: not a
+    // spin. The service never refused a run.
+    const requeues = source.times.filter((at) => at >= requeuesFrom);
+    expect(requeues.length).toBeGreaterThanOrEqual(2);
+    const gaps = requeues.slice(1).map((at, i) => at - requeues[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(199);
     expect(em.control.counters().byEndpoint.startRun.byStatus['422'] ?? 0).toBe(0);
     const steps = await metrics.registry.getSingleMetricAsString('audiencectl_steps_total');
     expect(steps).toMatch(/audiencectl_steps_total\{kind="run",result="requeued"\} [1-9]/);
