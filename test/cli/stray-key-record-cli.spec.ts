@@ -71,6 +71,12 @@ async function expectHeld(
   expect(applied.code, applied.stdout + applied.stderr).toBe(0);
   expect(audienceNames(emulator)).toEqual(AUDIENCES);
   const [forget = ''] = commandsIn(text).filter((command) => command.startsWith('audiencectl state forget'));
+  // state list lists it, and says what it is and the same forget.
+  const listed = await runCli(['state', 'list', '--state', state], { env });
+  expect(listed.code, listed.stderr).toBe(0);
+  expect(listed.stdout).toContain(
+    `prod/Bad Key is under a sandbox or key no manifest can have: not written by audiencectl, plan and apply hold it; \`${forget}\` drops it.`,
+  );
   return forget;
 }
 

@@ -8,7 +8,7 @@ import {
   recordStatus,
   runsOnlyNote,
 } from '../../state/describe.js';
-import { assertValidId, assertValidKey } from '../../state/record-id.js';
+import { assertValidId, assertValidKey, recordId, strayIdText } from '../../state/record-id.js';
 import { assertStateDir, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
 import {
@@ -19,9 +19,10 @@ import {
   describeGuardLeft,
 } from '../../state/lock-holder.js';
 import type { LockOptions } from '../../state/lock.js';
+import type { AudienceRecord } from '../../state/schema.js';
 import type { StateStore } from '../../state/store.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
-import { pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
+import { forgetCommand, pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
 // `audiencectl state list` and `state show`: what the store recorded, read without the lock.
 
@@ -131,6 +132,20 @@ export async function list(options: SandboxOptions & { json?: boolean }): Promis
       `${runsOnly} name${runsOnly === 1 ? 's' : ''} no audience, only runs of deleted or forgotten audiences kept for the daily run budget: \`audiencectl state show KEY${pastedFlags(options.paste, 'state')}\` says until when.`,
     );
   }
+  for (const note of strayNotes(audiences, options.paste)) out(note);
+}
+
+/**
+ * What list says of each record under an id no manifest can have (`Bad Key`, strayIdText): listed
+ * as any other, it was not written by audiencectl, which holds it, and only forget drops it.
+ */
+function strayNotes(audiences: readonly AudienceRecord[], paste: PasteFlags | undefined): string[] {
+  return audiences
+    .filter((r) => strayIdText(r.sandbox, r.key) !== undefined)
+    .map(
+      (r) =>
+        `${recordId(r.sandbox, r.key)} is under a sandbox or key no manifest can have: not written by audiencectl, plan and apply hold it; \`${forgetCommand(r.key, r.sandbox, paste)}\` drops it.`,
+    );
 }
 
 export async function show(key: string, options: SandboxOptions): Promise<void> {
