@@ -1,16 +1,18 @@
 import type { Diagnostic } from '../../src/manifest/diagnostics.js';
-import {
-  audienceLooksKey,
-  audienceNameKey,
-  type Duplicates,
-  type Position,
-} from '../../src/manifest/duplicates.js';
+import { audienceNameKey, type Duplicates, type Position } from '../../src/manifest/duplicates.js';
 import type { DesiredManifest } from '../../src/manifest/load.js';
 import { specName } from '../../src/manifest/spec-hash-memo.js';
 
 // findDuplicates (src/manifest/duplicates.ts) as it was before the look-alike pass was skipped
 // for names that all look as written (commit 1d1529c0): three passes over every manifest. The
 // reference test/manifest/duplicates-properties.spec.ts compares it with. Not used by the code.
+
+// How a name looks, worked out in full for every name: not src's audienceLooksKey, whose fast
+// path for names that look as written (looksAsWritten) is what the skip relies on, so a wrong
+// fast path (a doubled space taken as written) would be wrong here too and go unseen.
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD]/gu;
+const looksKey = (name: string): string =>
+  audienceNameKey(name.normalize('NFKC').replace(INVISIBLE, '').replace(/\s+/gu, ' '));
 
 function groupBy<T extends { sandbox: string }>(items: readonly T[], keyOf: (item: T) => string): T[][] {
   const first = new Map<string, Map<string, T>>();
@@ -114,7 +116,7 @@ export function referenceFindDuplicates(
   const named = new Set(byName.flat());
   sameSpecName(
     candidates.filter((m) => !sameKey.has(m) && !named.has(m)),
-    audienceLooksKey,
+    looksKey,
     'manifest/look-alike-spec-name',
     (m, others) => {
       const name = specName(m.manifest);
