@@ -282,7 +282,13 @@ export async function startController(
       return () => void waiters.delete(listener);
     },
     async status() {
-      const response = await fetch(`${url}/status`);
+      // A kept-alive connection the controller closed as idle just as the next poll went out on it
+      // (its timer late behind a busy event loop: a 10,000-audience pass) resets that request
+      // (ECONNRESET: the bench's status polls, pass 51). Asked once more, on a new connection.
+      const response = await fetch(`${url}/status`).catch((error: unknown) => {
+        if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+        return fetch(`${url}/status`);
+      });
       return (await response.json()) as StatusSnapshot;
     },
     async stop(signal = 'SIGTERM') {
