@@ -2,7 +2,7 @@ import { cp, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { aRecord, useTempDirs } from '../../test/state/helpers.js';
 import { FileStateStore } from '../state/file-store.js';
-import { metaPath } from '../state/paths.js';
+import { metaPath, recordPath } from '../state/paths.js';
 import { cachedReads } from './cached-reads.js';
 
 const tempDir = useTempDirs();
@@ -11,9 +11,9 @@ const tempDir = useTempDirs();
 function counted(store: FileStateStore): { store: FileStateStore; reads: () => number } {
   let reads = 0;
   const readAll = store.readAll.bind(store);
-  store.readAll = () => {
+  store.readAll = (options) => {
     reads += 1;
-    return readAll();
+    return readAll(options);
   };
   return { store, reads: () => reads };
 }
@@ -262,5 +262,55 @@ describe('cachedReads', () => {
     await view.readAll();
     await view.readAll();
     expect(reads()).toBe(2);
+  });
+  it('confirm looks at the records asked for against their versions as read: one changed outside the store is read again', async () => {
+    const dir = await tempDir();
+    const { store, reads } = counted(new FileStateStore(dir));
+    await store.lock();
+    await store.put(aRecord('gold'));
+    await store.put(aRecord('silver'));
+    await store.unlock();
+    const view = cachedReads(store, { maxAgeMs: 60_000, now: () => 0 });
+    const gold = { ids: [['prod', 'gold'] as const], sandboxes: [] };
+    const silver = { ids: [['prod', 'silver'] as const], sandboxes: [] };
+    // Read, not served: nothing to confirm.
+    await view.readAll();
+    expect(await view.confirm(gold)).toBe(false);
+    // Served, and nothing changed: confirmed without a read.
+    await view.readAll();
+    expect(await view.confirm(gold)).toBe(false);
+    expect(reads()).toBe(1);
+
+    // gold edited validly outside the store (no serial moves): silver's confirm does not see it;
+    // gold's does, and reads every record again.
+    const file = recordPath(dir, 'prod', 'gold');
+    const edited = { ...(await store.get('prod', 'gold'))!, audienceId: 'edited-outside' };
+    await writeFile(file, `${JSON.stringify(edited, null, 2)}\n`);
+    expect(audienceIds(await view.readAll())).not.toContain('edited-outside');
+    expect(await view.confirm(silver)).toBe(false);
+    expect(reads()).toBe(1);
+    expect(await view.confirm(gold)).toBe(true);
+    expect(reads()).toBe(2);
+    // Kept: the next read is served the record as edited, and confirmed.
+    expect(audienceIds(await view.readAll())).toContain('edited-outside');
+    expect(await view.confirm(gold)).toBe(false);
+    expect(reads()).toBe(2);
+
+    // A record added to a sandbox asked for whole (by file, outside the store) moves it; one asked
+    // for by id that is in neither the copy nor the store is the same absence.
+    await view.readAll();
+    expect(await view.confirm({ ids: [['prod', 'bronze']], sandboxes: [] })).toBe(false);
+    const bronze = { ...(await store.get('prod', 'silver'))!, key: 'bronze' };
+    await writeFile(recordPath(dir, 'prod', 'bronze'), `${JSON.stringify(bronze, null, 2)}\n`);
+    expect(await view.confirm({ ids: [], sandboxes: ['other'] })).toBe(false);
+    expect(await view.confirm({ ids: [], sandboxes: ['prod'] })).toBe(true);
+    expect(reads()).toBe(3);
+
+    // Spoiled outside the store: the copy is served, confirm fails as the read does.
+    await view.readAll();
+    await writeFile(file, '{ not json');
+    expect(audienceIds(await view.readAll())).toContain('edited-outside');
+    await expect(view.confirm(gold)).rejects.toMatchObject({ code: 'STATE_CORRUPT' });
+    await expect(view.readAll()).rejects.toMatchObject({ code: 'STATE_CORRUPT' });
   });
 });

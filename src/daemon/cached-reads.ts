@@ -1,5 +1,7 @@
 import type { StateMeta, RecordedState } from '../state/schema.js';
+import { recordId } from '../state/record-id.js';
 import type { StateStore } from '../state/store.js';
+import type { RecordVersions, VersionsAsked } from '../state/record-version.js';
 
 export type CachedReadsOptions = {
   /** Read everything again at least this often, whatever the serial says (the resync interval). */
@@ -15,6 +17,15 @@ export type CachedReadsOptions = {
 export type CachedReadsStore = StateStore & {
   /** The next readAll reads every record again (a pass that trusts no copy: startup, resync). */
   forget(): void;
+  /**
+   * When the last readAll served the copy: whether the records `touched` names (those a pass's
+   * steps act on, and what deciding them read) are still as that copy holds them, told by their
+   * versions now against those of the read that made the copy (StateStore.recordVersions, a stat
+   * a record; one query). When one is not, every record is read again (kept as the copy, as any
+   * read) and true is returned; that read throws what it throws (STATE_CORRUPT for a spoiled
+   * record). A pass calls it before its first step: true, it plans again from what is there now.
+   */
+  confirm(touched: VersionsAsked): Promise<boolean>;
 };
 
 /**
@@ -48,10 +59,20 @@ function keyOf(meta: StateMeta | undefined): string | undefined {
  * (`midWrite`: nobody held the lock) and the serial was unchanged after it (a writer
  * that came later bumped the serial before writing any record the read could see).
  * Any other read is returned and not kept; the next one reads again.
+ *
+ * A record changed outside the store (a disk fault, an editor, one file restored) moves no serial
+ * either: a pass planned from the copy made its calls from the record as it was, and failed only
+ * at its read after them (a spoiled record), or acted on the old record (a valid edit). Reading or
+ * stamping every record before a pass's first step made one change among 10,000 audiences miss
+ * its second (b562e2f8, 0007c5c8, both reverted): the copy keeps each record's version from the
+ * read that made it, and `confirm` looks again only at the records a pass's steps touch.
  */
 export function cachedReads(store: StateStore, options: CachedReadsOptions): CachedReadsStore {
   const now = options.now ?? (() => performance.now());
-  let cached: { key: string; at: number; state: RecordedState } | undefined;
+  let cached:
+    { key: string; at: number; state: RecordedState; versions: RecordVersions | undefined } | undefined;
+  /** The versions of the copy the last readAll served, and the writes of this view started by then. */
+  let served: { versions: RecordVersions | undefined; writes: number } | undefined;
   /** Which lock() of this view holds the lock now (a count), undefined when none does. */
   let holding: number | undefined;
   let locks = 0;
@@ -69,12 +90,29 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       cached = undefined;
     });
   };
-  return {
+  const forget = () => {
+    cached = undefined;
+    forgotten += 1;
+  };
+  const view: CachedReadsStore = {
     location: store.location,
     shared: store.shared,
-    forget: () => {
-      cached = undefined;
-      forgotten += 1;
+    forget,
+    async confirm(touched) {
+      const copy = served;
+      // Read now, not served; or a store that cannot tell a record's version.
+      if (copy === undefined || copy.versions === undefined || !store.recordVersions) return false;
+      if (copy.writes !== writesStarted) {
+        // Written through this view since (a run's outcome kept before the review): those
+        // records' versions moved with that write. Read again, which fails on a spoiled one.
+        forget();
+        await view.readAll();
+        return false;
+      }
+      if (sameVersions(copy.versions, await store.recordVersions(touched), touched)) return false;
+      forget();
+      await view.readAll();
+      return true;
     },
     async readAll() {
       // No write of this view running now, nor started by the end of the read.
@@ -83,14 +121,20 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       const held = holding;
       const key = keyOf(await store.meta());
       if (key !== undefined && cached?.key === key && now() - cached.at < options.maxAgeMs) {
+        served = { versions: cached.versions, writes: writesStarted };
         return { meta: cached.state.meta, audiences: [...cached.state.audiences] };
       }
+      served = undefined;
       const quiet = held !== undefined || (await store.midWrite?.()) === false;
       const at = now();
-      const state = await store.readAll();
+      // Each record's version as read (no second look): what confirm compares with. A read that
+      // did not tell every record's (a store that cannot) confirms nothing.
+      const read: RecordVersions = new Map();
+      const state = await store.readAll({ versions: read });
+      const versions = read.size === state.audiences.length ? read : undefined;
       const settled = held !== undefined ? holding === held : quiet && keyOf(await store.meta()) === key;
       const kept = key !== undefined && settled && writes === writesStarted && forgets === forgotten;
-      cached = kept ? { key, at, state } : undefined;
+      cached = kept ? { key, at, state, versions } : undefined;
       return { meta: state.meta, audiences: [...state.audiences] };
     },
     get: (sandbox, key) => store.get(sandbox, key),
@@ -126,4 +170,26 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       : {}),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),
   };
+  return view;
+}
+
+/**
+ * Whether the records `asked` names have the versions `kept` holds for them: each id asked for,
+ * and every record of each sandbox asked for (none added, none gone). A record neither kept nor
+ * there now is the same absence.
+ */
+function sameVersions(kept: RecordVersions, now: RecordVersions, asked: VersionsAsked): boolean {
+  const expected = new Map<string, string>();
+  for (const [sandbox, key] of asked.ids) {
+    const version = kept.get(recordId(sandbox, key));
+    if (version !== undefined) expected.set(recordId(sandbox, key), version);
+  }
+  if (asked.sandboxes.length > 0) {
+    const prefixes = asked.sandboxes.map((sandbox) => recordId(sandbox, ''));
+    for (const [id, version] of kept)
+      if (prefixes.some((prefix) => id.startsWith(prefix))) expected.set(id, version);
+  }
+  if (expected.size !== now.size) return false;
+  for (const [id, version] of expected) if (now.get(id) !== version) return false;
+  return true;
 }

@@ -156,7 +156,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const reconciler: Reconciler = new Reconciler({
     source,
     store: records ?? leaderStore,
-    ...(records ? { forgetRecords: () => records.forget() } : {}),
+    ...(records
+      ? { forgetRecords: () => records.forget(), confirmRecords: (touched) => records.confirm(touched) }
+      : {}),
     unwritable: () => writes.take(),
     ...(leadership
       ? {

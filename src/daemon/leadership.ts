@@ -168,7 +168,7 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
   return {
     location: store.location,
     shared: store.shared,
-    readAll: () => store.readAll(),
+    readAll: (options) => store.readAll(options),
     get: (sandbox, key) => store.get(sandbox, key),
     meta: () => store.meta(),
     list: () => store.list(),
@@ -194,5 +194,6 @@ export function leaderView(store: StateStore, leadership: Leadership): StateStor
     unlock: () => Promise.resolve(),
     close: () => Promise.resolve(),
     ...(store.midWrite ? { midWrite: () => store.midWrite!() } : {}),
+    ...(store.recordVersions ? { recordVersions: (asked) => store.recordVersions!(asked) } : {}),
   };
 }

@@ -8,7 +8,9 @@ import type { LoadResult } from '../manifest/load.js';
 import { plan as makePlan } from '../plan/plan.js';
 import { DEFAULT_RUN_BUDGET } from '../plan/runs.js';
 import type { Plan } from '../plan/schema.js';
+import { StateError } from '../state/errors.js';
 import type { AudienceRecord } from '../state/schema.js';
+import { touchedRecords } from './touched-records.js';
 import { daemonProgress, runBudgetLeft } from './instruments.js';
 import { publishPlan } from './publish-plan.js';
 import { measuredOffset, serviceShift } from '../apply/service-time.js';
@@ -22,7 +24,43 @@ import { TOKEN_HOLD_LOG, tokenHoldOf } from '../apply/hold-refused-sandboxes.js'
 /** How a controller's user has the audiences read back, for the messages of its steps. */
 const CONTROLLER_REFRESH_WAY = "the controller's next refresh (--refresh-interval)";
 
+/** Plans made in one pass at most, each after the records moved under the one before. */
+const PLANS_PER_PASS = 3;
+
+/**
+ * Thrown by a pass's review when records its steps touch moved outside the store since they were
+ * kept (PassDeps.confirmRecords): nothing was done, and the pass plans again from them.
+ */
+class RecordsMovedError extends StateError {
+  override readonly name: string = 'RecordsMovedError';
+
+  constructor() {
+    super(
+      'STATE_CHANGED_OUTSIDE',
+      `the state store's records changed outside it while the controller planned, ${PLANS_PER_PASS} times in a row; the next pass plans again`,
+    );
+  }
+}
+
 export async function applyDesired(
+  revision: PassRevision,
+  desired: LoadResult,
+  deps: PassDeps,
+  log: Logger,
+  refresh: Refresh,
+  writing: WritingLog,
+): Promise<{ plan: Plan; results: StepResult[] }> {
+  for (let plans = 1; ; plans += 1) {
+    try {
+      return await applyPlanned(revision, desired, deps, log, refresh, writing);
+    } catch (error) {
+      if (!(error instanceof RecordsMovedError) || plans === PLANS_PER_PASS) throw error;
+      log.info('records changed outside the state store since they were read: planning again from them');
+    }
+  }
+}
+
+async function applyPlanned(
   revision: PassRevision,
   desired: LoadResult,
   deps: PassDeps,
@@ -66,16 +104,22 @@ export async function applyDesired(
       ...(settings.bulkBatchSize === undefined ? {} : { bulkBatchSize: settings.bulkBatchSize }),
       operationPoll: settings.operationPoll,
       runPoll: settings.runPoll,
-      review: (plan, resumed, _toDrop, records) => {
+      review: async (plan, resumed, _toDrop, records) => {
         for (const note of resumed) log.info({ note }, 'resumed interrupted work');
         const held = tracker.hold(plan, clock.now());
         if (held > 0) log.info({ held }, 'steps held back by backoff');
+        // Planned from records kept since an earlier pass: those its steps touch are confirmed
+        // before anything is done, so that one changed outside the store meanwhile is not acted
+        // on as it was (a spoiled one fails the pass here: run-corrupt-between-passes).
+        const touched = touchedRecords(plan, records);
+        if (touched.ids.length > 0 && (await deps.confirmRecords?.(touched)) === true)
+          throw new RecordsMovedError();
         // The audiences as their records say, for a pass that fails before it reads them again
         // and has no list of an earlier pass to show (StatusBoard.passFinished).
         const recorded = tracker.states(records, { ...plan, steps: [], held: [] }, undefined, clock.now());
         publishPlan(deps, revision.revision, plan, new Date(clock.now()), recorded);
         // Auto-approve: the controller is the reviewer. Stopping: nothing new starts.
-        return Promise.resolve(!signal.aborted);
+        return !signal.aborted;
       },
       onDropped: (dropped) => {
         for (const note of dropped) log.info({ note }, 'dropped a spent runs-only record');

@@ -5,6 +5,7 @@ import type { ReadDirOptions } from '../manifest/read-dir.js';
 import type { PlanOptions } from '../plan/plan.js';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import type { Plan } from '../plan/schema.js';
+import type { VersionsAsked } from '../state/record-version.js';
 import type { StateStore } from '../state/store.js';
 import type { SourceRevision } from '../source/types.js';
 import type { AudienceTracker } from './audiences.js';
@@ -59,6 +60,13 @@ export type ReconcileSettings = {
 
 export type PassDeps = {
   store: StateStore;
+  /**
+   * Before a pass's first step: true when records its steps touch (`touched`) are no longer, in
+   * the store, those kept since an earlier pass that it planned from (changed outside it:
+   * cachedReads `confirm`), read again by then; throws what that read throws. Default: nothing
+   * is kept.
+   */
+  confirmRecords?: (touched: VersionsAsked) => Promise<boolean>;
   /**
    * The first write of the store since the last call that failed because it takes no writes
    * (src/daemon/write-failures.ts): a pass that met one fails with it once its steps are done.

@@ -57,6 +57,8 @@ export type ReconcilerOptions = {
    * again too. Default: nothing is kept.
    */
   forgetRecords?: () => void;
+  /** Whether records a pass's steps touch moved since they were kept (PassDeps). */
+  confirmRecords?: PassDeps['confirmRecords'];
   /** A write of the store that failed as the store takes none (PassDeps). */
   unwritable?: () => Error | undefined;
   /** The wall clock file modification times are compared with (see PassDeps). Default Date.now. */
@@ -110,6 +112,7 @@ export class Reconciler implements DaemonStatusProvider {
     );
     this.#deps = {
       store: options.store,
+      ...(options.confirmRecords ? { confirmRecords: options.confirmRecords } : {}),
       ...(options.unwritable ? { unwritable: options.unwritable } : {}),
       client: options.client,
       clock: this.#clock,

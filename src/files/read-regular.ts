@@ -65,6 +65,11 @@ export type ReadRegularOptions = {
   label?: string | undefined;
   /** Refuse a larger file (FileTooLargeError). Default: no limit. */
   maxBytes?: number | undefined;
+  /**
+   * Told the stats of the file opened (fstat of the handle read, no second look): the version of
+   * the text read, which a later stat of the path tells apart from any other (record-version.ts).
+   */
+  opened?: ((info: Stats) => void) | undefined;
 };
 
 function checked(file: string, info: Stats, options: ReadRegularOptions): void {
@@ -88,7 +93,9 @@ function openRegularSync(file: string, options: ReadRegularOptions): number {
     throw openFailure(file, error, options);
   }
   try {
-    checked(file, fstatSync(fd), options);
+    const info = fstatSync(fd);
+    checked(file, info, options);
+    options.opened?.(info);
   } catch (error) {
     closeSync(fd);
     throw error;

@@ -26,6 +26,13 @@ import {
 } from './org-binding.js';
 import { revisionsField, withRevision, type SandboxRevisions } from './sandbox-revisions.js';
 import { listRecordIds, listSandboxKeys, readState } from './read.js';
+import { recordFileFacts, recordFiles } from './record-names.js';
+import {
+  fileVersion,
+  type ReadAllOptions,
+  type RecordVersions,
+  type VersionsAsked,
+} from './record-version.js';
 import { readRecordFile } from './read-record.js';
 import { assertValidId, assertWriteId, type WriteIds } from './record-id.js';
 import { RecordWrites } from './record-writes.js';
@@ -86,8 +93,21 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     this.location = path.resolve(dir);
   }
 
-  readAll(): Promise<RecordedState> {
-    return readState(this.location, this.paste);
+  readAll(options: ReadAllOptions = {}): Promise<RecordedState> {
+    return readState(this.location, this.paste, options.versions);
+  }
+
+  /** One stat a record file asked for (and a listing of each sandbox's folder asked for), no read. */
+  async recordVersions(asked: VersionsAsked): Promise<RecordVersions> {
+    const ids = [...asked.ids];
+    for (const sandbox of asked.sandboxes)
+      for (const key of await listSandboxKeys(this.location, sandbox)) ids.push([sandbox, key]);
+    const versions: RecordVersions = new Map();
+    recordFiles(this.location, ids).forEach((file, index) => {
+      const facts = recordFileFacts(file);
+      if (facts) versions.set(recordId(ids[index]![0], ids[index]![1]), fileVersion(facts));
+    });
+    return versions;
   }
 
   get(sandbox: string, key: string): Promise<AudienceRecord | undefined> {

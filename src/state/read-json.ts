@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { RefusedFileError, readRegularText, readRegularTextSync } from '../files/read-regular.js';
@@ -121,9 +121,9 @@ async function readText(file: string): Promise<string | undefined> {
  * Synchronous read, for bulk reads of many small files: fs/promises readFile costs
  * several thread-pool round trips per file and reads 10,000 records 5x slower.
  */
-export function readTextSync(file: string): string | undefined {
+export function readTextSync(file: string, opened?: (info: Stats) => void): string | undefined {
   try {
-    return readRegularTextSync(file);
+    return readRegularTextSync(file, opened ? { opened } : {});
   } catch (error) {
     const failure = unreadable(file, error);
     if (failure) throw failure;

@@ -6,6 +6,8 @@ import { readMetaFile, readTextSync } from './read-json.js';
 import type { AudienceRecord, RecordedState } from './schema.js';
 import { audiencesDir, metaPath, recordPath } from './paths.js';
 import { recordKeys, sandboxNames } from './record-names.js';
+import { recordId } from './record-id.js';
+import { fileVersion, type RecordVersions } from './record-version.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import { escapeText } from '../text/safe-text.js';
 
@@ -54,6 +56,8 @@ export async function readState(
   dir: string,
   /** The flags a corrupt record's repair commands carry (src/text/paste-flags.ts). */
   paste?: PasteFlags,
+  /** Given: each record's version as read (its file's stats, taken as it was opened), by recordId. */
+  versions?: RecordVersions,
 ): Promise<RecordedState> {
   const [meta, ids] = await Promise.all([readMetaFile(metaPath(dir)), listRecordIds(dir)]);
   if (ids.length === 0) return { meta, audiences: [] };
@@ -64,7 +68,10 @@ export async function readState(
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     for (const [sandbox, key] of ids.slice(start, start + READ_BATCH)) {
       const file = recordPath(dir, sandbox, key);
-      const text = readTextSync(file);
+      const text = readTextSync(
+        file,
+        versions && ((info) => versions.set(recordId(sandbox, key), fileVersion(info))),
+      );
       // A file removed between listing and reading is simply gone.
       if (text !== undefined) audiences.push(parseRecordText(file, sandbox, key, text, paste));
     }

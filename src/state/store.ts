@@ -2,6 +2,7 @@ import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import type { HeldLock, LockInfo, LockOptions } from './lock.js';
 import type { OrgOf } from './org-binding.js';
 import type { RecordChanges } from './record-changes.js';
+import type { ReadAllOptions, RecordVersions, VersionsAsked } from './record-version.js';
 import type { SandboxRevisions } from './sandbox-revisions.js';
 import type {
   SandboxMark,
@@ -66,7 +67,7 @@ export const STORE_WRITES: ReadonlySet<PropertyKey> = new Set<keyof StateStore>(
 export interface StateStore {
   /** Where the store lives, for messages. */
   readonly location: string;
-  readAll(): Promise<RecordedState>;
+  readAll(options?: ReadAllOptions): Promise<RecordedState>;
   get(sandbox: string, key: string): Promise<AudienceRecord | undefined>;
   /** Lineage and serial; `undefined` until the first write. */
   meta(): Promise<StateMeta | undefined>;
@@ -186,6 +187,12 @@ export interface StateStore {
    * both). Lets a cache keep a read made without the lock (src/daemon/cached-reads.ts).
    */
   midWrite?(): Promise<boolean>;
+  /**
+   * The versions now of the records asked for, without reading one (a stat a record file; one
+   * query): a record not there has none. Compared with those a readAll gave (ReadAllOptions), it tells each record
+   * changed since that read by anyone, the store or something bypassing it.
+   */
+  recordVersions?(asked: VersionsAsked): Promise<RecordVersions>;
   /**
    * What tells two stores apart, whatever spelling reached them (`state migrate` refuses one
    * store as both --from and --to): a directory's real path; a PostgreSQL server's start

@@ -14,7 +14,8 @@ import {
 import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-revisions.js';
 import { parseStateJson, recordRepairCommands } from '../read-json.js';
 import { RECORD_FORMATS } from '../record-format.js';
-import { assertValidId, assertWriteId, type WriteIds } from '../record-id.js';
+import { assertValidId, assertWriteId, recordId, type WriteIds } from '../record-id.js';
+import type { ReadAllOptions, RecordVersions, VersionsAsked } from '../record-version.js';
 import { scrubFailureReasons } from '../scrub-record.js';
 import { StateMeta, AudienceRecord, type RecordedState, type SandboxMark } from '../schema.js';
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
@@ -56,6 +57,12 @@ import type { CompatStore, ManifestCacheMirror, PushListener, StateStore } from 
 const CLOSE_GRACE_MS = 2_000;
 
 type Row = { sandbox: string; key: string; body: string };
+
+/**
+ * A row's version (record-version.ts): the transaction that wrote it and where it lies; an
+ * UPDATE, by anyone, writes a new row version.
+ */
+const ROW_VERSION = (alias: string) => `${alias}.xmin::text || ' ' || ${alias}.ctid::text`;
 
 /**
  * What to do about a meta row that fails its schema (its orgs or revisions written by hand):
@@ -273,10 +280,13 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     return escapeText(`${escapeIdentifier(this.#schema)}.${name}`);
   }
 
-  async readAll(): Promise<RecordedState> {
+  /** With `versions`, each row's version too, in the same query (one snapshot). */
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedState> {
+    const { versions } = options;
+    const versioned = versions !== undefined;
     // One round trip, one snapshot: the meta and every record as of the same instant.
-    const rows = await this.#query<Row & { meta: string | null }>(
-      `SELECT m.meta, a.sandbox, a.key, a.body::text AS body
+    const rows = await this.#query<Row & { meta: string | null; version?: string }>(
+      `SELECT m.meta, a.sandbox, a.key, a.body::text AS body${versioned ? `, ${ROW_VERSION('a')} AS version` : ''}
          FROM (SELECT (SELECT json_strip_nulls(row_to_json(x))::text FROM (SELECT 1 AS "schemaVersion",
                  lineage, serial, nonce, NULLIF(orgs, '{}'::jsonb) AS orgs,
                  NULLIF(revisions, '{}'::jsonb) AS revisions FROM {s}.meta) x) AS meta) m
@@ -295,8 +305,21 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
           );
     // As a directory store's meta.json says it (meta-format.ts), so both read alike.
     const meta = parsed && { ...parsed, schemaVersion: metaFormat(parsed) };
-    const audiences = rows.filter((row) => row.sandbox !== null).map((row) => this.#parse(row));
+    const present = rows.filter((row) => row.sandbox !== null);
+    const audiences = present.map((row) => this.#parse(row));
+    if (versioned) for (const row of present) versions.set(recordId(row.sandbox, row.key), row.version!);
     return { meta, audiences };
+  }
+
+  /** One query: the versions of the rows asked for, and of every row of the sandboxes asked for. */
+  async recordVersions(asked: VersionsAsked): Promise<RecordVersions> {
+    const rows = await this.#query<{ sandbox: string; key: string; version: string }>(
+      `SELECT a.sandbox, a.key, ${ROW_VERSION('a')} AS version FROM {s}.audiences a
+        WHERE (a.sandbox, a.key) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+           OR a.sandbox = ANY($3::text[])`,
+      [asked.ids.map(([sandbox]) => sandbox), asked.ids.map(([, key]) => key), [...asked.sandboxes]],
+    );
+    return new Map(rows.map((row) => [recordId(row.sandbox, row.key), row.version]));
   }
 
   async get(sandbox: string, key: string): Promise<AudienceRecord | undefined> {
