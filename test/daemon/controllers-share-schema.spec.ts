@@ -1,22 +1,13 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, DEMO_SANDBOX, startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { usePostgres } from '../state/pg.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  eventuallyLogged,
-  killLeftovers,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventually, eventuallyLogged } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 /**
  * Review 33, L-5. Two controllers of different sources (two teams' directories, or two Helm
@@ -29,30 +20,20 @@ import {
  * deletes the audiences of the other's directory.
  */
 const postgres = usePostgres();
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-const controllers: ControllerProcess[] = [];
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await Promise.all(controllers.splice(0).map((c) => c.stop('SIGKILL')));
-  killLeftovers();
-  await cleanUp({ emulator, dir: root });
-  emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-share-schema-');
 
 const quiet = { ingestion: { onCreate: false } };
 
-/** Team a's and team b's directories, alpha in a's and beta in b's. */
-async function teams(): Promise<{ teamA: string; teamB: string }> {
-  root = await mkdtemp(path.join(tmpdir(), 'audiencectl-share-schema-'));
+/** This test's emulator, and team a's and team b's directories, alpha in a's and beta in b's. */
+async function teams(): Promise<{ em: RunningEmulator; teamA: string; teamB: string }> {
+  const { em, root } = await spec.setUp();
   const teamA = path.join(root, 'teams', 'a');
   const teamB = path.join(root, 'teams', 'b');
   await mkdir(teamA, { recursive: true });
   await mkdir(teamB, { recursive: true });
   await writeFile(path.join(teamA, 'alpha.yaml'), manifestYaml('alpha', quiet));
   await writeFile(path.join(teamB, 'beta.yaml'), manifestYaml('beta', quiet));
-  return { teamA, teamB };
+  return { em, teamA, teamB };
 }
 
 function names(em: RunningEmulator): string[] {
@@ -64,22 +45,22 @@ function names(em: RunningEmulator): string[] {
 
 describe('two controllers of different directories on one PostgreSQL schema', () => {
   it('does not leave the second one a silent standby for ever', async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    const { teamA, teamB } = await teams();
+    const { em, teamA, teamB } = await teams();
     const state = await postgres.freshLocation();
     const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
 
-    const a = await startController(['--dir', teamA, '--state', state, '--interval', '1s'], env, 60_000);
-    controllers.push(a);
+    await spec.start(['--dir', teamA, '--state', state, '--interval', '1s'], env, {
+      startTimeoutMs: 60_000,
+    });
     await eventually(
       () => names(em),
       (n) => n.includes('Audience alpha'),
       30_000,
       "team a's create",
     );
-    const b = await startController(['--dir', teamB, '--state', state, '--interval', '1s'], env, 60_000);
-    controllers.push(b);
+    const b = await spec.start(['--dir', teamB, '--state', state, '--interval', '1s'], env, {
+      startTimeoutMs: 60_000,
+    });
     // Fixed either way: team b's audience is applied, or b says why it does not apply it (on
     // /status). Before the fix neither ever happened: this timed out.
     const seen = await eventuallyLogged(
@@ -113,9 +94,7 @@ describe('two controllers of different directories on one PostgreSQL schema', ()
   });
 
   it("neither deletes the audiences of the other's directory, as standby or after taking over", async () => {
-    emulator = await startEmulator({ port: 0 });
-    const em = emulator;
-    const { teamA, teamB } = await teams();
+    const { em, teamA, teamB } = await teams();
     const state = await postgres.freshLocation();
     // Team b's audience applied by the CLI, as a store shared by several directories allows.
     const applied = await runCli(['apply', teamB, '--state', state, '--auto-approve'], {
@@ -125,16 +104,14 @@ describe('two controllers of different directories on one PostgreSQL schema', ()
     const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
     const every = ['--interval', '1s', '--resync-interval', '1s'];
 
-    const a = await startController(['--dir', teamA, '--state', state, ...every], env, 60_000);
-    controllers.push(a);
+    const a = await spec.start(['--dir', teamA, '--state', state, ...every], env, { startTimeoutMs: 60_000 });
     await eventually(
       () => names(em),
       (n) => n.includes('Audience alpha'),
       30_000,
       "team a's create",
     );
-    const b = await startController(['--dir', teamB, '--state', state, ...every], env, 60_000);
-    controllers.push(b);
+    const b = await spec.start(['--dir', teamB, '--state', state, ...every], env, { startTimeoutMs: 60_000 });
     await eventuallyLogged(
       [b],
       async () => (await b.status()).leadership?.lastError?.code,

@@ -1,11 +1,9 @@
-import { mkdir, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DEMO_CLIENT,
   DEMO_SANDBOX,
-  startEmulator,
   type EmulatorOptions,
   type RunningEmulator,
 } from '../../src/emulator/index.js';
@@ -13,31 +11,13 @@ import { ManifestDir } from '../helpers/apply-env.js';
 import { startBlackHoleProxy } from '../helpers/black-hole-proxy.js';
 import { manifestObject } from '../helpers/manifests.js';
 import { usePostgres } from '../state/pg.js';
-import {
-  assertBuilt,
-  cleanUp,
-  controllerEnv,
-  eventually,
-  eventuallyLogged,
-  killLeftovers,
-  startController,
-  type ControllerProcess,
-} from './helpers/controller.js';
+import { controllerEnv, eventually, eventuallyLogged, type ControllerProcess } from './helpers/controller.js';
+import { controllerSpec } from './helpers/controller-spec.js';
 
 // Controller replicas sharing a PostgreSQL state: one leads, the others stand by and
 // take over when it dies or loses its database connection, with nothing done twice.
 const postgres = usePostgres();
-let emulator: RunningEmulator | undefined;
-let root: string | undefined;
-const replicas: ControllerProcess[] = [];
-
-beforeAll(assertBuilt);
-afterEach(async () => {
-  await Promise.all(replicas.splice(0).map((replica) => replica.stop('SIGKILL')));
-  killLeftovers();
-  await cleanUp({ emulator, dir: root });
-  emulator = root = undefined;
-});
+const spec = controllerSpec('audiencectl-replicas-');
 
 const MANIFESTS = Array.from({ length: 8 }, (_, i) =>
   manifestObject(`aud-${i}`, { ingestion: { onCreate: i % 2 === 0 } }),
@@ -46,28 +26,23 @@ const MANIFESTS = Array.from({ length: 8 }, (_, i) =>
 async function setup(
   options: EmulatorOptions = {},
 ): Promise<{ em: RunningEmulator; dir: ManifestDir; state: string }> {
-  emulator = await startEmulator({ port: 0, ...options });
+  const { em, root } = await spec.setUp(options);
   // Slow enough answers that a leader is always killed with work left to do.
-  emulator.control.setLatency(60);
-  root = await mkdtemp(path.join(tmpdir(), 'audiencectl-replicas-'));
+  em.control.setLatency(60);
   const dir = new ManifestDir(path.join(root, 'manifests'));
   await mkdir(dir.dir);
-  return { em: emulator, dir, state: await postgres.freshLocation() };
+  return { em, dir, state: await postgres.freshLocation() };
 }
 
 async function startReplicas(count: number, dir: string, state: string, em: RunningEmulator) {
   const env = { ...controllerEnv(em), AUDIENCECTL_DRY_RUN: 'false' };
-  const started = await Promise.all(
+  return Promise.all(
     Array.from({ length: count }, () =>
-      startController(
-        ['--dir', dir, '--state', state, '--interval', '1s', '--resync-interval', '2s'],
-        env,
-        60_000,
-      ),
+      spec.start(['--dir', dir, '--state', state, '--interval', '1s', '--resync-interval', '2s'], env, {
+        startTimeoutMs: 60_000,
+      }),
     ),
   );
-  replicas.push(...started);
-  return started;
 }
 
 async function roles(of: ControllerProcess[]): Promise<string[]> {
@@ -253,12 +228,11 @@ describe('audiencectl run replicas on one PostgreSQL state', { timeout: 180_000 
         const args = ['--dir', dir.dir, '--interval', '1s', '--resync-interval', '2s'];
         // A query timeout and a grace period far beyond the test: only the lost lock can end
         // the leader while its database is silent (its lock connection's check gives up after 8 s).
-        const leader = await startController(
+        const leader = await spec.start(
           [...args, '--state', silent.href, '--shutdown-grace', '1h'],
           { ...env, AUDIENCECTL_STATE_QUERY_TIMEOUT: '1h' },
-          60_000,
+          { startTimeoutMs: 60_000 },
         );
-        replicas.push(leader);
         let leaderEnded = false;
         const leaderExit = new Promise<number | null>((resolve) =>
           leader.child.once('exit', (code) => {
