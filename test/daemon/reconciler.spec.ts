@@ -57,6 +57,7 @@ async function setup(
   syncDelayMs = 0,
   runWaitMs = 100,
   isLeader?: () => boolean,
+  requeueAfterMs = 200,
 ) {
   emulator = await startEmulator({ port: 0, ...emulatorOptions });
   root = await mkdtemp(path.join(tmpdir(), 'audiencectl-reconciler-'));
@@ -80,7 +81,7 @@ async function setup(
     settings: reconcileSettings(runWaitMs),
     intervalMs: HOUR,
     resyncIntervalMs: HOUR,
-    requeueAfterMs: 200,
+    requeueAfterMs,
     backoff: { baseMs: 200, maxMs: 800 },
     signal: stop.signal,
     ...(isLeader ? { isLeader } : {}),
@@ -169,7 +170,15 @@ describe('Reconciler', () => {
     // The first run lasts until the test ends it (two stages of an hour, then the service's clock
     // moved past them): with stages of 1 s, the pass after the edit had to come within 2 s to find
     // it in progress, and with the worker late 2.5 s (on purpose) it found it ended, requeued nothing.
-    const { em, dir, source, reconciler, audiences, metrics } = await setup({ runStageDelayMs: HOUR });
+    const { em, dir, source, reconciler, audiences, metrics } = await setup(
+      { runStageDelayMs: HOUR },
+      0,
+      100,
+      undefined,
+      // Well above a pass's own length (about 170 ms here): with requeues 200 ms apart, a requeue
+      // that waited for nothing still left its passes 170 ms or more apart, once 200.
+      1_000,
+    );
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: true } }));
     reconciler.start();
     const gold = () => reconciler.status().audiences.find((a) => a.key === 'gold');
@@ -190,7 +199,7 @@ describe('Reconciler', () => {
     // The edit's pass and the one after it requeued the run; from then on only requeues ask for passes.
     await eventually(requeued, (count) => count >= before + 2, 10_000, 'two requeues');
     const requeuesFrom = performance.now();
-    await eventually(requeued, (count) => count >= before + 5, 10_000, 'three more');
+    await eventually(requeued, (count) => count >= before + 5, 20_000, 'three more');
     const audienceId = audiences()[0]?.audienceId ?? '';
     const runs = () => em.control.listRuns(DEMO_CLIENT.orgId, DEMO_SANDBOX, audienceId);
     expect(runs()).toHaveLength(1);
@@ -198,12 +207,12 @@ describe('Reconciler', () => {
     em.control.setDelays({ runStageDelayMs: 10 });
     em.control.updateSettings({ clockOffsetMs: 3 * HOUR });
     await eventually(runs, (list) => list.length === 2, 15_000, 'the requested run');
-    // Each requeue's pass began 200 ms (requeueAfterMs) or more after the one before it: not a
+    // Each requeue's pass began 1 s (requeueAfterMs) or more after the one before it: not a
     // spin. The service never refused a run.
     const requeues = source.times.filter((at) => at >= requeuesFrom);
     expect(requeues.length).toBeGreaterThanOrEqual(2);
     const gaps = requeues.slice(1).map((at, i) => at - requeues[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(199);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(999);
     expect(em.control.counters().byEndpoint.startRun.byStatus['422'] ?? 0).toBe(0);
     const steps = await metrics.registry.getSingleMetricAsString('audiencectl_steps_total');
     expect(steps).toMatch(/audiencectl_steps_total\{kind="run",result="requeued"\} [1-9]/);
