@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createAepClient } from '../../src/aep/client.js';
+import { demoClient } from './helpers/start-options.js';
 import { shieldCalls } from '../../src/daemon/call-shield.js';
 import { clientHooks } from '../../src/daemon/instruments.js';
 import { createMetrics } from '../../src/daemon/metrics.js';
@@ -46,15 +46,7 @@ describe('a pass, of a store whose earlier write failure is still remembered', (
     await writeFile(path.join(dir, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));
     const metrics = createMetrics({ defaultMetrics: false });
     const stop = new AbortController();
-    const client = createAepClient({
-      baseUrl: emulator.apiBaseUrl,
-      imsUrl: emulator.imsUrl,
-      defaultAccess: {
-        credentials: DEMO_CLIENT,
-        budget: { requests: 100, intervalMs: 1000, concurrency: 8 },
-      },
-      ...clientHooks(metrics),
-    });
+    const client = demoClient(emulator, clientHooks(metrics));
     const reconciler = new Reconciler({
       source: new DirectorySource(dir),
       store: new FileStateStore(path.join(root, 'state')),

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAepClient } from '../../src/aep/client.js';
+import { demoClient } from './helpers/start-options.js';
 import { shieldCalls } from '../../src/daemon/call-shield.js';
 import { clientHooks } from '../../src/daemon/instruments.js';
 import { createMetrics } from '../../src/daemon/metrics.js';
@@ -65,12 +65,7 @@ async function setup(
   await mkdir(dir);
   const metrics = createMetrics({ defaultMetrics: false });
   const stop = new AbortController();
-  const client = createAepClient({
-    baseUrl: emulator.apiBaseUrl,
-    imsUrl: emulator.imsUrl,
-    defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 100, intervalMs: 1000, concurrency: 8 } },
-    ...clientHooks(metrics),
-  });
+  const client = demoClient(emulator, clientHooks(metrics));
   const source = countingSource(dir, syncDelayMs);
   const reconciler = new Reconciler({
     source,

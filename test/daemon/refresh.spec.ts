@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAepClient } from '../../src/aep/client.js';
+import { demoClient } from './helpers/start-options.js';
 import { systemClock } from '../../src/apply/clock.js';
 import type { Clock } from '../../src/apply/types.js';
 import { shieldCalls } from '../../src/daemon/call-shield.js';
@@ -60,10 +60,7 @@ async function setup(options: { dryRun: boolean; refreshIntervalMs: number }) {
   const metrics = createMetrics({ defaultMetrics: false });
   const stop = new AbortController();
   const clock = movableClock();
-  const client = createAepClient({
-    baseUrl: emulator.apiBaseUrl,
-    imsUrl: emulator.imsUrl,
-    defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 100, intervalMs: 1000, concurrency: 8 } },
+  const client = demoClient(emulator, {
     retry: { baseDelayMs: 5, maxDelayMs: 20, rateLimitPauseMs: 20 },
     ...clientHooks(metrics),
   });

@@ -54,6 +54,23 @@ export function controllerOptions(
   };
 }
 
+/**
+ * A client of the emulator at `urls` with the demo credentials, a budget no spec's pass reaches
+ * (100 requests a second) and `extras` (the controller's metrics hooks, a retry policy): what
+ * `run` builds, for a Reconciler made in this process.
+ */
+export function demoClient(
+  urls: { apiBaseUrl: string; imsUrl: string },
+  extras: Partial<Parameters<typeof createAepClient>[0]>,
+): ReturnType<typeof createAepClient> {
+  return createAepClient({
+    baseUrl: urls.apiBaseUrl,
+    imsUrl: urls.imsUrl,
+    defaultAccess: { credentials: DEMO_CLIENT, budget: { requests: 100, intervalMs: 1000, concurrency: 8 } },
+    ...extras,
+  });
+}
+
 /** A logger whose JSON lines are parsed into `logs`. */
 export function collectingLogger(logs: LogLine[]): Logger {
   const destination = new Writable({
