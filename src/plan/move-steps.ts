@@ -3,6 +3,7 @@ import { settledBy } from './create-settled-by.js';
 import { specName } from '../manifest/spec-hash-memo.js';
 import type { AudienceRecord } from '../state/schema.js';
 import type { FieldChange, PlainStepKind, Step } from './schema.js';
+import { strayMoveText } from './stray-record.js';
 import { waitingName } from './waiting-move.js';
 import { createUnsettled, holdsNoAudience, isWaiting } from '../state/waiting.js';
 import {
@@ -77,6 +78,10 @@ export function moveStep(
     ? `set metadata.sandbox back to ${from}`
     : `set metadata.sandbox: ${from} in ${manifest.file} (or plan with --sandbox ${from})`;
   const unsettled = settleFirst(record, keep, paste);
+  // A sandbox no manifest can have cannot be set back: the audience is kept by an import.
+  const importIt = `\`${stateImportCommand(key, to, paste, assumed ? AUDIENCE_ID : (record.audienceId ?? AUDIENCE_ID))}\``;
+  // MANIFESTS_DIR's note comes after the commands that follow (onPurpose).
+  const stray = strayMoveText(record, `${to}/${key}`, `${importIt}.`, paste);
   // A default sandbox changed: naming the sandbox moves a record that holds no audience.
   const named = `set metadata.sandbox: ${to} in ${manifest.file}: no audience exists in "${from}" (its record waits for its create), so the apply creates it in "${to}" and drops that record`;
   // Two whole sequences, each starting with the forget: no reading of one deletes the audience.
@@ -96,7 +101,7 @@ export function moveStep(
       `an audience cannot move between sandboxes, and a move is never applied as delete + create. ` +
       (unsettled !== undefined
         ? `First, ${unsettled}`
-        : `To keep it in "${from}": ${keep}. To move it on purpose: ${onPurpose}`) +
+        : `${stray ?? `To keep it in "${from}": ${keep}.`} To move it on purpose: ${onPurpose}`) +
       assumedNote(assumed, manifest, true),
   };
 }
@@ -117,6 +122,9 @@ export function renameStep(
   const unsettled = settleFirst(record, `set metadata.name back to ${key}`, paste);
   // A pull-request plan's ids stand for audiences it assumes, not for ids to import.
   const id = assumed ? AUDIENCE_ID : (record.audienceId ?? AUDIENCE_ID);
+  const importIt = `\`${stateImportCommand(manifest.key, sandbox, paste, id)}\`${manifestsDirNote(paste)}`;
+  // A key no manifest can have (`Bad Key`) cannot be set back: what is left is the new name.
+  const stray = strayMoveText(record, manifest.key, importIt, paste);
   return {
     ...baseStep(
       record,
@@ -129,9 +137,9 @@ export function renameStep(
       `a changed metadata.name is never applied as delete + create. ` +
       (unsettled !== undefined
         ? `First, ${unsettled}`
-        : `To keep the audience: set metadata.name back to ${key}. ` +
-          `To keep the new name: \`${forgetCommand(key, sandbox, paste)}\`, then ` +
-          `\`${stateImportCommand(manifest.key, sandbox, paste, id)}\`${manifestsDirNote(paste)}`) +
+        : (stray ??
+          `To keep the audience: set metadata.name back to ${key}. ` +
+            `To keep the new name: \`${forgetCommand(key, sandbox, paste)}\`, then ${importIt}`)) +
       assumedNote(assumed, manifest, false),
   };
 }
@@ -164,6 +172,10 @@ export function changedStep(
     : `set metadata.name back to ${key} and metadata.sandbox: ${from} in ${file} (or set the name back and plan with --sandbox ${from})`;
   const keep = otherSandbox ? keepSandbox : `set metadata.name back to ${key} in ${file}`;
   const unsettled = settleFirst(record, keep, paste);
+  // An id no manifest can have (`Bad Key`) cannot be set back: the audience is kept by an import.
+  const importIt = `\`${stateImportCommand(manifest.key, to, paste, assumed ? AUDIENCE_ID : (record.audienceId ?? AUDIENCE_ID))}\``;
+  // MANIFESTS_DIR's note comes after the commands that follow (there).
+  const stray = strayMoveText(record, `${to}/${manifest.key}`, `${importIt}.`, paste);
   const forget = `\`${forgetCommand(key, from, paste)}\``;
   const applyTo = `\`audiencectl apply ${manifestsScope(paste)}${explicit || !otherSandbox ? '' : ` --sandbox ${to}`}${pastedFlags(paste, 'apply')}\``;
   // MANIFESTS_DIR is said once, after the last command that names it.
@@ -193,7 +205,7 @@ export function changedStep(
       `a manifest that now names another key is never applied as delete + create. ` +
       (unsettled !== undefined
         ? `First, ${unsettled}`
-        : `To keep the audience: ${keep}. To create ${to}/${manifest.key} as a new audience: ${forget} (the audience in "${from}" stays, unmanaged), then ${applyTo}${otherSandbox ? '.' : ''}${there}${remove}`) +
+        : `${stray ?? `To keep the audience: ${keep}.`} To create ${to}/${manifest.key} as a new audience: ${forget} (the audience in "${from}" stays, unmanaged), then ${applyTo}${otherSandbox ? '.' : ''}${there}${remove}`) +
       assumedNote(assumed, manifest, otherSandbox),
   };
 }

@@ -28,3 +28,22 @@ export function strayRecordReason(record: AudienceRecord, paste: PasteFlags | un
   if (holdsNoAudience(record)) return `${stray}: ${said}; it names no audience; ${drop}`;
   return `${stray}: ${said}; its audience ${record.audienceId ?? '?'} is left as it is; ${drop}, then, to manage the audience again, \`audiencectl state import\` it under its manifest's key`;
 }
+
+/**
+ * What a blocked move of a record under an id no manifest can have (`Bad Key`) says in place of
+ * "set metadata.name back to Bad Key" (or metadata.sandbox), which no manifest can be: drop the
+ * record, then import its audience under the manifest's key (`importIt`, the command as printed,
+ * for `manifestId`). Undefined: a manifest can have the record's id, and can be set back to it.
+ */
+export function strayMoveText(
+  record: AudienceRecord,
+  manifestId: string,
+  importIt: string,
+  paste: PasteFlags | undefined,
+): string | undefined {
+  const stray = strayIdText(record.sandbox, record.key);
+  if (stray === undefined) return undefined;
+  const which = stray.startsWith('its sandbox') ? 'sandbox' : 'key';
+  const drop = dropRecordText(record, paste).replace(/^drop it/, 'drop the record');
+  return `I${stray.slice(1)}: the record was not written by audiencectl (made or edited outside it?), and no manifest can take its ${which} back. To manage the audience under ${manifestId}: ${drop}, then ${importIt}`;
+}

@@ -57,6 +57,31 @@ export function assertStrayId(sandbox: string, key: string): void {
   if (NO_RECORD_NAME.test(sandbox) || NO_RECORD_NAME.test(key)) assertValidId(sandbox, key);
 }
 
+/**
+ * Why a state command refuses `sandbox`/`key` unless the store lists a record under exactly that
+ * id (`state forget`, `state show`): a manifest cannot have it (assertValidId's refusal).
+ * Undefined when a manifest can; thrown at once when no record can be stored under it either
+ * (assertStrayId: `../prod/gold`).
+ */
+export function strayIdRefusal(sandbox: string, key: string): StateError | undefined {
+  try {
+    assertValidId(sandbox, key);
+    return undefined;
+  } catch (error) {
+    assertStrayId(sandbox, key);
+    return error as StateError;
+  }
+}
+
+/**
+ * assertValidKey for a command that also takes the key of a record stored under an id no
+ * manifest can have (`state show 'Bad Key'`), before the store is opened: refuses at once only
+ * a key no record can be stored under (`../etc`).
+ */
+export function assertStoredKey(key: string): void {
+  if (NO_RECORD_NAME.test(key)) assertValidKey(key);
+}
+
 /** Whether assertStrayId passes: `state forget` can drop a record stored under this id. */
 export function forgettableId(sandbox: string, key: string): boolean {
   return !NO_RECORD_NAME.test(sandbox) && !NO_RECORD_NAME.test(key);

@@ -8,7 +8,7 @@ import {
   recordStatus,
   runsOnlyNote,
 } from '../../state/describe.js';
-import { assertValidId, assertValidKey, recordId, strayIdText } from '../../state/record-id.js';
+import { assertStoredKey, recordId, strayIdRefusal, strayIdText } from '../../state/record-id.js';
 import { assertStateDir, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { StateError } from '../../state/errors.js';
 import {
@@ -150,8 +150,9 @@ function strayNotes(audiences: readonly AudienceRecord[], paste: PasteFlags | un
 
 export async function show(key: string, options: SandboxOptions): Promise<void> {
   // Before the store is opened, as a key given is refused whatever the store (a database that
-  // does not exist was said first, and the key only once that was mended).
-  assertValidKey(key);
+  // does not exist was said first, and the key only once that was mended); a key no manifest
+  // can have but a record can be stored under is looked for (a record made outside audiencectl).
+  assertStoredKey(key);
   await withStore(options, (store) => showIn(store, key, options));
 }
 
@@ -168,8 +169,12 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
     }
     sandbox = holders[0] ?? 'prod';
   }
-  assertValidId(sandbox, key);
-  const record = await store.get(sandbox, key);
+  // An id no manifest can have (`Bad Key`): shown when the store lists a record under exactly
+  // it, as `state forget` drops it then; refused as before otherwise ('BAD KEY' for 'Bad Key').
+  const refused = strayIdRefusal(sandbox, key);
+  if (refused !== undefined && !holders.includes(sandbox)) throw refused;
+  const record =
+    refused === undefined ? await store.get(sandbox, key) : await strayRecord(store, sandbox, key);
   if (!record) throw notFound(store.location, sandbox, key, holders);
   out(JSON.stringify(record, null, 2));
   // On standard error, so the JSON on standard output stays parseable.
@@ -177,6 +182,19 @@ async function showIn(store: StateStore, key: string, options: SandboxOptions): 
   if (failure) process.stderr.write(`Last ${escapeText(describeRunFailure(failure))}.\n`);
   const runsOnly = runsOnlyNote(record, options.paste);
   if (runsOnly) process.stderr.write(`${escapeText(runsOnly)}\n`);
+}
+
+/**
+ * The record listed under `sandbox`/`key`, an id no manifest can have: `get` takes a manifest's
+ * id only, so it is found among all the records (a read as long as plan's, for a rare record).
+ */
+async function strayRecord(
+  store: StateStore,
+  sandbox: string,
+  key: string,
+): Promise<AudienceRecord | undefined> {
+  const { audiences } = await store.readAll();
+  return audiences.find((record) => record.sandbox === sandbox && record.key === key);
 }
 
 /**

@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.js';
 import { systemClock } from '../../apply/clock.js';
 import { budgetHorizon, removeOrReplace } from '../../apply/record-helpers.js';
 import { closestKey } from '../../manifest/suggest.js';
-import { assertStrayId, assertValidId } from '../../state/record-id.js';
+import { assertValidId, strayIdRefusal } from '../../state/record-id.js';
 import { importAudience, notFound, sandboxesWithKey } from '../../state/repair.js';
 import { PreviewStore } from '../../state/preview-store.js';
 import { StateError } from '../../state/errors.js';
@@ -284,7 +284,7 @@ async function forgetWatched(
   // An id no manifest can have is refused, unless the store lists a record under exactly that
   // id (looked up under the lock): one made outside audiencectl, which plan and apply hold and
   // never write, and which only this command drops (no more than drops: nothing is kept).
-  const refused = strayRefusal(sandbox, key);
+  const refused = strayIdRefusal(sandbox, key);
   const { record, kept } = await withLock(
     options,
     'forget',
@@ -346,21 +346,6 @@ async function forgetWatched(
     out(
       `While its manifest exists, the next apply will try to create it again; remove the manifest, or \`state import\` it back.`,
     );
-}
-
-/**
- * Why `state forget` refuses `sandbox`/`key` unless the store holds a record under exactly that
- * id: a manifest cannot have it (assertValidId's refusal). Undefined when a manifest can; thrown
- * at once when no record can be stored under it either (assertStrayId: `../prod/gold`).
- */
-function strayRefusal(sandbox: string, key: string): StateError | undefined {
-  try {
-    assertValidId(sandbox, key);
-    return undefined;
-  } catch (error) {
-    assertStrayId(sandbox, key);
-    return error as StateError;
-  }
 }
 
 /** What `state forget` says of the runs it kept as a runs-only record (runsOnlyRemnant). */
