@@ -4,8 +4,8 @@ import { holdsNoAudience } from '../state/waiting.js';
 import { forgetCommand, type PasteFlags } from '../text/paste-flags.js';
 
 /**
- * `drop it with \`audiencectl state forget …\``; for an id `state forget` cannot take either (a
- * PostgreSQL row whose key holds a `/`), what is left: the store itself.
+ * `drop it with \`audiencectl state forget …\``; for an id `state forget` cannot take (one holding
+ * a backslash: forgettableId), what is left: the store itself.
  */
 export function dropRecordText(record: AudienceRecord, paste: PasteFlags | undefined): string {
   return forgettableId(record.sandbox, record.key)

@@ -60,15 +60,14 @@ export function assertStrayId(sandbox: string, key: string): void {
 /**
  * Why a state command refuses `sandbox`/`key` unless the store lists a record under exactly that
  * id (`state forget`, `state show`): a manifest cannot have it (assertValidId's refusal).
- * Undefined when a manifest can; thrown at once when no record can be stored under it either
- * (assertStrayId: `../prod/gold`).
+ * Undefined when a manifest can. Not thrown at once even for an id no record file can have
+ * (`team/bronze`): a PostgreSQL row can, and the store decides (a directory store lists none).
  */
 export function strayIdRefusal(sandbox: string, key: string): StateError | undefined {
   try {
     assertValidId(sandbox, key);
     return undefined;
   } catch (error) {
-    assertStrayId(sandbox, key);
     return error as StateError;
   }
 }
@@ -82,9 +81,15 @@ export function assertStoredKey(key: string): void {
   if (NO_RECORD_NAME.test(key)) assertValidKey(key);
 }
 
-/** Whether assertStrayId passes: `state forget` can drop a record stored under this id. */
+/**
+ * Whether `state forget` can drop a record listed under this id, on whichever store listed it: a
+ * PostgreSQL row under any id (a value, never a path), a directory store's record under any id it
+ * lists (no separator, leading dot or NUL: it lists no such file) but one holding a backslash,
+ * which it lists on POSIX and assertStrayId refuses. Such an id is told to be removed by hand,
+ * whatever its store.
+ */
 export function forgettableId(sandbox: string, key: string): boolean {
-  return !NO_RECORD_NAME.test(sandbox) && !NO_RECORD_NAME.test(key);
+  return !sandbox.includes('\\') && !key.includes('\\');
 }
 
 /** `sandbox/key`: unique across a store. */

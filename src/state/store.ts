@@ -77,7 +77,8 @@ export interface StateStore {
   delete(sandbox: string, key: string): Promise<boolean>;
   /**
    * Removes the record stored under exactly `sandbox`/`key` when a manifest cannot have that
-   * id (assertStrayId: a row inserted or edited by hand, a record file renamed), and returns what
+   * id (a row inserted or edited by hand, a record file renamed; a directory store refuses a name
+   * that could leave its folder of records, assertStrayId, a PostgreSQL store none), and returns what
    * it held (undefined when corrupt). Only `state forget`, once the store listed that id: every
    * other write takes a manifest's id only, so such a record is never written, nor its audience
    * deleted. Both stores have it (RecordWrites); the controller's wrappers of a store do not.

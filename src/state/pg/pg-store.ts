@@ -14,7 +14,7 @@ import {
 import { revisionsField, withRevision, type SandboxRevisions } from '../sandbox-revisions.js';
 import { parseStateJson, recordRepairCommands } from '../read-json.js';
 import { RECORD_FORMATS } from '../record-format.js';
-import { assertValidId, assertWriteId, recordId, type WriteIds } from '../record-id.js';
+import { assertValidId, recordId, type WriteIds } from '../record-id.js';
 import type { ReadAllOptions, RecordVersions, VersionsAsked } from '../record-version.js';
 import { scrubFailureReasons } from '../scrub-record.js';
 import { StateMeta, AudienceRecord, type RecordedState, type SandboxMark } from '../schema.js';
@@ -497,7 +497,9 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
     decide: WriteDecision,
     ids: WriteIds = 'manifest',
   ): Promise<void> {
-    assertWriteId(sandbox, key, ids);
+    // A stray id (deleteStray, once the store listed it) goes in as a query's value, never a
+    // path: any id a row has can be removed (`team/bronze`), not only those a file could have.
+    if (ids === 'manifest') assertValidId(sandbox, key);
     const session = this.#session;
     if (!session) throw new Error(`state store ${this.location}: write without holding the lock (bug)`);
     return this.#chains.run(`${sandbox}/${key}`, () =>

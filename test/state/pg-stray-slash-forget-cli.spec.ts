@@ -1,0 +1,100 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { apply, emulatorEnv } from '../helpers/apply-env.js';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { paste } from '../helpers/paste.js';
+import { audienceNames } from '../helpers/work-tree.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+import { usePostgres } from './pg.js';
+
+/**
+ * Pass 52's left undone (store.md, 3): a PostgreSQL row whose key holds a `/` (`team/bronze`,
+ * edited by hand) is held as any record under a key no manifest can have, but `state forget`
+ * refused the key at once (no record file can be named so), and the hold said to remove the row
+ * from the store, by SQL. A row's key is a value, never a path: forget now takes it when the
+ * store lists a record under exactly that key, as it takes `Bad Key`. A directory store cannot
+ * hold such a key (its listing sees no such file), so forget still refuses it there.
+ */
+const postgres = usePostgres();
+const quiet = { ingestion: { onCreate: false } };
+const AUDIENCES = ['Audience bronze', 'Audience gold'];
+const REFUSED = /^Error: invalid audience key "[^"]+": use the manifest's metadata.name/;
+
+/** The commands between backticks in `text`. */
+function commandsIn(text: string): string[] {
+  return [...text.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
+}
+
+describe("a PostgreSQL row whose key holds a '/'", () => {
+  it('is held, and the state forget the hold prints drops the row; a key no row has is refused', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const state = await postgres.freshLocation();
+        const url = new URL(state);
+        const schema = url.searchParams.get('schema') ?? '';
+        const manifests = path.join(root, 'audiences');
+        const env = emulatorEnv(emulator);
+        await mkdir(manifests);
+        for (const name of ['gold', 'bronze'])
+          await writeFile(path.join(manifests, `${name}.yaml`), manifestYaml(name, quiet));
+        expect((await apply(manifests, state, env)).code).toBe(0);
+        await postgres.query(
+          `UPDATE "${schema}".audiences SET key = 'team/bronze', body = jsonb_set(body, '{key}', '"team/bronze"') WHERE sandbox = 'prod' AND key = 'bronze'`,
+        );
+        await rm(path.join(manifests, 'bronze.yaml'));
+
+        const planned = await runCli(['plan', manifests, '--state', state], { env });
+        expect(planned.code, planned.stderr).toBe(0);
+        expect(planned.stdout).not.toMatch(/team\/bronze\s+delete/);
+        const text = planned.stdout.replace(/\s+/g, ' ');
+        expect(text).toContain('prod/team/bronze: its key "team/bronze" is not one a manifest can have');
+        expect(text).not.toContain('remove it from the state store');
+        const [forget = ''] = commandsIn(text).filter((command) =>
+          command.startsWith('audiencectl state forget'),
+        );
+        const display = `postgres://${url.username}@${url.host}${url.pathname}?schema=${schema}`;
+        expect(forget).toBe(
+          `audiencectl state forget team/bronze --sandbox prod --state '${display}' --state-password-file PASSWORD_FILE`,
+        );
+
+        await writeFile(path.join(root, 'pw'), `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
+        // A key holding a '/' that no row has is refused as before.
+        const other = await paste(
+          forget.replace('team/bronze', 'team/silver').replace('PASSWORD_FILE', './pw'),
+          { cwd: root },
+        );
+        expect(other.code).toBe(1);
+        expect(other.stderr).toMatch(REFUSED);
+
+        const forgot = await paste(forget.replace('PASSWORD_FILE', './pw'), { cwd: root });
+        expect(forgot.stderr).toBe('');
+        expect(forgot.code).toBe(0);
+        expect(forgot.stdout).toContain('Forgot prod/team/bronze (audience ');
+        expect(
+          await postgres.query(`SELECT key FROM "${schema}".audiences WHERE sandbox = 'prod' ORDER BY key`),
+        ).toEqual([{ key: 'gold' }]);
+        const after = await runCli(['plan', manifests, '--state', state], { env });
+        expect(after.stdout).toContain('No changes.');
+        expect(audienceNames(emulator)).toEqual(AUDIENCES);
+      }),
+    );
+  });
+
+  it('a directory store holds no such key: forget refuses it, and touches nothing outside its records', async () => {
+    await withTempDir(async (root) => {
+      const state = path.join(root, 'state');
+      expect((await runCli(['init', '--state-only', '--state', state])).code).toBe(0);
+      // A file where a '/' key would point: not a record of the store, and left alone.
+      await mkdir(path.join(state, 'audiences', 'prod', 'team'), { recursive: true });
+      const outside = path.join(state, 'audiences', 'prod', 'team', 'bronze.json');
+      await writeFile(outside, '{}');
+      const refused = await runCli(['state', 'forget', 'team/bronze', '--sandbox', 'prod', '--state', state]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(REFUSED);
+      expect((await runCli(['state', 'list', '--state', state])).stdout).not.toContain('team');
+      expect(await readFile(outside, 'utf8')).toBe('{}');
+    });
+  });
+});
