@@ -15,5 +15,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // One process for all its files, as the suite's workers (vitest.config.ts): a fresh one per
+    // file loaded vitest and the file's modules (kubernetes-models, ajv) again, about 0.6 s of
+    // CPU each (docs/performance.md, "CI duration"). The files share no module state: no mocks,
+    // no module-level caches, no writes to process.env.
+    isolate: false,
   },
 });
