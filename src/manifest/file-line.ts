@@ -5,6 +5,7 @@ import type { Diagnostic } from './diagnostics.js';
 import { specNamePositionInText, type Position } from './duplicates.js';
 import type { ParsedFile, SourceFile } from './load.js';
 import type { FileParseResult } from './parse-result.js';
+import { parseLineBody } from './line-body.js';
 import { readSourceFile, type FileFacts } from './read-file.js';
 import { rememberSpec } from './spec-hash-memo.js';
 
@@ -70,7 +71,7 @@ export function decodeBody(
   content: string,
 ): ParsedFile | Extract<SourceFile, { unreadable: Diagnostic }> {
   let at = content.indexOf('\t');
-  const body = JSON.parse(at < 0 ? content : content.slice(0, at)) as LineBody;
+  const body = parseLineBody(at < 0 ? content : content.slice(0, at)) as LineBody;
   if (body.u) {
     if (at >= 0) throw damaged(relative);
     return { path: relative, unreadable: body.u };
