@@ -71,8 +71,12 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
   const now = options.now ?? (() => performance.now());
   let cached:
     { key: string; at: number; state: RecordedState; versions: RecordVersions | undefined } | undefined;
-  /** The versions of the copy the last readAll served, and the writes of this view started by then. */
-  let served: { versions: RecordVersions | undefined; writes: number } | undefined;
+  /**
+   * The versions of the copy the last readAll served, the writes of this view started by then, and
+   * the records this view wrote since (their ids; `all` after a write of the whole store).
+   */
+  let served:
+    { versions: RecordVersions | undefined; writes: number; written: Set<string> | 'all' } | undefined;
   /** Which lock() of this view holds the lock now (a count), undefined when none does. */
   let holding: number | undefined;
   let locks = 0;
@@ -81,7 +85,12 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
   let writesRunning = 0;
   /** Counts forget(): a read that began before one is not kept. */
   let forgotten = 0;
-  const dropping = <T>(write: Promise<T>): Promise<T> => {
+  /** `write`, of the records `ids` (none: the meta alone; `all`: the whole store), dropping the copy. */
+  const dropping = <T>(write: Promise<T>, ids: readonly string[] | 'all' = []): Promise<T> => {
+    if (served !== undefined && served.written !== 'all') {
+      if (ids === 'all') served.written = 'all';
+      else for (const id of ids) served.written.add(id);
+    }
     cached = undefined;
     writesStarted += 1;
     writesRunning += 1;
@@ -107,10 +116,15 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       if (copy === undefined || copy.versions === undefined || !store.recordVersions) return false;
       if (copy.writes !== writesStarted) {
         // Written through this view since (a run's outcome kept before the review): those
-        // records' versions moved with that write. Read again, which fails on a spoiled one.
+        // records' versions moved with that write, the others' did not. Any other touched record
+        // that moved was planned from as the copy held it: plan again (it was read again, which
+        // failed on a spoiled one, but the plan was not made again: run-outcome-before-review).
+        const moved =
+          copy.written === 'all' ||
+          !sameVersions(copy.versions, await store.recordVersions(touched), touched, copy.written);
         forget();
         await view.readAll();
-        return false;
+        return moved;
       }
       if (sameVersions(copy.versions, await store.recordVersions(touched), touched)) return false;
       forget();
@@ -124,7 +138,7 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
       const held = holding;
       const key = keyOf(await store.meta());
       if (key !== undefined && cached?.key === key && now() - cached.at < options.maxAgeMs) {
-        served = { versions: cached.versions, writes: writesStarted };
+        served = { versions: cached.versions, writes: writesStarted, written: new Set() };
         return { meta: cached.state.meta, audiences: [...cached.state.audiences] };
       }
       served = undefined;
@@ -143,13 +157,22 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
     get: (sandbox, key) => store.get(sandbox, key),
     meta: () => store.meta(),
     list: () => store.list(),
-    put: (record) => dropping(store.put(record)),
-    delete: (sandbox, key) => dropping(store.delete(sandbox, key)),
-    replaceIfUnchanged: (expected, next) => dropping(store.replaceIfUnchanged(expected, next)),
-    beginIntent: (record, kind, extra) => dropping(store.beginIntent(record, kind, extra)),
-    resolveIntent: (record, outcome) => dropping(store.resolveIntent(record, outcome)),
-    restore: (snapshot, signal) => dropping(store.restore(snapshot, signal)),
-    init: () => dropping(store.init()),
+    put: (record) => dropping(store.put(record), [recordId(record.sandbox, record.key)]),
+    delete: (sandbox, key) => dropping(store.delete(sandbox, key), [recordId(sandbox, key)]),
+    replaceIfUnchanged: (expected, next) =>
+      dropping(store.replaceIfUnchanged(expected, next), [
+        recordId(expected.sandbox, expected.key),
+        ...(next === undefined ? [] : [recordId(next.sandbox, next.key)]),
+      ]),
+    beginIntent: (record, kind, extra) =>
+      dropping(store.beginIntent(record, kind, extra), [recordId(record.sandbox, record.key)]),
+    resolveIntent: (record, outcome) =>
+      dropping(store.resolveIntent(record, outcome), [
+        recordId(record.sandbox, record.key),
+        ...(outcome.kind === 'replace' ? [recordId(outcome.record.sandbox, outcome.record.key)] : []),
+      ]),
+    restore: (snapshot, signal) => dropping(store.restore(snapshot, signal), 'all'),
+    init: () => dropping(store.init(), 'all'),
     async lock(lockOptions) {
       const info = await store.lock(lockOptions);
       holding = ++locks;
@@ -179,9 +202,14 @@ export function cachedReads(store: StateStore, options: CachedReadsOptions): Cac
 /**
  * Whether the records `asked` names have the versions `kept` holds for them: each id asked for,
  * and every record of each sandbox asked for (none added, none gone). A record neither kept nor
- * there now is the same absence.
+ * there now is the same absence. `skip`: records whose versions moved with this view's own writes.
  */
-function sameVersions(kept: RecordVersions, now: RecordVersions, asked: VersionsAsked): boolean {
+function sameVersions(
+  kept: RecordVersions,
+  now: RecordVersions,
+  asked: VersionsAsked,
+  skip: ReadonlySet<string> = new Set(),
+): boolean {
   const expected = new Map<string, string>();
   for (const [sandbox, key] of asked.ids) {
     const version = kept.get(recordId(sandbox, key));
@@ -192,7 +220,10 @@ function sameVersions(kept: RecordVersions, now: RecordVersions, asked: Versions
     for (const [id, version] of kept)
       if (prefixes.some((prefix) => id.startsWith(prefix))) expected.set(id, version);
   }
-  if (expected.size !== now.size) return false;
+  for (const id of skip) expected.delete(id);
+  let counted = 0;
+  for (const id of now.keys()) if (!skip.has(id)) counted += 1;
+  if (expected.size !== counted) return false;
   for (const [id, version] of expected) if (now.get(id) !== version) return false;
   return true;
 }
