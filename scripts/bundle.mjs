@@ -6,6 +6,7 @@
 // zod's, got's) starts in about half the CPU time, and the CLI is started for every CI
 // job, pre-commit hook and test. Commands stay lazily loaded: each is a chunk of its
 // own, under dist/chunks/.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -122,7 +123,263 @@ function keepBannerWhereUsed(dir) {
   }
 }
 
-await build({
+/**
+ * What each command and thread starts by loading: its entry module's static imports, all of
+ * them (`src/cli/main.ts` first, before the compile cache is on; then `run-cli.ts`, which
+ * every command loads; then the command's own modules, `plan`'s three).
+ */
+const LOAD_ROOTS = {
+  boot: ['src/cli/main.ts'],
+  cli: ['src/cli/run-cli.ts'],
+  validate: ['src/cli/commands/validate.ts'],
+  plan: ['src/cli/commands/plan.ts', 'src/cli/manifest-cache-file.ts', 'src/cli/plan-prestart.ts'],
+  apply: ['src/cli/commands/apply.ts'],
+  // Credentials in the environment (a CI job's), checked by validate, plan and apply.
+  'env-credentials': ['src/config/resolve-env.ts'],
+  // A store opened (one the state snapshot does not serve, a first plan, apply, the state commands).
+  'open-store': ['src/state/open.ts'],
+  // The manifest cache written, by a parser thread or the write thread (a cold plan's).
+  'cache-write': ['src/cache/cache-file.ts'],
+  // A small source's files are parsed in the main thread (a validate of a file, a cold plan's share).
+  'parse-here': ['src/manifest/parse-fast.ts'],
+  'parse-thread': ['src/manifest/parse-worker.ts'],
+  'scan-thread': ['src/scan/scan-worker.ts'],
+  'write-thread': ['src/cache/write-worker.ts'],
+};
+const COMMANDS = ['validate', 'plan', 'apply'];
+/** The loaders that run in other threads than the CLI's main thread (which loads boot, then cli). */
+const THREADS = new Set(['parse-thread', 'scan-thread', 'write-thread', 'cache-write']);
+
+/** The files `roots` load as they are imported: their static imports, transitively. */
+function staticClosure(outputs, roots) {
+  const seen = new Set();
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const file = stack.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const { path: imported, kind, external } of outputs[file].imports)
+      if (kind === 'import-statement' && !external) stack.push(imported);
+  }
+  return seen;
+}
+
+/**
+ * The group of a chunk that `names` (of LOAD_ROOTS) load. Every command loads boot's chunks,
+ * then cli's: a chunk of theirs is loaded by every run of the CLI, whatever else in the main
+ * thread loads it (threads load neither). So, nearly, is one that validate, plan and apply all
+ * load: the main thread's lazy loaders do not split those either (each split is a file more
+ * for the three), at the cost of loading the group's other chunks when another command takes
+ * such a path (a state command opening its store).
+ */
+function groupKey(names) {
+  const first = ['boot', 'cli'].find((name) => names.includes(name));
+  let kept = names;
+  if (first !== undefined) kept = [first];
+  else if (COMMANDS.every((name) => names.includes(name))) kept = COMMANDS;
+  return names.filter((name) => kept.includes(name) || THREADS.has(name)).join('+');
+}
+
+/** The chunks of dist/chunks/ grouped by which of LOAD_ROOTS load them (groupKey). */
+function loadGroups(outputs) {
+  const outputOf = new Map();
+  for (const [file, output] of Object.entries(outputs))
+    if (output.entryPoint !== undefined) outputOf.set(output.entryPoint, file);
+  const loadedBy = new Map();
+  for (const [name, sources] of Object.entries(LOAD_ROOTS)) {
+    const roots = sources.map((source) => {
+      const file = outputOf.get(source);
+      if (file === undefined) throw new Error(`${source}: not an entry point of the bundle (LOAD_ROOTS)`);
+      return file;
+    });
+    for (const file of staticClosure(outputs, roots))
+      loadedBy.set(file, [...(loadedBy.get(file) ?? []), name]);
+  }
+  const groups = new Map();
+  for (const [file, names] of loadedBy) {
+    // Entry points are loaded by path (the bin, the threads'): they stay where they are.
+    if (!file.startsWith('dist/chunks/')) continue;
+    const key = groupKey(names);
+    groups.set(key, [...(groups.get(key) ?? []), file]);
+  }
+  return groups;
+}
+
+/** `files` ordered so that each comes after the files of `files` it imports. */
+function importsFirst(outputs, files) {
+  const members = new Set(files);
+  const ordered = [];
+  const visit = (file) => {
+    if (!members.delete(file)) return;
+    for (const { path: imported, kind } of outputs[file].imports)
+      if (kind === 'import-statement') visit(imported);
+    ordered.push(file);
+  };
+  for (const file of files) visit(file);
+  return ordered;
+}
+
+/** `to` as an import of `from` (both paths from the working directory): `./x.js`, `../chunks/x.js`. */
+function importPath(from, to) {
+  const relative = path.relative(path.dirname(from), to).split(path.sep).join('/');
+  return relative.startsWith('.') ? relative : `./${relative}`;
+}
+
+/**
+ * Merges the chunks loaded together into one file per group of loaders (mergeByLoader).
+ * Returns each group's file and the name every member's export has in it.
+ */
+function planMerge(outputs) {
+  const groupOf = new Map();
+  for (const [key, files] of loadGroups(outputs)) {
+    // Named by what it holds: each member's name is a hash of its content and of the chunks it imports.
+    const hash = createHash('sha256').update(files.sort().join('\n')).digest('base64url');
+    const file = `dist/chunks/loaded-by-${key}-${hash.replace(/[-_]/g, '').slice(0, 8).toUpperCase()}.js`;
+    const members = importsFirst(outputs, files);
+    const aliases = new Map();
+    const taken = new Set();
+    // The modules imported dynamically (a command's) first: their names are kept, so that such
+    // an import can load the group itself (its namespace has every name the module's had).
+    const dynamicFirst = [...members].sort(
+      (a, b) => Number(outputs[b].entryPoint !== undefined) - Number(outputs[a].entryPoint !== undefined),
+    );
+    for (const member of dynamicFirst) {
+      const names = new Map();
+      for (const name of outputs[member].exports) {
+        let alias = name;
+        for (let n = 2; taken.has(alias); n += 1) alias = `${name}$${n}`;
+        taken.add(alias);
+        names.set(name, alias);
+      }
+      aliases.set(member, names);
+    }
+    const group = { file, members, aliases };
+    for (const member of members) groupOf.set(member, group);
+  }
+  return groupOf;
+}
+
+/** Whether a dynamic import of `member` can load its group's file instead: all its names kept. */
+function keepsNames(group, member) {
+  return [...group.aliases.get(member)].every(([name, alias]) => name === alias);
+}
+
+/**
+ * Builds one file of the second pass (`out`): a group's members, or an entry point whose
+ * imports of members are pointed at their groups' files. Other imports stay as they were.
+ */
+async function buildMerged(out, entry, groupOf, members) {
+  const plugin = {
+    name: 'merge-by-loader',
+    setup(context) {
+      context.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        if (args.namespace === 'group-exports') return { path: args.path, external: true };
+        if (!args.path.startsWith('.')) return { path: args.path, external: true };
+        const target = path.relative(process.cwd(), path.resolve(args.resolveDir, args.path));
+        const group = groupOf.get(target);
+        if (args.kind === 'dynamic-import') {
+          const loads = group !== undefined && keepsNames(group, target) ? group.file : target;
+          return { path: importPath(out, loads), external: true };
+        }
+        if (members.has(target)) return { path: path.resolve(target) };
+        if (group !== undefined) return { path: target, namespace: 'group-exports' };
+        return { path: importPath(out, target), external: true };
+      });
+      context.onLoad({ filter: /.*/, namespace: 'group-exports' }, (args) => ({
+        contents: reexport(groupOf.get(args.path), args.path, importPath(out, groupOf.get(args.path).file)),
+        loader: 'js',
+      }));
+    },
+  };
+  const result = await build({
+    ...entry,
+    plugins: [plugin],
+    outfile: out,
+    write: false,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  return result.outputFiles;
+}
+
+/** A module that exports what `member` exported, from its group's file at `from`. */
+function reexport(group, member, from) {
+  const names = [...group.aliases.get(member)].map(([name, alias]) =>
+    name === alias ? name : `${alias} as ${name}`,
+  );
+  return names.length > 0
+    ? `export { ${names.join(', ')} } from ${JSON.stringify(from)};\n`
+    : `import ${JSON.stringify(from)};\n`;
+}
+
+/**
+ * A plan loaded ~90 chunks (the fifty-second pass, docs/performance.md): esbuild makes a chunk
+ * of every set of lazily loaded modules that share code, and the ESM loader's cost per module
+ * (resolving, reading, linking each import) was ~100 ms of a plan's start-up, against the
+ * same code in one file. A second pass merges the chunks that the same commands and threads
+ * (LOAD_ROOTS) load as they start into one file per such group: a command loads a few files,
+ * and nothing it did not load before, since a group holds only what all its loaders load.
+ * Each chunk's code is in one file only (a module's state, a class for `instanceof`, is never
+ * loaded twice): a merged chunk's own file re-exports it from its group, for the modules
+ * that are loaded later and import it there.
+ */
+async function mergeByLoader(metafile) {
+  const { outputs } = metafile;
+  const groupOf = planMerge(outputs);
+  const groups = new Set(groupOf.values());
+  const entries = [];
+  for (const sources of Object.values(LOAD_ROOTS))
+    for (const source of sources) {
+      const file = Object.keys(outputs).find((each) => outputs[each].entryPoint === source);
+      if (!file.startsWith('dist/chunks/')) entries.push(file);
+    }
+  const built = await Promise.all([
+    ...[...groups].map((group) =>
+      buildMerged(
+        group.file,
+        {
+          stdin: {
+            contents: group.members.map((member) => reexportAll(group, member)).join(''),
+            resolveDir: process.cwd(),
+            sourcefile: group.file,
+            loader: 'js',
+          },
+        },
+        groupOf,
+        new Set(group.members),
+      ),
+    ),
+    ...entries.map((file) => buildMerged(file, { entryPoints: [file] }, groupOf, new Set())),
+  ]);
+  for (const group of groups)
+    for (const member of group.members) {
+      const from = importPath(member, group.file);
+      const name = path.basename(member);
+      writeFileSync(member, `${reexport(group, member, from)}//# sourceMappingURL=${name}.map\n`);
+      writeFileSync(
+        `${member}.map`,
+        JSON.stringify({ version: 3, file: name, sources: [], names: [], mappings: '' }),
+      );
+    }
+  for (const file of built.flat()) writeFileSync(file.path, file.contents);
+}
+
+/** The group's entry's line for `member`: its exports under their names in the group. */
+function reexportAll(group, member) {
+  const from = JSON.stringify(`./${member}`);
+  const names = [...group.aliases.get(member)].map(([name, alias]) =>
+    name === alias ? name : `${name} as ${alias}`,
+  );
+  return names.length > 0 ? `export { ${names.join(', ')} } from ${from};\n` : `import ${from};\n`;
+}
+
+const { metafile } = await build({
+  metafile: true,
   plugins: [englishOnlyZod, withoutUnusedGotFeatures, httpThroughRequire],
   entryPoints: {
     'cli/main': 'src/cli/main.ts',
@@ -152,3 +409,4 @@ await build({
   logLevel: 'warning',
 });
 keepBannerWhereUsed('dist');
+await mergeByLoader(metafile);

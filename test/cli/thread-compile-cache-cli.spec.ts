@@ -28,9 +28,10 @@ describe.runIf(hasCompileCache)("the compile cache in the CLI's threads", () => 
       const second = await validate();
       expect(second.code).toBe(0);
       expect(second.stdout).toContain(`${IN_THREAD_MAX_FILES + 1} valid manifest(s)`);
-      // The main thread's command code (dist/chunks/run-cli-<hash>.js).
+      // The main thread's command code: run-cli's, merged with what every command loads after
+      // it (dist/chunks/loaded-by-cli-<hash>.js, scripts/bundle.mjs).
       expect(second.stderr).toMatch(
-        /code cache for ESM file:\S*\/dist\/chunks\/run-cli-\w+\.js was accepted/,
+        /code cache for ESM file:\S*\/dist\/chunks\/loaded-by-cli-\w+\.js was accepted/,
       );
       // The thread's entry point (dist/manifest/parse-worker.js), loaded only by the thread.
       expect(second.stderr).toMatch(
