@@ -84,9 +84,12 @@ export function prescan(text: string, limits: ScanLimits): ScanRefusal | undefin
   const startLine = (from: number): number | ScanRefusal => {
     let j = from;
     while (j < n && text.charCodeAt(j) === SPACE) j += 1;
+    // The text's end first: a read past it (NaN) deoptimised this function in every isolate
+    // at the first file ending with a newline, and it was compiled anew.
+    if (j >= n) return j;
     const indent = j - from;
     const next = text.charCodeAt(j);
-    if (j >= n || next === NL || (next === CR && text.charCodeAt(j + 1) === NL)) return j;
+    if (next === NL || (next === CR && text.charCodeAt(j + 1) === NL)) return j;
     if (literalIndent >= 0 && indent > literalIndent) {
       const eol = text.indexOf('\n', j);
       return eol === -1 ? n : eol;

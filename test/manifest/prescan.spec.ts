@@ -38,6 +38,31 @@ describe('prescan', () => {
     expect(prescan(ordinary.repeat(40), DEFAULT_PARSE_LIMITS)).toBeUndefined();
   });
 
+  it('reads the end of the text alike with and without a final newline', () => {
+    // The last line's start is the text's end when the text ends with a newline.
+    for (const end of ['', '\n', '\r\n', '\n  ', '\n\n']) {
+      expect(prescan(`a: b\nc:\n  - d${end}`, DEFAULT_PARSE_LIMITS), JSON.stringify(end)).toBeUndefined();
+      // A block scalar's lines, and a document marker, last.
+      expect(prescan(`a: |\n  b${end}`, DEFAULT_PARSE_LIMITS), JSON.stringify(end)).toBeUndefined();
+      const third = {
+        line: 5,
+        column: 1,
+        rule: 'yaml/too-many-documents',
+        message: 'more than 2 YAML documents in one file',
+      };
+      expect(
+        prescan(`---\na: 1\n---\nb: 2\n---${end}`, { ...DEFAULT_PARSE_LIMITS, maxDocuments: 2 }),
+      ).toEqual(third);
+      // Refused on the last line: the same place.
+      expect(prescan(`a:\n${'['.repeat(40)}${end}`, DEFAULT_PARSE_LIMITS)).toEqual({
+        line: 2,
+        column: 32,
+        rule: 'yaml/too-deep',
+        message: 'nesting deeper than 32 levels',
+      });
+    }
+  });
+
   it('refuses what the reference refuses, at the same place and for the same reason', () => {
     fc.assert(
       fc.property(fc.array(pieceArb, { maxLength: 60 }), limitsArb, (pieces, limits: ScanLimits) => {
