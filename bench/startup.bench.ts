@@ -9,8 +9,11 @@
 // differences hold on a busy machine. BENCH_NODE=/path/to/node measures another node
 // (Node 24, the production image's), BENCH_CLI=path/to/dist/cli/main.js another build (the code
 // before a change, in the same hour); the CLI must be built (npm run build).
+// BENCH_BEFORE=path/to/other/dist/cli/main.js runs that build too, each command right before
+// or after this one's in every round (the order alternating), on a copy of the store, and
+// prints the median of the rounds' differences: on a shared machine only paired runs compare.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +32,8 @@ function flag(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 const RUNS = Number(flag('--runs') ?? 9);
+/** Another build's CLI, run in the same rounds (the code before a change). */
+const BEFORE = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : undefined;
 
 type Run = { cpu: number; seconds: number; code: number; stderr: string };
 
@@ -79,47 +84,75 @@ try {
     if (run.code !== 0) throw new Error(`${args[0]} failed: ${run.stderr}`);
   }
 
-  const commands: Array<{ name: string; script: string; args: string[] }> = [
-    { name: 'node alone (node -e 0)', script: EMPTY, args: [] },
-    { name: '--version', script: CLI, args: ['--version'] },
-    { name: 'validate (one file)', script: CLI, args: ['validate', ONE_FILE] },
-    { name: 'validate (examples)', script: CLI, args: ['validate', EXAMPLES] },
+  // The build before keeps its own copy of the store: each build's manifest cache names its
+  // parser's code, and would void the other's.
+  const stateBefore = `${state}-before`;
+  if (BEFORE) cpSync(state, stateBefore, { recursive: true });
+
+  /** `args` given the store a build uses. */
+  const commands: Array<{ name: string; cli: boolean; args: (store: string) => string[] }> = [
+    { name: 'node alone (node -e 0)', cli: false, args: () => [] },
+    { name: '--version', cli: true, args: () => ['--version'] },
+    { name: 'validate (one file)', cli: true, args: () => ['validate', ONE_FILE] },
+    { name: 'validate (examples)', cli: true, args: () => ['validate', EXAMPLES] },
     // No store: no manifest cache, every file read and parsed (a first plan).
-    { name: 'plan, no store', script: CLI, args: ['plan', EXAMPLES, '--state', path.join(root, 'none')] },
-    { name: 'plan, no change', script: CLI, args: ['plan', EXAMPLES, '--state', state] },
-    { name: 'apply, no change', script: CLI, args: ['apply', EXAMPLES, '--state', state, '--auto-approve'] },
-    { name: 'state list', script: CLI, args: ['state', 'list', '--state', state] },
+    { name: 'plan, no store', cli: true, args: () => ['plan', EXAMPLES, '--state', path.join(root, 'none')] },
+    { name: 'plan, no change', cli: true, args: (store) => ['plan', EXAMPLES, '--state', store] },
+    {
+      name: 'apply, no change',
+      cli: true,
+      args: (store) => ['apply', EXAMPLES, '--state', store, '--auto-approve'],
+    },
+    { name: 'state list', cli: true, args: (store) => ['state', 'list', '--state', store] },
     {
       name: 'state show',
-      script: CLI,
-      args: ['state', 'show', 'gold-members', '--sandbox', 'prod', '--state', state],
+      cli: true,
+      args: (store) => ['state', 'show', 'gold-members', '--sandbox', 'prod', '--state', store],
     },
   ];
-  const runs = new Map(commands.map((command) => [command.name, [] as Run[]]));
+  const builds = [
+    { label: 'after', script: CLI, store: state },
+    ...(BEFORE ? [{ label: 'before', script: BEFORE, store: stateBefore }] : []),
+  ];
+  const runs = new Map<string, Run[]>();
   for (let round = 0; round < RUNS; round += 1) {
     for (const command of commands) {
-      const run = await timed(command.script, command.args, env);
-      // plan exits 2 when it has changes to show (the no-store plan), 0 when none.
-      if (run.code !== 0 && !(command.name === 'plan, no store' && run.code === 2))
-        throw new Error(`${command.name} exited ${run.code}: ${run.stderr}`);
-      runs.get(command.name)!.push(run);
+      // Which build goes first alternates by round.
+      const order = round % 2 === 0 ? builds : [...builds].reverse();
+      for (const build of command.cli ? order : builds.slice(0, 1)) {
+        const run = await timed(command.cli ? build.script : EMPTY, command.args(build.store), env);
+        // plan exits 2 when it has changes to show (the no-store plan), 0 when none.
+        if (run.code !== 0 && !(command.name === 'plan, no store' && run.code === 2))
+          throw new Error(`${command.name} (${build.label}) exited ${run.code}: ${run.stderr}`);
+        const key = `${build.label} ${command.name}`;
+        runs.set(key, [...(runs.get(key) ?? []), run]);
+      }
     }
   }
 
-  const alone = median(runs.get(commands[0]!.name)!.map((run) => run.cpu));
+  const cpuOf = (key: string) => median(runs.get(key)!.map((run) => run.cpu));
+  const alone = cpuOf(`after ${commands[0]!.name}`);
   console.log(
-    `node ${MEASURED_NODE === process.execPath ? process.version : MEASURED_NODE}, ${RUNS} runs each`,
+    `node ${MEASURED_NODE === process.execPath ? process.version : MEASURED_NODE}, ${RUNS} runs each, load ${os.loadavg()[0]!.toFixed(1)}`,
   );
+  const paired = BEFORE ? ` ${'before'.padStart(7)} ${'after - before (paired)'.padStart(24)}` : '';
   console.log(
-    `${'command'.padEnd(26)} ${'CPU s'.padStart(6)} ${'- node'.padStart(7)} ${'wall s'.padStart(7)}`,
+    `${'command'.padEnd(26)} ${'CPU s'.padStart(6)} ${'- node'.padStart(7)} ${'wall s'.padStart(7)}${paired}`,
   );
   for (const command of commands) {
-    const measured = runs.get(command.name)!;
+    const measured = runs.get(`after ${command.name}`)!;
     const cpu = median(measured.map((run) => run.cpu));
     const wall = median(measured.map((run) => run.seconds));
-    const over = command.script === EMPTY ? '' : (cpu - alone).toFixed(2);
+    const over = command.cli ? (cpu - alone).toFixed(2) : '';
+    let versus = '';
+    const before = runs.get(`before ${command.name}`);
+    if (before) {
+      const differences = measured.map((run, i) => run.cpu - before[i]!.cpu);
+      const lower = differences.filter((difference) => difference < 0).length;
+      versus = ` ${cpuOf(`before ${command.name}`).toFixed(2).padStart(7)} ${`${median(differences).toFixed(3)} (${lower} of ${RUNS} lower)`.padStart(24)}`;
+    }
     console.log(
-      `${command.name.padEnd(26)} ${cpu.toFixed(2).padStart(6)} ${over.padStart(7)} ${wall.toFixed(2).padStart(7)}`,
+      `${command.name.padEnd(26)} ${cpu.toFixed(2).padStart(6)} ${over.padStart(7)} ${wall.toFixed(2).padStart(7)}${versus}`,
     );
   }
 } finally {
