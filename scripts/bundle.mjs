@@ -134,6 +134,7 @@ const LOAD_ROOTS = {
   validate: ['src/cli/commands/validate.ts'],
   plan: ['src/cli/commands/plan.ts', 'src/cli/manifest-cache-file.ts', 'src/cli/plan-prestart.ts'],
   apply: ['src/cli/commands/apply.ts'],
+  state: ['src/cli/commands/state.ts'],
   // Credentials in the environment (a CI job's), checked by validate, plan and apply.
   'env-credentials': ['src/config/resolve-env.ts'],
   // A store opened (one the state snapshot does not serve, a first plan, apply, the state commands).
@@ -147,6 +148,8 @@ const LOAD_ROOTS = {
   'write-thread': ['src/cache/write-worker.ts'],
 };
 const COMMANDS = ['validate', 'plan', 'apply'];
+/** The main thread's lazy paths among LOAD_ROOTS. */
+const LAZY = new Set(['env-credentials', 'open-store', 'parse-here']);
 /** The loaders that run in other threads than the CLI's main thread (which loads boot, then cli). */
 const THREADS = new Set(['parse-thread', 'scan-thread', 'write-thread', 'cache-write']);
 
@@ -168,16 +171,16 @@ function staticClosure(outputs, roots) {
  * The group of a chunk that `names` (of LOAD_ROOTS) load. Every command loads boot's chunks,
  * then cli's: a chunk of theirs is loaded by every run of the CLI, whatever else in the main
  * thread loads it (threads load neither). So, nearly, is one that validate, plan and apply all
- * load: the main thread's lazy loaders do not split those either (each split is a file more
- * for the three), at the cost of loading the group's other chunks when another command takes
- * such a path (a state command opening its store).
+ * load: the main thread's lazy paths (LAZY) do not split those (each split is a file more for
+ * the three), at the cost of loading the group's other chunks when another command takes such
+ * a path.
  */
 function groupKey(names) {
   const first = ['boot', 'cli'].find((name) => names.includes(name));
-  let kept = names;
-  if (first !== undefined) kept = [first];
-  else if (COMMANDS.every((name) => names.includes(name))) kept = COMMANDS;
-  return names.filter((name) => kept.includes(name) || THREADS.has(name)).join('+');
+  if (first !== undefined) return names.filter((name) => name === first || THREADS.has(name)).join('+');
+  if (COMMANDS.every((name) => names.includes(name)))
+    return names.filter((name) => !LAZY.has(name)).join('+');
+  return names.join('+');
 }
 
 /** The chunks of dist/chunks/ grouped by which of LOAD_ROOTS load them (groupKey). */
