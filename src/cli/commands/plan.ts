@@ -18,6 +18,7 @@ import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
 import { stepOrgs, type PlanOrgs } from '../../plan/render/target-note.js';
 import { outNotes } from '../out-notes.js';
+import { stderrSaid } from '../stderr-once.js';
 import type { Plan } from '../../plan/schema.js';
 import { needsLive, readLive } from '../../apply/live.js';
 import { leftRuns, unreadRuns } from '../../plan/runs-in-progress.js';
@@ -557,13 +558,15 @@ export function planCommand(setExit: (code: number) => void): Command {
     await keepCache?.();
   };
   addPlanOptions(addSourceOptions(command)).action(async (dir: string, flags: Flags, invoked: Command) => {
+    const said = stderrSaid();
     try {
-      await planOnce(dir, flags, invoked, true);
+      await said.keep(() => planOnce(dir, flags, invoked, true));
     } catch (error) {
       // An applied spec the snapshot's specs section no longer holds as its records' lines
-      // say (snapshot-specs.ts), met once the plan read it: made again, from the records.
+      // say (snapshot-specs.ts), met once the plan read it: made again, from the records,
+      // without saying again what the first attempt said (its warnings, its notes).
       if (!(error instanceof SnapshotSpecError)) throw error;
-      await planOnce(dir, flags, invoked, false);
+      await said.once(() => planOnce(dir, flags, invoked, false));
     }
   });
   return command;
