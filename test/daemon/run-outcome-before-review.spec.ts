@@ -53,6 +53,9 @@ describe("a pass that records a run's outcome before its review", () => {
       [
         ...['--dir', dir, '--state', state, '--interval', '1h', '--refresh-interval', '1h'],
         ...['--resync-interval', '1h', '--backoff-base', '50ms', '--backoff-max', '200ms'],
+        // The first pass follows gold's run this long, then leaves it in progress. At the
+        // default (30 s) the pass ended as statusWhen's 30 s guard did: a race lost on a busy machine.
+        ...['--run-wait', '1s'],
       ],
       controllerEnv(em),
     );
