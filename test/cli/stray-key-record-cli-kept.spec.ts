@@ -8,6 +8,7 @@ import { paste } from '../helpers/paste.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { usePostgres } from '../state/pg.js';
+import { commandsIn } from '../helpers/backticked.js';
 
 /**
  * Pass 52's left undone (store.md, 2): a record under a key no manifest can have (`Bad Key`, made
@@ -21,11 +22,6 @@ import { usePostgres } from '../state/pg.js';
 const postgres = usePostgres();
 const quiet = { ingestion: { onCreate: false } };
 const AUDIENCES = ['Audience bronze', 'Audience gold'];
-
-/** The commands between backticks in `text`. */
-function commandsIn(text: string): string[] {
-  return [...text.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
-}
 
 /** Applies gold and bronze to `state`, then lets `rename` give bronze's record the key `Bad Key`; bronze.yaml stays. */
 async function keptStory(

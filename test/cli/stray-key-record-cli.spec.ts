@@ -8,6 +8,7 @@ import { paste } from '../helpers/paste.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { usePostgres } from '../state/pg.js';
+import { commandsIn } from '../helpers/backticked.js';
 
 /**
  * Pass 51's left undone (store.md): a record under a key no manifest can have (`Bad Key`, its
@@ -22,11 +23,6 @@ import { usePostgres } from '../state/pg.js';
 const postgres = usePostgres();
 const quiet = { ingestion: { onCreate: false } };
 const AUDIENCES = ['Audience bronze', 'Audience gold', 'Audience silver'];
-
-/** The commands between backticks in `text`. */
-function commandsIn(text: string): string[] {
-  return [...text.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
-}
 
 /** Applies gold, silver and bronze to `state`, lets `rename` give bronze's record the key `Bad Key`, removes bronze.yaml. */
 async function strayStory(

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import type { ObservedRequest } from '../../src/emulator/context.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, type ControllerProcess, type LogLine } from './helpers/controller.js';
+import { controllerEnv, passEnded, type ControllerProcess, type LogLine } from './helpers/controller.js';
 import { controllerSpec, statusWhen, type ControllerSpec } from './helpers/controller-spec.js';
 
 /**
@@ -83,16 +83,6 @@ function remote(em: RunningEmulator, name: string) {
 }
 
 const corrupt = (line: LogLine) => line.msg === 'reconcile failed' && line['code'] === 'STATE_CORRUPT';
-
-/** The first 'reconcile finished' or 'reconcile failed' logged after the first `after` lines. */
-function passEnded(controller: ControllerProcess, after: number): Promise<LogLine> {
-  return controller.waitForLog(
-    (line) =>
-      (line.msg === 'reconcile finished' || line.msg === 'reconcile failed') &&
-      controller.logs.indexOf(line) >= after,
-    20_000,
-  );
-}
 
 describe('a record changed outside the store between two passes of a running controller', () => {
   it("spoiled, of the audience the pass changes: stops the pass before its call, and once mended that pass's step is applied", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import type { ObservedRequest } from '../../src/emulator/context.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, type ControllerProcess, type LogLine } from './helpers/controller.js';
+import { controllerEnv, passEnded } from './helpers/controller.js';
 import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 /**
@@ -26,16 +26,6 @@ function remote(em: RunningEmulator, name: string) {
   return em.control
     .listAudiences(DEMO_CLIENT.orgId, 'prod')
     .find((a) => a.audienceName === `Audience ${name}`);
-}
-
-/** The first 'reconcile finished' or 'reconcile failed' logged after the first `after` lines. */
-function passEnded(controller: ControllerProcess, after: number): Promise<LogLine> {
-  return controller.waitForLog(
-    (line) =>
-      (line.msg === 'reconcile finished' || line.msg === 'reconcile failed') &&
-      controller.logs.indexOf(line) >= after,
-    20_000,
-  );
 }
 
 describe("a pass that records a run's outcome before its review", () => {

@@ -7,6 +7,7 @@ import { runCli, withTempDir, type CliResult } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { aRecord } from './helpers.js';
 import { usePostgres } from './pg.js';
+import { commandsIn } from '../helpers/backticked.js';
 
 /**
  * Pass 50's left undone (controller.md): a PostgreSQL row that fails the record schema was said
@@ -43,11 +44,6 @@ async function corruptStore(): Promise<{
   );
   const display = `postgres://${url.host}${url.pathname}?schema=${schema}`;
   return { location, schema, display, password: decodeURIComponent(url.password) };
-}
-
-/** The commands between backticks in `line`. */
-function commandsIn(line: string): string[] {
-  return [...line.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
 }
 
 function sh(script: string, cwd: string, env: Record<string, string> = {}): Promise<CliResult> {

@@ -8,6 +8,7 @@ import { paste } from '../helpers/paste.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { usePostgres } from './pg.js';
+import { commandsIn } from '../helpers/backticked.js';
 
 /**
  * Pass 52's left undone (store.md, 3): a PostgreSQL row whose key holds a `/` (`team/bronze`,
@@ -21,11 +22,6 @@ const postgres = usePostgres();
 const quiet = { ingestion: { onCreate: false } };
 const AUDIENCES = ['Audience bronze', 'Audience gold'];
 const REFUSED = /^Error: invalid audience key "[^"]+": use the manifest's metadata.name/;
-
-/** The commands between backticks in `text`. */
-function commandsIn(text: string): string[] {
-  return [...text.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
-}
 
 describe("a PostgreSQL row whose key holds a '/'", () => {
   it('is held, and the state forget the hold prints drops the row; a key no row has is refused', async () => {

@@ -23,6 +23,16 @@ export type ControllerProcess = {
   onLog(listener: () => void): () => void;
 };
 
+/** The first pass to end (finished or failed) logged at or after the `after`th log line. */
+export function passEnded(controller: ControllerProcess, after: number): Promise<LogLine> {
+  return controller.waitForLog(
+    (line) =>
+      (line.msg === 'reconcile finished' || line.msg === 'reconcile failed') &&
+      controller.logs.indexOf(line) >= after,
+    20_000,
+  );
+}
+
 /** Everything the child needs to reach `emulator`, and nothing inherited that would change its behaviour. */
 export function controllerEnv(emulator: RunningEmulator): Record<string, string> {
   const env: Record<string, string> = {};
