@@ -59,6 +59,11 @@ function assumedNote(assumed: boolean, to: DesiredManifest, sandboxMove: boolean
   return ` (this plan assumes the base's audience exists: if its record ${waits}, the apply after the merge moves the record with the create of ${to.sandbox}/${to.key} instead)`;
 }
 
+/** The audience id a printed `state import` names: a pull-request plan's assumed ids stand for none. */
+function importedId(record: AudienceRecord, assumed: boolean): string {
+  return assumed ? AUDIENCE_ID : (record.audienceId ?? AUDIENCE_ID);
+}
+
 /** A blocked step: what happened, and how to do it on purpose. Never delete + create. */
 export function moveStep(
   record: AudienceRecord,
@@ -79,7 +84,7 @@ export function moveStep(
     : `set metadata.sandbox: ${from} in ${manifest.file} (or plan with --sandbox ${from})`;
   const unsettled = settleFirst(record, keep, paste);
   // A sandbox no manifest can have cannot be set back: the audience is kept by an import.
-  const importIt = `\`${stateImportCommand(key, to, paste, assumed ? AUDIENCE_ID : (record.audienceId ?? AUDIENCE_ID))}\``;
+  const importIt = `\`${stateImportCommand(key, to, paste, importedId(record, assumed))}\``;
   // MANIFESTS_DIR's note comes after the commands that follow (onPurpose).
   const stray = strayMoveText(record, `${to}/${key}`, `${importIt}.`, paste);
   // A default sandbox changed: naming the sandbox moves a record that holds no audience.
@@ -120,9 +125,7 @@ export function renameStep(
 ): Step {
   const { key, sandbox } = record;
   const unsettled = settleFirst(record, `set metadata.name back to ${key}`, paste);
-  // A pull-request plan's ids stand for audiences it assumes, not for ids to import.
-  const id = assumed ? AUDIENCE_ID : (record.audienceId ?? AUDIENCE_ID);
-  const importIt = `\`${stateImportCommand(manifest.key, sandbox, paste, id)}\`${manifestsDirNote(paste)}`;
+  const importIt = `\`${stateImportCommand(manifest.key, sandbox, paste, importedId(record, assumed))}\`${manifestsDirNote(paste)}`;
   // A key no manifest can have (`Bad Key`) cannot be set back: what is left is the new name.
   const stray = strayMoveText(record, manifest.key, importIt, paste);
   return {
@@ -173,7 +176,7 @@ export function changedStep(
   const keep = otherSandbox ? keepSandbox : `set metadata.name back to ${key} in ${file}`;
   const unsettled = settleFirst(record, keep, paste);
   // An id no manifest can have (`Bad Key`) cannot be set back: the audience is kept by an import.
-  const importIt = `\`${stateImportCommand(manifest.key, to, paste, assumed ? AUDIENCE_ID : (record.audienceId ?? AUDIENCE_ID))}\``;
+  const importIt = `\`${stateImportCommand(manifest.key, to, paste, importedId(record, assumed))}\``;
   // MANIFESTS_DIR's note comes after the commands that follow (there).
   const stray = strayMoveText(record, `${to}/${manifest.key}`, `${importIt}.`, paste);
   const forget = `\`${forgetCommand(key, from, paste)}\``;
