@@ -141,15 +141,15 @@ export function assertDirectory(dir: string, hint = EVERY_MANIFEST): void {
 }
 
 /** The stderr note of a source with files that are not ours, or empty; validate names them. */
-function noteSkipped(loaded: LoadResult): void {
+function noteSkipped(loaded: LoadResult, say: (line: string) => void): void {
   // On stderr, so that a plan on stdout (JSON, Markdown) stays whole; validate names the files.
   if (loaded.skippedFiles.length > 0) {
-    process.stderr.write(
+    say(
       `note: ${loaded.skippedFiles.length} file(s) skipped, not audiencectl manifests (\`audiencectl validate\` lists them)\n`,
     );
   }
   if (loaded.emptyFiles.length > 0) {
-    process.stderr.write(
+    say(
       `note: ${loaded.emptyFiles.length} file(s) skipped, empty or only comments (\`audiencectl validate\` lists them)\n`,
     );
   }
@@ -164,6 +164,8 @@ export async function loadDesiredDir(
   flags: SourceFlags,
   /** The manifest cache, and what was started early for it (see loadManifestDir's options). */
   cache?: Pick<DirLoadOptions, 'cacheFile' | 'cacheBytes' | 'listing'>,
+  /** Where its notes go (`plan` made again says each once). */
+  say: (line: string) => void = (line) => process.stderr.write(line),
 ): Promise<{
   loaded: LoadResult;
   saveCache: DirLoad['saveCache'];
@@ -179,7 +181,7 @@ export async function loadDesiredDir(
     defaultSandbox: flags.sandbox,
     ...cache,
   });
-  noteSkipped(load.result);
+  noteSkipped(load.result, say);
   return {
     loaded: load.result,
     saveCache: () => load.saveCache(),

@@ -16,11 +16,13 @@ import { withEmulator } from '../helpers/with-emulator.js';
  * configuration file's warning, said as the service is read) was said a second time.
  */
 const quiet = { ingestion: { onCreate: false } };
+// Said as the manifests are read (src/cli/source-options.ts), before the state is.
+const NOTE = 'note: 1 file(s) skipped, empty or only comments (`audiencectl validate` lists them)\n';
 const WARNING =
   'Warning: credentials.clientSecret in aep.yaml: a secret written in the configuration file; prefer clientSecretEnv or clientSecretFile.\n';
 
 describe('a plan made again without the state snapshot', () => {
-  it('says its warnings once', async () => {
+  it('says its notes and warnings once', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const manifests = path.join(root, 'audiences');
@@ -49,6 +51,8 @@ describe('a plan made again without the state snapshot', () => {
           path.join(manifests, 'gold.yaml'),
           manifestYaml('gold', { spec: { description: 'Gold, changed' }, ...quiet }),
         );
+        // A file the manifests' read notes (each attempt reads them).
+        await writeFile(path.join(manifests, 'later.yaml'), '# an audience to come\n');
         // The service read (--refresh) through a configuration file that warns.
         const config = [
           'credentials:',
@@ -69,7 +73,7 @@ describe('a plan made again without the state snapshot', () => {
         expect(planned.code).toBe(0);
         // Made from the records: the spec as applied, not as the spoiled section says.
         expect(planned.stdout).toContain('~ description: "About gold" -> "Gold, changed"');
-        expect(planned.stderr).toBe(WARNING);
+        expect(planned.stderr).toBe(NOTE + WARNING);
       }),
     );
   });

@@ -18,7 +18,6 @@ import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
 import { stepOrgs, type PlanOrgs } from '../../plan/render/target-note.js';
 import { outNotes } from '../out-notes.js';
-import { stderrSaid } from '../stderr-once.js';
 import type { Plan } from '../../plan/schema.js';
 import { needsLive, readLive } from '../../apply/live.js';
 import { leftRuns, unreadRuns } from '../../plan/runs-in-progress.js';
@@ -86,6 +85,9 @@ export function renderPlan(result: Plan, output: Flags['output'], color: boolean
 
 const NO_CREDENTIALS = 'no AEP credentials are configured to read it with';
 
+/** Where a plan says its warnings and notes (whole lines): standard error, but see the action. */
+type Say = (line: string) => void;
+
 /**
  * What the plan needs from the service (`--refresh`, manifests to adopt, runs left in progress): read here, planned
  * from as data. Nothing needed: no credentials, no request.
@@ -96,6 +98,7 @@ async function liveView(
   recorded: RecordedState,
   options: PlanOptions,
   location: StateLocation,
+  say: Say,
 ): Promise<Partial<PlanOptions>> {
   // Runs an apply left in progress are read again, as apply reads them, except for a JSON plan:
   // `apply plan.json` plans it again from the records alone, and its run steps follow them.
@@ -104,8 +107,8 @@ async function liveView(
   if (!needed && left.length === 0) return {};
   if (!needed && credentialsAbsent(flags)) return { runsRead: unreadRuns(left, NO_CREDENTIALS) };
   // The configuration (its YAML and zod) and the client are loaded only for a plan that reads the service.
-  const { resolveTarget, warnOnStderr } = await import('../connect.js');
-  const target = await resolveTarget(flags, warnOnStderr);
+  const { resolveTarget } = await import('../connect.js');
+  const target = await resolveTarget(flags, (message) => say(`Warning: ${message}\n`));
   let connection: Awaited<ReturnType<typeof target.open>>;
   try {
     connection = await target.open();
@@ -318,7 +321,7 @@ export function planCommand(setExit: (code: number) => void): Command {
       ].join('\n'),
     );
   /** One plan; `snapshotServes` false: the state snapshot serves no record (each is read, and it is written anew). */
-  const planOnce = async (dir: string, flags: Flags, invoked: Command, snapshotServes: boolean) => {
+  const planOnce = async (dir: string, flags: Flags, invoked: Command, snapshotServes: boolean, say: Say) => {
     if (flags.out) await assertWritableFile(flags.out, '--out');
     if (flags.refresh && flags.base !== undefined)
       throw new UsageError(
@@ -347,7 +350,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // A --base plan reads no state: where --state points does not matter to it.
     const storeExists = flags.base === undefined && (await stateStoreExists(location, stateFrom));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
-      process.stderr.write(missingStoreWarning(location.dir, typed, stateFrom));
+      say(missingStoreWarning(location.dir, typed, stateFrom));
     // Asked of git while the manifests and state are read: a process of its own.
     const remotes = flags.base === undefined ? workTreeRemotes(dir) : undefined;
     // The manifests (read and parsed by the parser threads) and the state (read here) at once.
@@ -389,10 +392,15 @@ export function planCommand(setExit: (code: number) => void): Command {
             files: new Map(),
             unread: undefined,
           }
-        : loadDesiredDir(dir, flags, {
-            ...(cacheFile ? { cacheFile } : {}),
-            ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
-          }),
+        : loadDesiredDir(
+            dir,
+            flags,
+            {
+              ...(cacheFile ? { cacheFile } : {}),
+              ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
+            },
+            say,
+          ),
       flags.base === undefined ? readRecorded(flags, snapshot, scan, typed) : undefined,
     ]).finally(() => {
       scan?.stop();
@@ -444,7 +452,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     const cloned = remotes
       ? cloneRepository(await remotes, stored ?? { meta: undefined, audiences: [] })
       : {};
-    if (cloned.note !== undefined) process.stderr.write(`note: ${escapeText(cloned.note)}\n`);
+    if (cloned.note !== undefined) say(`note: ${escapeText(cloned.note)}\n`);
     const repository = cloned.repository === undefined ? {} : { repository: cloned.repository };
     // A --base plan's records are assumed: no mark to tell another repository by.
     const roots = flags.base === undefined ? await planRoots(dir, stored, repository.repository) : undefined;
@@ -460,7 +468,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     };
     const options =
       flags.base === undefined
-        ? { ...base, ...(await liveView(flags, desired, recorded, base, location)) }
+        ? { ...base, ...(await liveView(flags, desired, recorded, base, location, say)) }
         : base;
     // A --base plan's records come from the same directory at the base: none is above it, and
     // one whose file the change moves out of it is looked for as an apply's own (baseCommit).
@@ -536,8 +544,7 @@ export function planCommand(setExit: (code: number) => void): Command {
       // No saved plan is asked of a --base plan (it reads no state), nor of /dev/stdout or a FIFO.
       const saved = flags.base === undefined && !(await isStreamTarget(flags.out));
       const warning = saved ? savedPlanWarning(flags.out, flags.output) : undefined;
-      if (warning !== undefined)
-        process.stderr.write(`Warning: --out ${escapeText(flags.out)}: ${warning}\n`);
+      if (warning !== undefined) say(`Warning: --out ${escapeText(flags.out)}: ${warning}\n`);
       await writeOutFile(flags.out, renderPlan(result, flags.output, false, shownOrgs), '--out');
       // What the text plan says besides its steps (blocked steps, held audiences, diagnostics,
       // an older checkout): a plan saved for a later apply still says why it exits 1 or 3.
@@ -547,7 +554,7 @@ export function planCommand(setExit: (code: number) => void): Command {
         typedPaste === undefined || flags.output === 'text'
           ? undefined
           : () => plan(desired, recorded, { ...options, paste: typedPaste, elsewhere: found });
-      process.stderr.write(`${outNotes(result, asText)} Written to ${escapeText(flags.out)}.\n`);
+      say(`${outNotes(result, asText)} Written to ${escapeText(flags.out)}.\n`);
     } else {
       process.stdout.write(renderPlan(result, flags.output, useColor(process.stdout), shownOrgs));
     }
@@ -558,15 +565,22 @@ export function planCommand(setExit: (code: number) => void): Command {
     await keepCache?.();
   };
   addPlanOptions(addSourceOptions(command)).action(async (dir: string, flags: Flags, invoked: Command) => {
-    const said = stderrSaid();
+    // The lines the first attempt said: the second says each of its own only if it is new.
+    const said = new Set<string>();
+    const sayFirst: Say = (line) => {
+      said.add(line);
+      process.stderr.write(line);
+    };
     try {
-      await said.keep(() => planOnce(dir, flags, invoked, true));
+      await planOnce(dir, flags, invoked, true, sayFirst);
     } catch (error) {
       // An applied spec the snapshot's specs section no longer holds as its records' lines
-      // say (snapshot-specs.ts), met once the plan read it: made again, from the records,
-      // without saying again what the first attempt said (its warnings, its notes).
+      // say (snapshot-specs.ts), met once the plan read it: made again, from the records. Its
+      // warnings and notes (the configuration's, the manifests' read) come again with it.
       if (!(error instanceof SnapshotSpecError)) throw error;
-      await said.once(() => planOnce(dir, flags, invoked, false));
+      await planOnce(dir, flags, invoked, false, (line) => {
+        if (!said.has(line)) process.stderr.write(line);
+      });
     }
   });
   return command;
