@@ -313,13 +313,19 @@ export function leftoverRecords(
   const removed = new Set(gone.map((record) => recordId(record.sandbox, record.key)));
   // The records of each audience: more than one only in a state edited outside audiencectl.
   const holders = groupBy(gone.length > 0 ? records.values() : [], (record) => record.audienceId);
+  // The first manifest of each file, built for the hold of a record under a key no manifest can have.
+  let firstByFile: Map<string, DesiredManifest> | undefined;
+  const fileHolds = (file: string) => {
+    firstByFile ??= new Map([...desired.manifests].reverse().map((m) => [m.file, m]));
+    return firstByFile.get(file);
+  };
   for (const record of gone) {
     const shared = sharedAudienceReason(record, holders, removed, desired.manifests, paste);
     if (shared !== undefined) {
       hold(record, shared);
       continue;
     }
-    const stray = strayRecordReason(record, paste);
+    const stray = strayRecordReason(record, paste, fileHolds);
     if (stray !== undefined) {
       hold(record, stray);
       continue;

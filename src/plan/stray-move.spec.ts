@@ -60,3 +60,40 @@ describe('a blocked move of a record under an id no manifest can have', () => {
     );
   });
 });
+
+// Its own file now holding another manifest (metadata.name and spec.name changed: a name is not
+// changed in place, so another audience, created). The record is held, as one whose manifest was
+// removed, but its hold said to import the audience "under its manifest's key", naming none: the
+// file's manifest is not its audience's, and an import takes an audience only under its name.
+describe('a record under a key no manifest can have whose own file now holds another manifest', () => {
+  it('is held, saying so: forget the record, then import the audience under a manifest of its name', () => {
+    const silver = { 'gold.yaml': manifestYaml('silver') };
+    const result = plan(loadTexts(silver, 'prod'), strayGold('prod', 'Bad Key'), options());
+    expect(kinds(result)).toEqual(['create prod/silver', 'run prod/silver']);
+    expect(result.held).toEqual([
+      {
+        sandbox: 'prod',
+        key: 'Bad Key',
+        reason:
+          'its key "Bad Key" is not one a manifest can have (lowercase letters, digits and "-", at most 63): ' +
+          'the record was not written by audiencectl (made or edited outside it?); ' +
+          'its audience aud-1 ("Audience gold") is left as it is, and gold.yaml, its file, now holds prod/silver, another audience; ' +
+          "drop the record with `audiencectl state forget 'Bad Key' --sandbox prod`, then, to manage the audience again, " +
+          'give it a manifest whose spec.name is "Audience gold" and ' +
+          '`audiencectl state import KEY MANIFESTS_DIR --sandbox prod --audience-id aud-1` ' +
+          "(MANIFESTS_DIR: your manifests directory; KEY: that manifest's metadata.name)",
+      },
+    ]);
+  });
+
+  it('a sandbox no manifest can have: the hold as for a removed manifest (the sandbox is the user’s to choose)', () => {
+    const silver = { 'gold.yaml': manifestYaml('silver') };
+    const result = plan(loadTexts(silver, 'prod'), strayGold('Bad Sandbox', 'gold'), options());
+    expect(result.held.map((held) => held.reason)).toEqual([
+      'its sandbox "Bad Sandbox" is not one a manifest can have (lowercase letters, digits and "-"): ' +
+        'the record was not written by audiencectl (made or edited outside it?); its audience aud-1 is left as it is; ' +
+        "drop the record with `audiencectl state forget gold --sandbox 'Bad Sandbox'`, then, to manage the audience again, " +
+        "`audiencectl state import` it under its manifest's key",
+    ]);
+  });
+});
