@@ -92,13 +92,16 @@ export function decodeBody(
   return { path: relative, parsed: body.r, ...(body.n ? { names: body.n } : {}) };
 }
 
-/** Whether `line`'s text from `start` to `end` is as a JSON string holds it: no quote, backslash or control character. */
+/** Text as a JSON string holds it: no quote, backslash or control character; sticky, from `lastIndex`. */
+// eslint-disable-next-line no-control-regex
+const LITERAL_JSON_TEXT = /[^"\\\u0000-\u001f]*/y;
+
+/** Whether `line`'s text from `start` to `end` is as a JSON string holds it. */
 function literalJsonText(line: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i += 1) {
-    const code = line.charCodeAt(i);
-    if (code < 0x20 || code === 0x22 || code === 0x5c) return false;
-  }
-  return true;
+  LITERAL_JSON_TEXT.lastIndex = start;
+  // Always matches (perhaps nothing): where the literal text stops.
+  LITERAL_JSON_TEXT.test(line);
+  return LITERAL_JSON_TEXT.lastIndex >= end;
 }
 
 /**

@@ -86,15 +86,11 @@ export function readManifestCache(loaded: CacheBytes, context: CacheContext): Ma
   return { scannedAt: header.scannedAt, files };
 }
 
-/** A git blob id (40 lower-case hex digits), or "-" (a file not read); as /^[0-9a-f]{40}$|^-$/. */
+/** A git blob id (40 lower-case hex digits), or "-" (a file not read). */
+const CONTENT_HASH = /^(?:[0-9a-f]{40}|-)$/;
+
 function isContentHash(hash: string): boolean {
-  if (hash === '-') return true;
-  if (hash.length !== 40) return false;
-  for (let i = 0; i < 40; i += 1) {
-    const code = hash.charCodeAt(i);
-    if (!((code >= 0x30 && code <= 0x39) || (code >= 0x61 && code <= 0x66))) return false;
-  }
-  return true;
+  return CONTENT_HASH.test(hash);
 }
 
 /** True when `facts` are those cached, and old enough to be trusted without reading the file. */

@@ -129,9 +129,11 @@ describe('lineKey', () => {
       { numRuns: runs(300) },
     );
     // A raw quote, backslash or control character in the quotes is not JSON: no key.
-    for (const raw of ['"a"b"', '"a\\"', '"a\u0001"', '"a\\x"', 'a', '"a']) {
+    for (const raw of ['"a"b"', '"a\\"', '"a\u0001"', '"\u0000"', '"a\u001f"', '"a\\x"', 'a', '"a']) {
       expect(lineKey(`${raw}\t1\t2\t3\t4\t${'h'.repeat(40)}\t{}`)).toBeUndefined();
     }
     expect(lineKey(`"a\\u0001"\t1\t2\t3\t4\t-\t{}`)?.path).toBe('a\u0001');
+    // The first character past the control characters, and DEL, stand as they are in JSON text.
+    expect(lineKey(`" a\u007f"\t1\t2\t3\t4\t-\t{}`)?.path).toBe(' a\u007f');
   });
 });
