@@ -1,5 +1,6 @@
 import { KEY_PATTERN, SANDBOX_PATTERN } from '../manifest/patterns.js';
 import { StateError } from './errors.js';
+import type { StateLocation } from './location.js';
 import { quotedStart } from '../text/safe-text.js';
 
 /** What a manifest's metadata.name may be, as the refusals say it. */
@@ -74,11 +75,15 @@ export function strayIdRefusal(sandbox: string, key: string): StateError | undef
 
 /**
  * assertValidKey for a command that also takes the key of a record stored under an id no
- * manifest can have (`state show 'Bad Key'`), before the store is opened: refuses at once only
- * a key no record can be stored under (`../etc`).
+ * manifest can have (`state show 'Bad Key'`), before the store of `kind` is opened: refuses at
+ * once only a key no record of it can be stored under (`../etc`).
  */
-export function assertStoredKey(key: string): void {
-  if (NO_RECORD_NAME.test(key)) assertValidKey(key);
+export function assertStoredKey(key: string, kind: StateLocation['kind']): void {
+  // A PostgreSQL row's key is a value, never a path: one holding a '/' (`team/bronze`, edited by
+  // hand) is looked for, as `state forget` takes it; a part that could lead out of a folder
+  // (`../etc`, empty, a leading dot) is refused first on every store, as before.
+  const parts = kind === 'postgres' ? key.split('/') : [key];
+  if (parts.some((part) => NO_RECORD_NAME.test(part))) assertValidKey(key);
 }
 
 /**

@@ -17,6 +17,8 @@ import { commandsIn } from '../helpers/backticked.js';
  * from the store, by SQL. A row's key is a value, never a path: forget now takes it when the
  * store lists a record under exactly that key, as it takes `Bad Key`. A directory store cannot
  * hold such a key (its listing sees no such file), so forget still refuses it there.
+ * Pass 53's left undone (store.md, 3): `state show team/bronze` was still refused before the
+ * store was opened; it now shows the row on the same terms as forget takes it.
  */
 const postgres = usePostgres();
 const quiet = { ingestion: { onCreate: false } };
@@ -56,7 +58,20 @@ describe("a PostgreSQL row whose key holds a '/'", () => {
         );
 
         await writeFile(path.join(root, 'pw'), `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
-        // A key holding a '/' that no row has is refused as before.
+        // state show shows the row the store lists under exactly that key, with --sandbox or without.
+        for (const sandbox of [['--sandbox', 'prod'], []]) {
+          const shown = await runCli(['state', 'show', 'team/bronze', ...sandbox, '--state', state]);
+          expect(shown.stderr).toBe('');
+          expect(shown.code).toBe(0);
+          expect(JSON.parse(shown.stdout)).toMatchObject({ sandbox: 'prod', key: 'team/bronze' });
+        }
+        // A key holding a '/' that no row has is refused as before (show, then forget); so is a
+        // path out of a folder, before the store is asked (7aa6a030).
+        for (const key of ['team/silver', '../etc', 'team/../bronze']) {
+          const refused = await runCli(['state', 'show', key, '--sandbox', 'prod', '--state', state]);
+          expect(refused.code).toBe(1);
+          expect(refused.stderr).toMatch(REFUSED);
+        }
         const other = await paste(
           forget.replace('team/bronze', 'team/silver').replace('PASSWORD_FILE', './pw'),
           { cwd: root },
@@ -86,9 +101,19 @@ describe("a PostgreSQL row whose key holds a '/'", () => {
       await mkdir(path.join(state, 'audiences', 'prod', 'team'), { recursive: true });
       const outside = path.join(state, 'audiences', 'prod', 'team', 'bronze.json');
       await writeFile(outside, '{}');
-      const refused = await runCli(['state', 'forget', 'team/bronze', '--sandbox', 'prod', '--state', state]);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(REFUSED);
+      for (const command of ['forget', 'show']) {
+        const refused = await runCli([
+          'state',
+          command,
+          'team/bronze',
+          '--sandbox',
+          'prod',
+          '--state',
+          state,
+        ]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(REFUSED);
+      }
       expect((await runCli(['state', 'list', '--state', state])).stdout).not.toContain('team');
       expect(await readFile(outside, 'utf8')).toBe('{}');
     });

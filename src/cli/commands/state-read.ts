@@ -21,6 +21,7 @@ import {
 import type { LockOptions } from '../../state/lock.js';
 import type { AudienceRecord } from '../../state/schema.js';
 import type { StateStore } from '../../state/store.js';
+import type { StateLocation } from '../../state/location.js';
 import { openStoreFor, stateLocationOf, type StateFlags } from '../state-options.js';
 import { forgetCommand, pastedFlags, type PasteFlags } from '../../text/paste-flags.js';
 
@@ -64,8 +65,12 @@ function table(rows: string[][]): string {
 }
 
 /** Opens an existing store for reading: a mistyped directory must not look like an empty store. */
-export async function openExisting(options: StateOptions): Promise<StateStore> {
-  const location = await stateLocationOf(options);
+export async function openExisting(
+  options: StateOptions,
+  /** Where the options name, when already resolved. */
+  location?: StateLocation,
+): Promise<StateStore> {
+  location ??= await stateLocationOf(options);
   if (location.kind === 'dir') await assertStateDir(location.dir);
   return openStoreFor(options, location);
 }
@@ -152,8 +157,14 @@ export async function show(key: string, options: SandboxOptions): Promise<void> 
   // Before the store is opened, as a key given is refused whatever the store (a database that
   // does not exist was said first, and the key only once that was mended); a key no manifest
   // can have but a record can be stored under is looked for (a record made outside audiencectl).
-  assertStoredKey(key);
-  await withStore(options, (store) => showIn(store, key, options));
+  const location = await stateLocationOf(options);
+  assertStoredKey(key, location.kind);
+  const store = await openExisting(options, location);
+  try {
+    await showIn(store, key, options);
+  } finally {
+    await store.close();
+  }
 }
 
 async function showIn(store: StateStore, key: string, options: SandboxOptions): Promise<void> {
