@@ -199,8 +199,12 @@ export function startParsePool(options: PoolOptions): ParsePool {
           const chunk = slot.inflight.shift()!;
           const parsed: unknown[] =
             'lines' in reply ? linesOf(reply.lines) : (JSON.parse(reply.results) as FileParseResult[]);
-          if ('lines' in reply)
-            onLines?.({ first: chunk[0]!.index, count: chunk.length, bytes: reply.lines });
+          // Told only of files that follow one another, as SentLines says: a chunk the caller
+          // gave back may have gaps (its files the caller parsed), and its lines then belong
+          // to no such run of files (they are each file's outcome all the same).
+          const first = chunk[0]!.index;
+          if ('lines' in reply && chunk.at(-1)!.index === first + chunk.length - 1)
+            onLines?.({ first, count: chunk.length, bytes: reply.lines });
           chunk.forEach((job, offset) => {
             results[job.index] = parsed[offset];
             onOutcome?.(job.index, parsed[offset] as T);

@@ -57,8 +57,9 @@ export type ParseSession<T = FileParseResult> = {
 };
 
 /**
- * A chunk of files a thread read (`addFile`): the index of its first file, how many it holds,
- * and their lines as the thread sent them (WorkerReply's `lines`: this thread's to move on).
+ * A chunk of files a thread read (`addFile`), files that follow one another: the index of
+ * its first file, how many it holds, and their lines as the thread sent them (WorkerReply's
+ * `lines`: this thread's to move on).
  */
 export type SentLines = { first: number; count: number; bytes: Uint8Array };
 
