@@ -37,9 +37,13 @@ export async function readLeftRuns(
 /**
  * Records what the reads learnt (a status that moved, a failure's reason, the data's end) under
  * the lock, before the apply plans: the outcome is kept, whatever the plan. The state as written.
+ * Each outcome goes into the record as the store holds it now: `recorded` may be a controller's
+ * copy kept since its last pass (cachedReads), and a record edited outside the store since was
+ * overwritten with the copy's, then planned from (d775ea55's left undone). A record gone since
+ * is not written back: the pass's review finds it moved (cachedReads' confirm) and plans again.
  */
 export async function recordRunsRead(
-  store: Pick<StateStore, 'put' | 'meta'>,
+  store: Pick<StateStore, 'put' | 'meta' | 'get'>,
   recorded: RecordedState,
   view: RunsRead | undefined,
 ): Promise<RecordedState> {
@@ -53,7 +57,12 @@ export async function recordRunsRead(
       audiences.push(record);
       continue;
     }
-    audiences.push(await store.put({ ...record, runs: withRun(record.runs, read.run) }));
+    const now = await store.get(record.sandbox, record.key);
+    if (now === undefined) {
+      audiences.push(record);
+      continue;
+    }
+    audiences.push(await store.put({ ...now, runs: withRun(now.runs, read.run) }));
     wrote = true;
   }
   // The plan names the state it was made against: the one these writes made.
