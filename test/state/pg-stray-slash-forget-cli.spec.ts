@@ -93,6 +93,33 @@ describe("a PostgreSQL row whose key holds a '/'", () => {
     );
   });
 
+  it('show refuses a key with a part that could lead out of a folder before the store is asked', async () => {
+    // On a database that does not exist: the store, asked, would say so (as it does for
+    // team/bronze, a key it decides), so the bad key's refusal shows the store was not asked.
+    // On a reachable store the store's own refusal reads alike, and proves nothing of the order.
+    const location = new URL(postgres.url);
+    location.pathname = '/no_such_database';
+    location.searchParams.set('schema', 'audiencectl');
+    const asked = await runCli([
+      'state',
+      'show',
+      'team/bronze',
+      '--sandbox',
+      'prod',
+      '--state',
+      location.href,
+    ]);
+    expect(asked.code).toBe(1);
+    expect(asked.stderr).toContain('no_such_database');
+    for (const key of ['../etc', 'team/../bronze', 'team/.hidden', 'team//bronze', '/bronze', 'team/']) {
+      const refused = await runCli(['state', 'show', key, '--sandbox', 'prod', '--state', location.href]);
+      expect(refused.code, key).toBe(1);
+      expect(refused.stderr, key).toBe(
+        `Error: invalid audience key "${key}": use the manifest's metadata.name (lowercase letters, digits and "-", at most 63)\n`,
+      );
+    }
+  });
+
   it('a directory store holds no such key: forget refuses it, and touches nothing outside its records', async () => {
     await withTempDir(async (root) => {
       const state = path.join(root, 'state');
