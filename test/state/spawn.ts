@@ -32,8 +32,9 @@ export function spawnFixture(name: string, args: string[]): Child {
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  // 'close', not 'exit': a killed writer's last lines may still be in the pipe when it exits, and
-  // a test that counts them (crash.spec: no serial beyond the writes tried) would count too few.
+  // 'close', not 'exit': a killed child's last lines may still be in the pipe when it exits. Lines
+  // it printed while the pipe was full were in its own memory and die with it: a test that must
+  // count every line has the child write them to a file (crash.spec's writer journal).
   const closed = once(child, 'close');
   return {
     process: child,
