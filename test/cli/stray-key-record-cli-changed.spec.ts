@@ -1,7 +1,7 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, emulatorEnv } from '../helpers/apply-env.js';
+import { apply } from '../helpers/apply-env.js';
 import { commandsIn } from '../helpers/backticked.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
@@ -9,6 +9,7 @@ import { paste } from '../helpers/paste.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { usePostgres } from '../state/pg.js';
+import { badKeyFile, badKeyRow, badKeyStory, QUIET } from '../helpers/bad-key-story.js';
 
 /**
  * Pass 53's left undone (store.md, 2): a record under a key no manifest can have (`Bad Key`, made
@@ -19,28 +20,12 @@ import { usePostgres } from '../state/pg.js';
  * it says so, and prints the forget and an import to paste once the audience has a manifest.
  */
 const postgres = usePostgres();
-const quiet = { ingestion: { onCreate: false } };
 
-/** Applies gold and bronze, lets `rename` give bronze's record the key `Bad Key`, and puts silver in bronze.yaml. */
-async function changedStory(
-  root: string,
-  emulator: TestEmulator,
-  state: string,
-  rename: () => Promise<void>,
-): Promise<{ manifests: string; env: Record<string, string>; bronzeId: string }> {
-  const manifests = path.join(root, 'audiences');
-  const env = emulatorEnv(emulator);
-  await mkdir(manifests);
-  for (const name of ['gold', 'bronze'])
-    await writeFile(path.join(manifests, `${name}.yaml`), manifestYaml(name, quiet));
-  expect((await apply(manifests, state, env)).code).toBe(0);
-  const bronze = emulator.control
-    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
-    .find((audience) => audience.audienceName === 'Audience bronze');
-  await rename();
-  await writeFile(path.join(manifests, 'bronze.yaml'), manifestYaml('silver', quiet));
-  return { manifests, env, bronzeId: bronze?.audienceId ?? '' };
-}
+/** gold and bronze applied, bronze's record renamed, silver put in bronze.yaml. */
+const changedStory = (root: string, emulator: TestEmulator, state: string, rename: () => Promise<void>) =>
+  badKeyStory(root, emulator, state, ['gold', 'bronze'], rename, (manifests) =>
+    writeFile(path.join(manifests, 'bronze.yaml'), manifestYaml('silver', QUIET)),
+  );
 
 /**
  * The plan creates silver and holds the record, saying why and what to do; pasting the forget,
@@ -75,7 +60,7 @@ async function expectWayOut(
   );
   expect((await paste(pasted(forget), { cwd: root, env })).code).toBe(0);
   // The audience's manifest, as the hold says: its spec.name, a key of the user's choosing.
-  await writeFile(path.join(manifests, 'kept.yaml'), manifestYaml('bronze', quiet));
+  await writeFile(path.join(manifests, 'kept.yaml'), manifestYaml('bronze', QUIET));
   const imported = await paste(pasted(importIt.replace('KEY', 'bronze')), { cwd: root, env });
   expect(imported.code, imported.stdout + imported.stderr).toBe(0);
   expect((await apply(manifests, state, env)).code).toBe(0);
@@ -97,11 +82,7 @@ describe('a record under a key no manifest can have, its own file now holding an
         const state = await postgres.freshLocation();
         const url = new URL(state);
         const schema = url.searchParams.get('schema') ?? '';
-        const story = await changedStory(root, emulator, state, async () => {
-          await postgres.query(
-            `UPDATE "${schema}".audiences SET key = 'Bad Key', body = jsonb_set(body, '{key}', '"Bad Key"') WHERE sandbox = 'prod' AND key = 'bronze'`,
-          );
-        });
+        const story = await changedStory(root, emulator, state, badKeyRow(postgres, schema));
         await writeFile(path.join(root, 'pw'), `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
         await expectWayOut(story, state, root, emulator, (command) =>
           command.replace('PASSWORD_FILE', './pw'),
@@ -117,12 +98,7 @@ describe('a record under a key no manifest can have, its own file now holding an
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const state = path.join(root, 'state');
-        const records = path.join(state, 'audiences', 'prod');
-        const story = await changedStory(root, emulator, state, async () => {
-          const bronze = JSON.parse(await readFile(path.join(records, 'bronze.json'), 'utf8')) as object;
-          await writeFile(path.join(records, 'Bad Key.json'), JSON.stringify({ ...bronze, key: 'Bad Key' }));
-          await rm(path.join(records, 'bronze.json'));
-        });
+        const story = await changedStory(root, emulator, state, badKeyFile(state));
         const forget = await expectWayOut(story, state, root, emulator, (command) => command);
         expect(forget).toBe(`audiencectl state forget 'Bad Key' --sandbox prod --state ${state}`);
       }),

@@ -1,13 +1,13 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, emulatorEnv } from '../helpers/apply-env.js';
+import { apply } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
 import { paste } from '../helpers/paste.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { usePostgres } from '../state/pg.js';
+import { badKeyFile, badKeyRow, badKeyStory } from '../helpers/bad-key-story.js';
 import { commandsIn } from '../helpers/backticked.js';
 
 /**
@@ -20,28 +20,11 @@ import { commandsIn } from '../helpers/backticked.js';
  * the audience under its manifest's key: both commands pasted here), and show shows the record.
  */
 const postgres = usePostgres();
-const quiet = { ingestion: { onCreate: false } };
 const AUDIENCES = ['Audience bronze', 'Audience gold'];
 
-/** Applies gold and bronze to `state`, then lets `rename` give bronze's record the key `Bad Key`; bronze.yaml stays. */
-async function keptStory(
-  root: string,
-  emulator: TestEmulator,
-  state: string,
-  rename: () => Promise<void>,
-): Promise<{ manifests: string; env: Record<string, string>; bronzeId: string }> {
-  const manifests = path.join(root, 'audiences');
-  const env = emulatorEnv(emulator);
-  await mkdir(manifests);
-  for (const name of ['gold', 'bronze'])
-    await writeFile(path.join(manifests, `${name}.yaml`), manifestYaml(name, quiet));
-  expect((await apply(manifests, state, env)).code).toBe(0);
-  const bronze = emulator.control
-    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
-    .find((audience) => audience.audienceName === 'Audience bronze');
-  await rename();
-  return { manifests, env, bronzeId: bronze?.audienceId ?? '' };
-}
+/** gold and bronze applied, bronze's record renamed; bronze.yaml stays. */
+const keptStory = (root: string, emulator: TestEmulator, state: string, rename: () => Promise<void>) =>
+  badKeyStory(root, emulator, state, ['gold', 'bronze'], rename);
 
 /**
  * plan holds the move and says to forget the record and import the audience, state show shows
@@ -109,11 +92,7 @@ describe("a record under a key no manifest can have, its audience's manifest sti
         const state = await postgres.freshLocation();
         const url = new URL(state);
         const schema = url.searchParams.get('schema') ?? '';
-        const story = await keptStory(root, emulator, state, async () => {
-          await postgres.query(
-            `UPDATE "${schema}".audiences SET key = 'Bad Key', body = jsonb_set(body, '{key}', '"Bad Key"') WHERE sandbox = 'prod' AND key = 'bronze'`,
-          );
-        });
+        const story = await keptStory(root, emulator, state, badKeyRow(postgres, schema));
         await writeFile(path.join(root, 'pw'), `${decodeURIComponent(url.password)}\n`, { mode: 0o600 });
         const { forget } = await expectWayOut(story, state, root, emulator, (command) =>
           command.replace('PASSWORD_FILE', './pw'),
@@ -133,12 +112,7 @@ describe("a record under a key no manifest can have, its audience's manifest sti
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const state = path.join(root, 'state');
-        const records = path.join(state, 'audiences', 'prod');
-        const story = await keptStory(root, emulator, state, async () => {
-          const bronze = JSON.parse(await readFile(path.join(records, 'bronze.json'), 'utf8')) as object;
-          await writeFile(path.join(records, 'Bad Key.json'), JSON.stringify({ ...bronze, key: 'Bad Key' }));
-          await rm(path.join(records, 'bronze.json'));
-        });
+        const story = await keptStory(root, emulator, state, badKeyFile(state));
         const { forget } = await expectWayOut(story, state, root, emulator, (command) => command);
         expect(forget).toBe(`audiencectl state forget 'Bad Key' --sandbox prod --state ${state}`);
       }),

@@ -1,13 +1,12 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
-import { manifestYaml } from '../helpers/manifests.js';
 import { paste } from '../helpers/paste.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 import { usePostgres } from '../state/pg.js';
+import { badKeyFile, badKeyRow, badKeyStory } from '../helpers/bad-key-story.js';
 import { commandsIn } from '../helpers/backticked.js';
 
 /**
@@ -21,29 +20,13 @@ import { commandsIn } from '../helpers/backticked.js';
  * accepts the exact key of a record the store holds.
  */
 const postgres = usePostgres();
-const quiet = { ingestion: { onCreate: false } };
 const AUDIENCES = ['Audience bronze', 'Audience gold', 'Audience silver'];
 
-/** Applies gold, silver and bronze to `state`, lets `rename` give bronze's record the key `Bad Key`, removes bronze.yaml. */
-async function strayStory(
-  root: string,
-  emulator: TestEmulator,
-  state: string,
-  rename: () => Promise<void>,
-): Promise<{ manifests: string; env: Record<string, string>; bronzeId: string }> {
-  const manifests = path.join(root, 'audiences');
-  const env = emulatorEnv(emulator);
-  await mkdir(manifests);
-  for (const name of ['gold', 'silver', 'bronze'])
-    await writeFile(path.join(manifests, `${name}.yaml`), manifestYaml(name, quiet));
-  expect((await apply(manifests, state, env)).code).toBe(0);
-  const bronze = emulator.control
-    .listAudiences('DEMO0RG0000000000000000@AdobeOrg', 'prod')
-    .find((audience) => audience.audienceName === 'Audience bronze');
-  await rename();
-  await rm(path.join(manifests, 'bronze.yaml'));
-  return { manifests, env, bronzeId: bronze?.audienceId ?? '' };
-}
+/** gold, silver and bronze applied, bronze's record renamed, bronze.yaml removed. */
+const strayStory = (root: string, emulator: TestEmulator, state: string, rename: () => Promise<void>) =>
+  badKeyStory(root, emulator, state, ['gold', 'silver', 'bronze'], rename, (manifests) =>
+    rm(path.join(manifests, 'bronze.yaml')),
+  );
 
 /** plan and apply leave the audience of prod/Bad Key alone; returns the forget plan's note prints. */
 async function expectHeld(
@@ -83,11 +66,12 @@ describe('a record under a key no manifest can have', () => {
         const state = await postgres.freshLocation();
         const url = new URL(state);
         const schema = url.searchParams.get('schema') ?? '';
-        const { manifests, env, bronzeId } = await strayStory(root, emulator, state, async () => {
-          await postgres.query(
-            `UPDATE "${schema}".audiences SET key = 'Bad Key', body = jsonb_set(body, '{key}', '"Bad Key"') WHERE sandbox = 'prod' AND key = 'bronze'`,
-          );
-        });
+        const { manifests, env, bronzeId } = await strayStory(
+          root,
+          emulator,
+          state,
+          badKeyRow(postgres, schema),
+        );
         const forget = await expectHeld(manifests, state, env, emulator, bronzeId);
         const display = `postgres://${url.username}@${url.host}${url.pathname}?schema=${schema}`;
         expect(forget).toBe(
@@ -114,12 +98,7 @@ describe('a record under a key no manifest can have', () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const state = path.join(root, 'state');
-        const records = path.join(state, 'audiences', 'prod');
-        const { manifests, env, bronzeId } = await strayStory(root, emulator, state, async () => {
-          const bronze = JSON.parse(await readFile(path.join(records, 'bronze.json'), 'utf8')) as object;
-          await writeFile(path.join(records, 'Bad Key.json'), JSON.stringify({ ...bronze, key: 'Bad Key' }));
-          await rm(path.join(records, 'bronze.json'));
-        });
+        const { manifests, env, bronzeId } = await strayStory(root, emulator, state, badKeyFile(state));
         const forget = await expectHeld(manifests, state, env, emulator, bronzeId);
         expect(forget).toBe(`audiencectl state forget 'Bad Key' --sandbox prod --state ${state}`);
         // A key no record holds is still refused as one no manifest can have, as a path too.

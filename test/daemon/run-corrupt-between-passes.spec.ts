@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import type { ObservedRequest } from '../../src/emulator/context.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, passEnded, type ControllerProcess, type LogLine } from './helpers/controller.js';
+import {
+  controllerEnv,
+  passEnded,
+  remoteAudience,
+  type ControllerProcess,
+  type LogLine,
+} from './helpers/controller.js';
 import { controllerSpec, statusWhen, type ControllerSpec } from './helpers/controller-spec.js';
 
 /**
@@ -76,12 +82,6 @@ async function changeSilver(dir: string): Promise<void> {
   );
 }
 
-function remote(em: RunningEmulator, name: string) {
-  return em.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .find((a) => a.audienceName === `Audience ${name}`);
-}
-
 const corrupt = (line: LogLine) => line.msg === 'reconcile failed' && line['code'] === 'STATE_CORRUPT';
 
 describe('a record changed outside the store between two passes of a running controller', () => {
@@ -95,7 +95,7 @@ describe('a record changed outside the store between two passes of a running con
     await controller.waitForLog(() => controller.logs.filter(corrupt).length >= 2, 20_000);
 
     expect(writes).toEqual([]);
-    expect(remote(em, 'silver')?.description).toBe('About silver');
+    expect(remoteAudience(em, 'silver')?.description).toBe('About silver');
     const status = await controller.status();
     expect(status.readiness).toMatchObject({ ready: false });
     expect(status.reconcile.lastError?.code).toBe('STATE_CORRUPT');
@@ -107,12 +107,12 @@ describe('a record changed outside the store between two passes of a running con
       'a pass succeeded once the record was mended',
     );
     expect(mended.readiness).toEqual({ ready: true });
-    expect(remote(em, 'silver')?.description).toBe('Silver, changed');
+    expect(remoteAudience(em, 'silver')?.description).toBe('Silver, changed');
   });
 
   it('validly edited, of the audience the pass changes: the pass plans from the record as it is now, not from the copy', async () => {
     const { em, controller, dir, records } = await goldAndSilverCreated(spec);
-    const silver = remote(em, 'silver')!;
+    const silver = remoteAudience(em, 'silver')!;
     const manifestTtl = silver.ttlInDays;
     // A person set silver's TTL in the UI and recorded it as applied (a record restored from a
     // backup says as much): planned from the record as it is now, silver's update sets the TTL
@@ -126,7 +126,7 @@ describe('a record changed outside the store between two passes of a running con
     edited.applied.spec.ttlInDays = manifestTtl + 10;
     edited.applied.hash = 'edited outside the store';
     await writeFile(records.silver, `${JSON.stringify(edited, null, 2)}\n`);
-    expect(remote(em, 'silver')?.ttlInDays).toBe(manifestTtl + 10);
+    expect(remoteAudience(em, 'silver')?.ttlInDays).toBe(manifestTtl + 10);
     const writes = writesFrom(em);
     const logsBefore = controller.logs.length;
     await changeSilver(dir);
@@ -136,13 +136,16 @@ describe('a record changed outside the store between two passes of a running con
     expect(writes.map((request) => `${request.method} ${request.url}`)).toEqual([
       `PATCH /data/core/ais/external-audience/${silver.audienceId}`,
     ]);
-    expect(remote(em, 'silver')).toMatchObject({ description: 'Silver, changed', ttlInDays: manifestTtl });
+    expect(remoteAudience(em, 'silver')).toMatchObject({
+      description: 'Silver, changed',
+      ttlInDays: manifestTtl,
+    });
     expect((await controller.status()).readiness).toEqual({ ready: true });
   });
 
   it("validly edited, of another audience whose record now holds the removed audience: the removal is held, as a fresh plan's", async () => {
     const { em, controller, dir, records } = await goldAndSilverCreated(spec);
-    const silver = remote(em, 'silver')!;
+    const silver = remoteAudience(em, 'silver')!;
     // gold's record pointed at silver's audience outside the store (a restore gone wrong): a removal
     // of silver would delete the audience gold's record holds, which the shared-audience hold stops.
     const edited = JSON.parse(await readFile(records.gold, 'utf8')) as { audienceId: string };
@@ -154,7 +157,7 @@ describe('a record changed outside the store between two passes of a running con
     await passEnded(controller, logsBefore);
 
     expect(writes).toEqual([]);
-    expect(remote(em, 'silver')?.audienceId).toBe(silver.audienceId);
+    expect(remoteAudience(em, 'silver')?.audienceId).toBe(silver.audienceId);
     expect((await controller.status()).plan?.summary).toMatchObject({ delete: 0, held: 1 });
     expect(
       controller.logs.some(
@@ -175,7 +178,7 @@ describe('a record changed outside the store between two passes of a running con
   it("spoiled, of an audience the pass leaves alone: the pass's own step goes out, then it fails, and no pass after it calls until mended", async () => {
     const { em, controller, dir, records } = await goldAndSilverCreated(spec);
     const good = await readFile(records.gold, 'utf8');
-    const silver = remote(em, 'silver')!;
+    const silver = remoteAudience(em, 'silver')!;
     await writeFile(records.gold, '{ not json');
     const writes = writesFrom(em);
     await changeSilver(dir);
@@ -184,7 +187,7 @@ describe('a record changed outside the store between two passes of a running con
     expect(writes.map((request) => `${request.method} ${request.url}`)).toEqual([
       `PATCH /data/core/ais/external-audience/${silver.audienceId}`,
     ]);
-    expect(remote(em, 'silver')?.description).toBe('Silver, changed');
+    expect(remoteAudience(em, 'silver')?.description).toBe('Silver, changed');
     const status = await controller.status();
     expect(status.readiness).toMatchObject({ ready: false });
     expect(status.reconcile.lastError?.code).toBe('STATE_CORRUPT');

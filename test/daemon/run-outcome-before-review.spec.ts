@@ -1,10 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ObservedRequest } from '../../src/emulator/context.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, passEnded } from './helpers/controller.js';
+import { controllerEnv, passEnded, remoteAudience } from './helpers/controller.js';
 import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 /**
@@ -21,12 +21,6 @@ import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
  */
 const spec = controllerSpec('run-outcome-before-review-');
 const HOUR = 3_600_000;
-
-function remote(em: RunningEmulator, name: string) {
-  return em.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .find((a) => a.audienceName === `Audience ${name}`);
-}
 
 describe("a pass that records a run's outcome before its review", () => {
   it('plans again from a record validly edited outside the store since the last pass', async () => {
@@ -63,7 +57,7 @@ describe("a pass that records a run's outcome before its review", () => {
     ).not.toContain('SUCCESS');
 
     // A person set silver's TTL in the UI and recorded it as applied (as run-corrupt-between-passes).
-    const silver = remote(em, 'silver')!;
+    const silver = remoteAudience(em, 'silver')!;
     const manifestTtl = silver.ttlInDays;
     em.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', silver.audienceId, { ttlInDays: manifestTtl + 10 });
     const edited = JSON.parse(await readFile(silverRecord, 'utf8')) as {
@@ -92,7 +86,10 @@ describe("a pass that records a run's outcome before its review", () => {
       `PATCH /data/core/ais/external-audience/${silver.audienceId}`,
     ]);
     // Planned from silver's record as it is now: the TTL set back to its manifest's.
-    expect(remote(em, 'silver')).toMatchObject({ description: 'Silver, changed', ttlInDays: manifestTtl });
+    expect(remoteAudience(em, 'silver')).toMatchObject({
+      description: 'Silver, changed',
+      ttlInDays: manifestTtl,
+    });
     expect(
       controller.logs
         .slice(logsBefore)

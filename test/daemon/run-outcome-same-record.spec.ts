@@ -1,10 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
+import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ObservedRequest } from '../../src/emulator/context.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, passEnded } from './helpers/controller.js';
+import { controllerEnv, passEnded, remoteAudience } from './helpers/controller.js';
 import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 /**
@@ -19,12 +19,6 @@ import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
  */
 const spec = controllerSpec('run-outcome-same-record-');
 const HOUR = 3_600_000;
-
-function remote(em: RunningEmulator, name: string) {
-  return em.control
-    .listAudiences(DEMO_CLIENT.orgId, 'prod')
-    .find((a) => a.audienceName === `Audience ${name}`);
-}
 
 describe("a pass that records a run's outcome before its review", () => {
   it('keeps an edit of that same record made outside the store since the last pass, and plans from it', async () => {
@@ -56,7 +50,7 @@ describe("a pass that records a run's outcome before its review", () => {
     ).not.toContain('SUCCESS');
 
     // A person set gold's TTL in the UI and recorded it as applied (as run-corrupt-between-passes).
-    const gold = remote(em, 'gold')!;
+    const gold = remoteAudience(em, 'gold')!;
     const manifestTtl = gold.ttlInDays;
     em.control.uiEditAudience(DEMO_CLIENT.orgId, 'prod', gold.audienceId, { ttlInDays: manifestTtl + 10 });
     before.applied.spec.ttlInDays = manifestTtl + 10;
@@ -86,7 +80,10 @@ describe("a pass that records a run's outcome before its review", () => {
       `PATCH /data/core/ais/external-audience/${gold.audienceId}`,
     ]);
     // Planned from gold's record as edited: the TTL set back to its manifest's.
-    expect(remote(em, 'gold')).toMatchObject({ description: 'Gold, changed', ttlInDays: manifestTtl });
+    expect(remoteAudience(em, 'gold')).toMatchObject({
+      description: 'Gold, changed',
+      ttlInDays: manifestTtl,
+    });
     expect(after.applied.spec.ttlInDays).toBe(manifestTtl);
   });
 });

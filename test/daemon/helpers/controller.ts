@@ -144,6 +144,13 @@ export async function eventually<T>(
   }
 }
 
+/** The emulator's audience `Audience <name>` in prod, if it holds one. */
+export function remoteAudience(emulator: RunningEmulator, name: string) {
+  return emulator.control
+    .listAudiences(DEMO_CLIENT.orgId, 'prod')
+    .find((a) => a.audienceName === `Audience ${name}`);
+}
+
 /**
  * The names of the audiences in the emulator's demo sandbox once it holds one (the wait a guard
  * against a hang, never a claim about speed), else as they are when the wait gives up: the
