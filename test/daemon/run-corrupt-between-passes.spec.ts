@@ -7,6 +7,7 @@ import { manifestYaml } from '../helpers/manifests.js';
 import {
   controllerEnv,
   passEnded,
+  quietControllerArgs,
   remoteAudience,
   type ControllerProcess,
   type LogLine,
@@ -42,13 +43,7 @@ async function goldAndSilverCreated(from: ControllerSpec): Promise<Running> {
   await mkdir(dir);
   for (const name of ['gold', 'silver'])
     await writeFile(path.join(dir, `${name}.yaml`), manifestYaml(name, { ingestion: { onCreate: false } }));
-  const controller = await from.start(
-    [
-      ...['--dir', dir, '--state', state, '--interval', '1h', '--refresh-interval', '1h'],
-      ...['--resync-interval', '1h', '--backoff-base', '50ms', '--backoff-max', '200ms'],
-    ],
-    controllerEnv(em),
-  );
+  const controller = await from.start(quietControllerArgs(dir, state), controllerEnv(em));
   await statusWhen(
     controller,
     (s) =>

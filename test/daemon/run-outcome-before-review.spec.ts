@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import type { ObservedRequest } from '../../src/emulator/context.js';
 import { manifestYaml } from '../helpers/manifests.js';
-import { controllerEnv, passEnded, remoteAudience } from './helpers/controller.js';
+import { controllerEnv, passEnded, quietControllerArgs, remoteAudience } from './helpers/controller.js';
 import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
 
 /**
@@ -35,8 +35,7 @@ describe("a pass that records a run's outcome before its review", () => {
     );
     const controller = await spec.start(
       [
-        ...['--dir', dir, '--state', state, '--interval', '1h', '--refresh-interval', '1h'],
-        ...['--resync-interval', '1h', '--backoff-base', '50ms', '--backoff-max', '200ms'],
+        ...quietControllerArgs(dir, state),
         // The first pass follows gold's run this long, then leaves it in progress. At the
         // default (30 s) the pass ended as statusWhen's 30 s guard did: a race lost on a busy machine.
         ...['--run-wait', '1s'],

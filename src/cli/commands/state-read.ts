@@ -75,8 +75,13 @@ export async function openExisting(
   return openStoreFor(options, location);
 }
 
-async function withStore<T>(options: StateOptions, fn: (store: StateStore) => Promise<T>): Promise<T> {
-  const store = await openExisting(options);
+async function withStore<T>(
+  options: StateOptions,
+  fn: (store: StateStore) => Promise<T>,
+  /** Where the options name, when already resolved. */
+  location?: StateLocation,
+): Promise<T> {
+  const store = await openExisting(options, location);
   try {
     return await fn(store);
   } finally {
@@ -159,12 +164,7 @@ export async function show(key: string, options: SandboxOptions): Promise<void> 
   // can have but a record can be stored under is looked for (a record made outside audiencectl).
   const location = await stateLocationOf(options);
   assertStoredKey(key, location.kind);
-  const store = await openExisting(options, location);
-  try {
-    await showIn(store, key, options);
-  } finally {
-    await store.close();
-  }
+  await withStore(options, (store) => showIn(store, key, options), location);
 }
 
 async function showIn(store: StateStore, key: string, options: SandboxOptions): Promise<void> {

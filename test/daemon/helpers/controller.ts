@@ -33,6 +33,17 @@ export function passEnded(controller: ControllerProcess, after: number): Promise
   );
 }
 
+/**
+ * A controller on `dir` and the directory store `state` that passes only when told to (every
+ * interval an hour) and retries a failed pass at once (backoff 50–200 ms).
+ */
+export function quietControllerArgs(dir: string, state: string): string[] {
+  return [
+    ...['--dir', dir, '--state', state, '--interval', '1h', '--refresh-interval', '1h'],
+    ...['--resync-interval', '1h', '--backoff-base', '50ms', '--backoff-max', '200ms'],
+  ];
+}
+
 /** Everything the child needs to reach `emulator`, and nothing inherited that would change its behaviour. */
 export function controllerEnv(emulator: RunningEmulator): Record<string, string> {
   const env: Record<string, string> = {};
