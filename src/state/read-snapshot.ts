@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import type { CacheBytes } from '../cache/cache-file.js';
 import { readMetaFile, readTextSync } from './read-json.js';
 import { listRecordIds } from './read.js';
@@ -12,6 +13,16 @@ import { metaPath } from './paths.js';
 import { recordFileFacts, recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
 import { RECORD_SCHEMA_ID } from './record-schema-id.js';
 import { scrubFailureReasons } from './scrub-record.js';
+
+/**
+ * Records read for real between two turns of the event loop: the parser thread's replies,
+ * and the next chunks it is sent, wait for one. Read all at once (10,000 in a cold plan),
+ * they left that thread idle about 250 ms with files still to parse. Not fewer: each turn
+ * this thread also parses a chunk of manifests itself (parseTakenChunks), which the other
+ * would have parsed meanwhile (64 or 256 a turn kept more of the work here than 1,024:
+ * docs/performance.md, fifty-fifth pass).
+ */
+export const RECORDS_A_TURN = 1_024;
 
 export type SnapshotRead = {
   state: RecordedState;
@@ -73,6 +84,7 @@ export async function readStateThroughSnapshot(
   const audiences: AudienceRecord[] = [];
   const entries: Array<{ facts: RecordFacts; record: AudienceRecord }> = [];
   let hits = 0;
+  let read = 0;
   // The record reader, and zod with it, is loaded by the first record the snapshot does not serve.
   let parseRecord: typeof parseRecordText | undefined;
   for (let i = 0; i < ids.length; i += 1) {
@@ -96,6 +108,8 @@ export async function readStateThroughSnapshot(
     const record = parseRecord(file, sandbox, key, text, paste);
     audiences.push(record);
     if (facts) entries.push({ facts, record });
+    read += 1;
+    if (read % RECORDS_A_TURN === 0) await setImmediate();
   }
   const stale = snapshot === undefined || hits !== audiences.length || snapshot.size !== hits;
   return {

@@ -1,0 +1,69 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { aRecord, useTempDirs } from '../../test/state/helpers.js';
+import { metaPath, recordPath } from './paths.js';
+import { readStateThroughSnapshot, RECORDS_A_TURN } from './read-snapshot.js';
+import { statRecords, type StattedRecords } from './record-names.js';
+import { STATE_SNAPSHOT_NAME } from './snapshot.js';
+
+const tempDir = useTempDirs();
+
+/** More records than a cold plan reads between two turns of the event loop. */
+const COUNT = 2 * RECORDS_A_TURN + 1;
+
+/** A store of COUNT records and no snapshot: each is read and parsed, as in a cold plan. */
+async function coldStore(): Promise<{ dir: string; snapshot: string }> {
+  const dir = await tempDir();
+  writeFileSync(metaPath(dir), JSON.stringify({ schemaVersion: 1, lineage: 'l-1', serial: 3 }));
+  mkdirSync(path.dirname(recordPath(dir, 'prod', 'k')), { recursive: true });
+  for (let i = 0; i < COUNT; i += 1) {
+    const key = `k${String(i).padStart(5, '0')}`;
+    writeFileSync(recordPath(dir, 'prod', key), JSON.stringify(aRecord(key)));
+  }
+  return { dir, snapshot: path.join(dir, STATE_SNAPSHOT_NAME) };
+}
+
+/** The scan's listing (src/scan) as taken, which tells when the read's loop reaches each record. */
+function watched(records: StattedRecords, reached: (index: number) => void): StattedRecords {
+  const ids = new Proxy(records.ids, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) reached(Number(key));
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  return { ...records, ids };
+}
+
+describe('a cold read of the records', () => {
+  // The parser threads' replies (and the next chunks they are sent) wait for this thread's
+  // event loop: a loop that read every record at once left them idle, with files to parse.
+  it("lets another thread's message be taken while it reads: one posted at the first record comes before the last", async () => {
+    const { dir, snapshot } = await coldStore();
+    const { port1, port2 } = new MessageChannel();
+    let reached = -1;
+    let takenAt: number | undefined;
+    port2.on('message', () => (takenAt = reached));
+    const scanned = watched(statRecords(dir), (index) => {
+      if (reached < 0) port1.postMessage('reply');
+      reached = index;
+    });
+    try {
+      const read = await readStateThroughSnapshot(
+        dir,
+        snapshot,
+        Date.now,
+        Promise.resolve(undefined),
+        Promise.resolve(scanned),
+      );
+      expect(read.hits).toBe(0);
+      expect(read.state.audiences).toHaveLength(COUNT);
+      expect(takenAt).toBeDefined();
+      expect(takenAt).toBeLessThan(COUNT - 1);
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+});
