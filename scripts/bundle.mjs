@@ -141,6 +141,9 @@ const LOAD_ROOTS = {
   'env-credentials': ['src/config/resolve-env.ts'],
   // A store opened (one the state snapshot does not serve, a first plan, apply, the state commands).
   'open-store': ['src/state/open.ts'],
+  // A directory store's records read (a cold plan's, one the snapshot does not serve): validated
+  // without zod (validate-record-fast.ts), so apart from the store's writers, which load it.
+  'read-records': ['src/state/read-record.ts'],
   // The manifest cache written, by a parser thread or the write thread (a cold plan's).
   'cache-write': ['src/cache/cache-file.ts'],
   // A small source's files are parsed in the main thread (a validate of a file, a cold plan's share).
@@ -151,7 +154,7 @@ const LOAD_ROOTS = {
 };
 const COMMANDS = ['validate', 'plan', 'apply'];
 /** The main thread's lazy paths among LOAD_ROOTS. */
-const LAZY = new Set(['env-credentials', 'open-store', 'parse-here']);
+const LAZY = new Set(['env-credentials', 'open-store', 'read-records', 'parse-here']);
 /** The loaders that run in other threads than the CLI's main thread (which loads boot, then cli). */
 const THREADS = new Set(['parse-thread', 'scan-thread', 'write-thread', 'cache-write']);
 

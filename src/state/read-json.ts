@@ -102,12 +102,12 @@ export async function readJsonFile<T>(
   /** The `schemaVersion`s this release reads, for a file that has one (a newer one is refused as such). */
   formats?: readonly number[],
 ): Promise<T | undefined> {
-  const text = await readText(file);
+  const text = await readStateText(file);
   return text === undefined ? undefined : parseStateJson(file, text, schema, hint, formats);
 }
 
 /** A state file's text; undefined when it does not exist. */
-async function readText(file: string): Promise<string | undefined> {
+export async function readStateText(file: string): Promise<string | undefined> {
   try {
     return await readRegularText(file);
   } catch (error) {
@@ -143,7 +143,8 @@ export function parseStateJson<T>(
   return validateStateJson(file, parseJsonText(file, text, hint), schema, hint, formats);
 }
 
-function parseJsonText(file: StateSource, text: string, hint: string): unknown {
+/** Parses state file text; text that is not JSON is refused naming the file, with `hint`. */
+export function parseJsonText(file: StateSource, text: string, hint: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -302,7 +303,7 @@ function refuseNewerFormat(file: StateSource, json: unknown, formats: readonly n
  * report its first issue as readJsonFile would.
  */
 export async function readMetaFile(file: string): Promise<StateMeta | undefined> {
-  const text = await readText(file);
+  const text = await readStateText(file);
   if (text === undefined) return undefined;
   const json = parseJsonText(file, text, META_REPAIR_HINT);
   const plain = plainStateMeta(json);

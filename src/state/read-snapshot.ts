@@ -91,7 +91,8 @@ export async function readStateThroughSnapshot(
   const entries: Array<{ facts: RecordFacts; record: AudienceRecord }> = [];
   let hits = 0;
   let read = 0;
-  // The record reader, and zod with it, is loaded by the first record the snapshot does not serve.
+  // The record reader is loaded by the first record the snapshot does not serve (zod only for
+  // a record it leaves to zod).
   let parseRecord: typeof parseRecordText | undefined;
   for (let i = 0; i < ids.length; i += 1) {
     const [sandbox, key] = ids[i]!;
@@ -115,7 +116,7 @@ export async function readStateThroughSnapshot(
     // A file removed between listing and reading is simply gone.
     if (text === undefined) continue;
     parseRecord ??= (await import('./read-record.js')).parseRecordText;
-    const record = parseRecord(file, sandbox, key, text, paste);
+    const record = await parseRecord(file, sandbox, key, text, paste);
     audiences.push(record);
     const known = facts ?? opened.facts;
     if (known) entries.push({ facts: known, record });

@@ -61,7 +61,7 @@ export async function readState(
 ): Promise<RecordedState> {
   const [meta, ids] = await Promise.all([readMetaFile(metaPath(dir)), listRecordIds(dir)]);
   if (ids.length === 0) return { meta, audiences: [] };
-  // The records' reader, with zod (the snapshot's reader, read-snapshot.ts, loads it only when it must).
+  // The records' reader (zod is loaded only for a record its fast validator leaves).
   const { parseRecordText } = await import('./read-record.js');
   const audiences: AudienceRecord[] = [];
   for (let start = 0; start < ids.length; start += READ_BATCH) {
@@ -73,7 +73,7 @@ export async function readState(
         versions && ((info) => versions.set(recordId(sandbox, key), fileVersion(info))),
       );
       // A file removed between listing and reading is simply gone.
-      if (text !== undefined) audiences.push(parseRecordText(file, sandbox, key, text, paste));
+      if (text !== undefined) audiences.push(await parseRecordText(file, sandbox, key, text, paste));
     }
   }
   return { meta, audiences };
