@@ -19,8 +19,8 @@ export function validateRecordFast(json: unknown): AudienceRecord | undefined {
   const { schemaVersion, sandbox, key, deletionPolicy = 'Delete' } = input;
   if ((schemaVersion !== 1 && schemaVersion !== 2) || typeof sandbox !== 'string' || typeof key !== 'string')
     return undefined;
-  if ((deletionPolicy !== 'Delete' && deletionPolicy !== 'Orphan') || has(input, 'deletionPolicy', undefined))
-    return undefined;
+  if (deletionPolicy !== 'Delete' && deletionPolicy !== 'Orphan') return undefined;
+  if (input.deletionPolicy === undefined && has(input, 'deletionPolicy')) return undefined;
   const operationId = optional(input, 'operationId', text);
   const audienceId = optional(input, 'audienceId', text);
   const manifestFile = optional(input, 'manifestFile', text);
@@ -90,12 +90,12 @@ function plain(value: unknown): Loose | undefined {
 }
 
 /**
- * Whether `object` has `key` (its own or inherited, as zod's `key in input`), holding
- * `value` when one is given. zod keeps a known key that holds undefined (an absent one it
- * leaves out): not worth copying, so such a record is left to it.
+ * Whether `object` has `key`, its own or inherited, as zod's `key in input` reads it: zod keeps
+ * a known key that holds undefined (and leaves out an absent one), not worth copying, so such
+ * a record is left to it.
  */
-function has(object: Loose, key: string, ...value: [unknown?]): boolean {
-  return key in object && (value.length === 0 || object[key] === value[0]);
+function has(object: Loose, key: string): boolean {
+  return key in object;
 }
 
 /** An optional entry: absent gives undefined, present must pass `check`, else BAD. */
