@@ -44,7 +44,7 @@ export function audienceNameKey(name: string): string {
  * Printable ASCII without a doubled space: a name that looks as it is written (most names;
  * 10,000 in a plan), whose audienceLooksKey is its audienceNameKey.
  */
-function looksAsWritten(name: string): boolean {
+export function looksAsWritten(name: string): boolean {
   return !/[^\x20-\x7E]| {2}/.test(name);
 }
 

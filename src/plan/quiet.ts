@@ -1,0 +1,102 @@
+import type { LoadResult } from '../manifest/load.js';
+import { audienceLooksKey, audienceNameKey } from '../manifest/duplicates.js';
+import { specName } from '../manifest/spec-hash-memo.js';
+import { rerecordsRepository, rerooted } from '../manifest/source-root.js';
+import { recordId } from '../state/record-id.js';
+import type { RecordedState } from '../state/schema.js';
+import { plan, type PlanOptions } from './plan.js';
+import type { Plan } from './schema.js';
+
+/**
+ * An audience whose manifest and record were both served by the caches (the manifest cache's
+ * line of an unchanged file, the state snapshot's line of an unchanged record) and found in
+ * sync from those lines alone, so that neither was made into an object: a `DesiredManifest` of
+ * one file that holds one manifest and nothing else (no diagnostic, note or salvaged key), no
+ * adoption and no ingestion but `onCreate: false`; an `AudienceRecord` with an audience id,
+ * the manifest's spec hash applied, the same deletion policy and file (or none), and nothing
+ * else (no run, intent, block, refused PATCH, unknown after a PATCH, import or observed part).
+ * What `inSync` reads of the pair, bar the two options a plan knows only after the load (the
+ * directory and the repository), was decided; those two are here to be compared.
+ */
+export type QuietAudience = {
+  sandbox: string;
+  key: string;
+  /** spec.name: printable ASCII without a doubled space (duplicates.ts looksAsWritten). */
+  name: string;
+  /** The record's `sourceRoot` and `repository`, as recorded. */
+  sourceRoot: string | undefined;
+  repository: string | undefined;
+};
+
+/** The kinds of step a plan of the rest may have for its own audiences and still leave the quiet ones out. */
+const OWN_KINDS: ReadonlySet<string> = new Set(['update', 'run']);
+
+/**
+ * The plan of `rest` (the manifests and records made into objects) and `quiet` (the pairs in
+ * sync per the caches), which equals `plan` of them all made into objects: or undefined when
+ * that cannot be told cheaply, and the caller makes every quiet pair an object and plans them
+ * all (today's path). A quiet pair makes no step and no diagnostic of its own; it matters to a
+ * plan only through the whole set, which is why the fast path is taken only when nothing reads
+ * the whole set in a way the pairs could change:
+ * - nothing that reads the service or another tree (--refresh, a late DELETE's read, an
+ *   adoption, runs read again, --base, manifests elsewhere, --include/--exclude);
+ * - every record of the rest has its manifest in the rest (no removal, move, hold, remnant or
+ *   other repository's record: what `leftoverRecords`, the deletion guards' counts and the
+ *   shared-audience hold read);
+ * - no quiet pair shares a key, or a name as it looks, with another manifest of its sandbox
+ *   (`findDuplicates`);
+ * - no quiet record would be given the directory or repository planned (`inSync`);
+ * - the rest's plan only updates and runs (no create, replace or removal: the guards count the
+ *   managed audiences, `guardRecordedNames` reads every record's name), and holds nothing.
+ */
+export function planQuiet(
+  rest: LoadResult,
+  restState: RecordedState,
+  quiet: readonly QuietAudience[],
+  options: PlanOptions,
+): Plan | undefined {
+  if (quiet.length === 0) return plan(rest, restState, options);
+  if (
+    options.refresh !== undefined ||
+    options.lateDeletes !== undefined ||
+    options.adopt === true ||
+    options.adoptView !== undefined ||
+    options.runsRead !== undefined ||
+    options.unreadBase !== undefined ||
+    options.scope !== undefined ||
+    (options.elsewhere !== undefined && options.elsewhere.length > 0)
+  )
+    return undefined;
+  const ids = new Set<string>();
+  const names = new Set<string>();
+  for (const q of quiet) {
+    if (rerooted(q.sourceRoot, options.sourceRoot)) return undefined;
+    if (rerecordsRepository(q.repository, options.repository)) return undefined;
+    const id = recordId(q.sandbox, q.key);
+    const name = `${q.sandbox}\u0000${audienceNameKey(q.name)}`;
+    if (ids.has(id) || names.has(name)) return undefined;
+    ids.add(id);
+    names.add(name);
+  }
+  const restIds = new Set<string>();
+  for (const m of rest.manifests) {
+    const id = recordId(m.sandbox, m.key);
+    if (ids.has(id)) return undefined;
+    // As findDuplicates compares them: as the service does, and as they look.
+    const name = specName(m.manifest);
+    if (names.has(`${m.sandbox}\u0000${audienceNameKey(name)}`)) return undefined;
+    if (names.has(`${m.sandbox}\u0000${audienceLooksKey(name)}`)) return undefined;
+    restIds.add(id);
+  }
+  // A held key (a file with errors, a duplicate) of a quiet pair's: its file may be the one.
+  for (const h of rest.held) if (ids.has(recordId(h.sandbox, h.key))) return undefined;
+  for (const r of restState.audiences) {
+    const id = recordId(r.sandbox, r.key);
+    if (!restIds.has(id) || ids.has(id)) return undefined;
+  }
+  const result = plan(rest, restState, options);
+  if (result.held.length > 0) return undefined;
+  for (const step of result.steps)
+    if (!OWN_KINDS.has(step.kind) || step.goneAudienceId !== undefined) return undefined;
+  return result;
+}
