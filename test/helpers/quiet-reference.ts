@@ -1,4 +1,5 @@
 import type { ParsedFile } from '../../src/manifest/load.js';
+import { specName } from '../../src/manifest/spec-hash-memo.js';
 import { normaliseSpec, specHash } from '../../src/plan/normalise.js';
 import type { QuietAudience } from '../../src/plan/quiet.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
@@ -24,6 +25,39 @@ const RECORD_KEYS = new Set([
 const APPLIED_KEYS = new Set(['spec', 'hash', 'at']);
 const METADATA_KEYS = new Set(['name', 'sandbox', 'deletionPolicy', 'allowReplace']);
 
+/** What a quiet manifest's file says, if it is one (its sandbox as written: none for the default). */
+export function quietManifest(
+  file: ParsedFile,
+):
+  | { key: string; sandbox: string | undefined; name: string; deletionPolicy: string; file: string }
+  | undefined {
+  const { parsed } = file;
+  if (parsed.manifests.length !== 1 || parsed.diagnostics.length > 0 || parsed.salvaged.length > 0)
+    return undefined;
+  if (parsed.unreadable || (parsed.notes !== undefined && parsed.notes.length > 0)) return undefined;
+  const entry = parsed.manifests[0]!;
+  const { manifest } = entry;
+  if (Object.keys(manifest.metadata).some((k) => !METADATA_KEYS.has(k))) return undefined;
+  if (JSON.stringify(manifest.ingestion) !== '{"onCreate":false}') return undefined;
+  const name = specName(manifest);
+  if (/[^\x20-\x7E]| {2}/.test(name)) return undefined;
+  return {
+    key: manifest.metadata.name,
+    sandbox: manifest.metadata.sandbox,
+    name,
+    deletionPolicy: manifest.metadata.deletionPolicy,
+    file: entry.file,
+  };
+}
+
+/** Whether a record holds nothing a quiet one may not (its pairing with a manifest aside). */
+export function quietRecord(record: AudienceRecord, acceptRuns = false): boolean {
+  if (Object.keys(record).some((k) => !RECORD_KEYS.has(k))) return false;
+  if (record.runs.length > 0 && !acceptRuns) return false;
+  if (!record.audienceId || !record.applied) return false;
+  return !Object.keys(record.applied).some((k) => !APPLIED_KEYS.has(k));
+}
+
 /** The quiet audience of `file` and `record`, if they are a quiet pair; `defaultSandbox` as the load's. */
 export function quietPair(
   file: ParsedFile,
@@ -32,30 +66,18 @@ export function quietPair(
   /** A mutation check: let a record with runs be quiet (it must not be). */
   acceptRuns = false,
 ): QuietAudience | undefined {
-  const { parsed } = file;
-  if (record === undefined) return undefined;
-  if (parsed.manifests.length !== 1 || parsed.diagnostics.length > 0 || parsed.salvaged.length > 0)
-    return undefined;
-  if (parsed.unreadable || (parsed.notes !== undefined && parsed.notes.length > 0)) return undefined;
-  const entry = parsed.manifests[0]!;
-  const { manifest } = entry;
-  if (Object.keys(manifest.metadata).some((k) => !METADATA_KEYS.has(k))) return undefined;
-  if (JSON.stringify(manifest.ingestion) !== '{"onCreate":false}') return undefined;
-  const sandbox = manifest.metadata.sandbox ?? defaultSandbox;
-  const name = manifest.spec.name;
-  if (/[^\x20-\x7E]| {2}/.test(name)) return undefined;
-  if (record.sandbox !== sandbox || record.key !== manifest.metadata.name) return undefined;
-  if (Object.keys(record).some((k) => !RECORD_KEYS.has(k))) return undefined;
-  if (record.runs.length > 0 && !acceptRuns) return undefined;
-  if (!record.audienceId || !record.applied) return undefined;
-  if (Object.keys(record.applied).some((k) => !APPLIED_KEYS.has(k))) return undefined;
-  if (record.applied.hash !== specHash(normaliseSpec(manifest.spec))) return undefined;
-  if (record.deletionPolicy !== manifest.metadata.deletionPolicy) return undefined;
-  if (record.manifestFile !== undefined && record.manifestFile !== entry.file) return undefined;
+  const manifest = quietManifest(file);
+  if (record === undefined || manifest === undefined || !quietRecord(record, acceptRuns)) return undefined;
+  const spec = file.parsed.manifests[0]!.manifest.spec;
+  const sandbox = manifest.sandbox ?? defaultSandbox;
+  if (record.sandbox !== sandbox || record.key !== manifest.key) return undefined;
+  if (record.applied!.hash !== specHash(normaliseSpec(spec))) return undefined;
+  if (record.deletionPolicy !== manifest.deletionPolicy) return undefined;
+  if (record.manifestFile !== undefined && record.manifestFile !== manifest.file) return undefined;
   return {
     sandbox,
     key: record.key,
-    name,
+    name: manifest.name,
     sourceRoot: record.sourceRoot,
     repository: record.repository,
   };
