@@ -163,14 +163,16 @@ export async function loadDesiredDir(
   dir: string,
   flags: SourceFlags,
   /** The manifest cache, and what was started early for it (see loadManifestDir's options). */
-  cache?: Pick<DirLoadOptions, 'cacheFile' | 'cacheBytes' | 'listing'>,
+  cache?: Pick<DirLoadOptions, 'cacheFile' | 'cacheBytes' | 'listing' | 'quiet'>,
   /** Where its notes go (`plan` made again says each once). */
   say: (line: string) => void = (line) => process.stderr.write(line),
 ): Promise<{
+  /** Every file made objects: with `quiet`, only when read (see `quiet`). */
   loaded: LoadResult;
   saveCache: DirLoad['saveCache'];
   files: DirLoad['files'];
   unread: DirLoad['unread'];
+  quiet?: DirLoad['quiet'];
 }> {
   // Without a cache, no await before the files are listed and handed to the parser threads:
   // a plan reads the state meanwhile, in long synchronous runs that would hold them back.
@@ -181,9 +183,14 @@ export async function loadDesiredDir(
     defaultSandbox: flags.sandbox,
     ...cache,
   });
-  noteSkipped(load.result, say);
+  // A quiet file has no note: the others' are all there are.
+  const { quiet } = load;
+  noteSkipped(quiet ? quiet.assemble(new Set(quiet.files.map((file) => file.index))) : load.result, say);
   return {
-    loaded: load.result,
+    get loaded() {
+      return load.result;
+    },
+    ...(quiet ? { quiet } : {}),
     saveCache: () => load.saveCache(),
     // Handed to the search of removed records' manifests (lookElsewhere): no second walk.
     unread: load.unread,

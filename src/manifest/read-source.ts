@@ -42,6 +42,7 @@ import {
   type StattedListing,
 } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES } from './read-file.js';
+import { quietManifestLine, type QuietManifestLine } from './quiet-line.js';
 
 export type DirLoadOptions = LoadOptions &
   ReadDirOptions & {
@@ -58,7 +59,25 @@ export type DirLoadOptions = LoadOptions &
     listing?: Promise<StattedListing | undefined>;
     /** The cache file's bytes, if the caller started reading them (the fact scan's thread): an existing cache only. */
     cacheBytes?: Promise<CacheBytes>;
+    /**
+     * Leave the files the cache serves unread whose line is a quiet manifest's
+     * (quiet-line.ts) as lines, not objects: the caller pairs them with quiet records
+     * (src/plan/quiet-pairs.ts) through `DirLoad.quiet`.
+     */
+    quiet?: boolean;
   };
+
+/** A file the cache served unread whose line is a quiet manifest's: its index among the files listed. */
+export type QuietFile = { index: number; relative: string; line: QuietManifestLine };
+
+/**
+ * The files left as lines (`quiet`), and the load of the others with those of them not
+ * `taken` (made objects now, as they would have been): `DirLoad.result` is `assemble` of none.
+ */
+export type QuietFiles = {
+  files: readonly QuietFile[];
+  assemble(taken: ReadonlySet<number>): LoadResult;
+};
 
 export type DirLoad = {
   result: LoadResult;
@@ -73,6 +92,8 @@ export type DirLoad = {
   files: Map<string, { hash: string; file: LoadedFile }>;
   /** The files the listing left out that are named like manifests (read-dir.ts Listing). */
   unread: FoundFile[];
+  /** With `quiet`, when the cache served some quiet manifest's file: see QuietFiles. */
+  quiet?: QuietFiles;
 };
 
 let parserId: string | undefined;
@@ -135,7 +156,8 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     !cache && workerUrl ? { after: IN_THREAD_MAX_FILES, call: () => startPool(workerUrl) } : undefined;
   // With a cache and the fact scan's thread listing and stat-ing meanwhile: every cached
   // file decoded while it works (most will be used), then its listing and facts.
-  const decoded = cache && options.listing ? decodeCached(cache) : undefined;
+  const quietLines = options.quiet && cache ? new Map<string, QuietManifestLine>() : undefined;
+  const decoded = cache && options.listing ? decodeCached(cache, quietLines) : undefined;
   const scanned = decoded ? await options.listing : undefined;
   // The facts cached are no older than the listing that took them.
   const scannedAt = Math.min(startedAt, scanned?.startedAt ?? startedAt);
@@ -240,6 +262,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   const changed = !cache || cache.files.size !== found.length || hits !== found.length;
   // Each file's content hash (none: refused by its thread), for `files`.
   const hashes = new Array<string | undefined>(found.length);
+  const quietFiles: QuietFile[] = [];
   const files = found.map((file, index): LoadedFile => {
     const reason = failed.get(index);
     if (reason !== undefined) return { path: file.relative, parsed: refusedFile(file.relative, reason) };
@@ -247,6 +270,12 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     if (hit) {
       // As decodeLine of the cache's own line, without looking it up again.
       hashes[index] = hit.hash;
+      const quiet = quietLines === undefined ? undefined : quietOf(quietLines, file.relative, hit, decoded);
+      if (quiet !== undefined) {
+        quietFiles.push({ index, relative: file.relative, line: quiet });
+        // Made an object only if asked (QuietFiles.assemble, `files`): not here.
+        return QUIET_PLACE;
+      }
       return decoded?.get(file.relative) ?? decodeBody(file.relative, hit.line.slice(hit.bodyAt));
     }
     const done = arrived.get(index) ?? decodeLine(file.relative, lines[index]!, cache, decoded);
@@ -254,17 +283,38 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     hashes[index] = done.hash;
     return done.file;
   });
-  const result = assembleLoad(refused.length > 0 ? [...files, ...refused] : files, options);
-  result.diagnostics.unshift(...diagnostics);
+  /** The load of every file but the quiet ones `taken`, the others made objects now. */
+  const assemble = (taken: ReadonlySet<number>): LoadResult => {
+    let kept: LoadedFile[] = files;
+    if (quietFiles.length > 0) {
+      kept = [];
+      files.forEach((loaded, index) => {
+        if (loaded !== QUIET_PLACE) kept.push(loaded);
+        else if (!taken.has(index)) kept.push(materialised(index));
+      });
+    }
+    const assembled = assembleLoad(refused.length > 0 ? [...kept, ...refused] : kept, options);
+    assembled.diagnostics.unshift(...diagnostics);
+    return assembled;
+  };
+  const materialised = (index: number): LoadedFile => {
+    const hit = served[index]!;
+    return decodeBody(found[index]!.relative, hit.line.slice(hit.bodyAt));
+  };
+  let whole: LoadResult | undefined = quietFiles.length > 0 ? undefined : assemble(new Set());
   let byPath: DirLoad['files'] | undefined;
 
   return {
-    result,
+    get result() {
+      return (whole ??= assemble(new Set()));
+    },
     cacheHits: hits,
     unread,
+    ...(quietFiles.length > 0 ? { quiet: { files: quietFiles, assemble } } : {}),
     // Built when asked (`plan --base`): 10,000 entries no other plan reads.
     get files() {
-      return (byPath ??= filesByPath(found, files, hashes));
+      const every = files.map((loaded, index) => (loaded === QUIET_PLACE ? materialised(index) : loaded));
+      return (byPath ??= filesByPath(found, every, hashes));
     },
     async saveCache() {
       if (!options.cacheFile || !changed) {
@@ -357,12 +407,40 @@ function isStattedFresh(cached: CachedFile, absolute: string, scannedAt: number)
 
 const SAME = encodeBody({ same: true });
 
-/** Every file of the cache, decoded (a cache holds no `same` line: saveCache writes the body). */
-function decodeCached(cache: ManifestCache): Map<string, LoadedFile> {
+/**
+ * Every file of the cache, decoded (a cache holds no `same` line: saveCache writes the body);
+ * with `quiet`, those whose line is a quiet manifest's are put there instead, not decoded.
+ */
+function decodeCached(
+  cache: ManifestCache,
+  quiet: Map<string, QuietManifestLine> | undefined,
+): Map<string, LoadedFile> {
   const decoded = new Map<string, LoadedFile>();
-  for (const [relative, cached] of cache.files)
-    decoded.set(relative, decodeBody(relative, cached.line.slice(cached.bodyAt)));
+  for (const [relative, cached] of cache.files) {
+    const content = cached.line.slice(cached.bodyAt);
+    const line = quiet === undefined ? undefined : quietManifestLine(content);
+    if (line !== undefined) quiet!.set(relative, line);
+    else decoded.set(relative, decodeBody(relative, content));
+  }
   return decoded;
+}
+
+/** Stands for a quiet file's place among the files loaded (never assembled). */
+const QUIET_PLACE: LoadedFile = {
+  path: '',
+  parsed: { manifests: [], diagnostics: [], salvaged: [], unreadable: false },
+};
+
+/** The quiet manifest line of a file the cache served (found ahead by decodeCached, else now). */
+function quietOf(
+  quiet: Map<string, QuietManifestLine>,
+  relative: string,
+  hit: CachedFile,
+  decoded: Map<string, LoadedFile> | undefined,
+): QuietManifestLine | undefined {
+  const found = quiet.get(relative);
+  if (found !== undefined || decoded !== undefined) return found;
+  return quietManifestLine(hit.line.slice(hit.bodyAt));
 }
 
 /** A file from its line (`line`: the one to keep in the cache), and its content hash. */

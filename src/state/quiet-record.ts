@@ -63,3 +63,27 @@ export function quietRecordHead(head: string): QuietRecordHead | undefined {
     hash: m[14]!,
   };
 }
+
+/** How a quiet record is made an object when it must be: its snapshot line decoded as readSnapshot decodes any other. */
+export type RecordDecoder = { decode(start: number, tab: number, eol: number): AudienceRecord };
+
+/**
+ * A record the state snapshot serves that `quietRecordHead` found quiet: its head's fields,
+ * and its line, decoded only if the plan needs the record after all (quiet-pairs.ts).
+ */
+export class QuietRecord {
+  private made: AudienceRecord | undefined;
+
+  constructor(
+    readonly head: QuietRecordHead,
+    private readonly decoder: RecordDecoder,
+    private readonly start: number,
+    private readonly tab: number,
+    private readonly eol: number,
+  ) {}
+
+  /** The record as readSnapshot would have served it (the same object each time). */
+  record(): AudienceRecord {
+    return (this.made ??= this.decoder.decode(this.start, this.tab, this.eol));
+  }
+}

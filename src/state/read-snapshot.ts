@@ -7,7 +7,8 @@ import { listRecordIds } from './read.js';
 import type { parseRecordText } from './read-record.js';
 import type { PasteFlags } from '../text/paste-flags.js';
 import type { AudienceRecord, RecordedState } from './schema.js';
-import { readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from './snapshot.js';
+import { readSnapshot, trustedEntry, writeSnapshot, type RecordFacts } from './snapshot.js';
+import { QuietRecord } from './quiet-record.js';
 import { loadSnapshotBytes, SnapshotSpecError } from './snapshot-specs.js';
 import { metaPath } from './paths.js';
 import { recordFileFacts, recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
@@ -30,6 +31,11 @@ export type SnapshotRead = {
   hits: number;
   /** Writes the snapshot if anything was read for real; returns whether it wrote one. */
   save: () => boolean;
+  /**
+   * With `quiet`: the records served as quiet lines (quiet-record.ts), not in `state`, each with
+   * its place there (the index in `state.audiences` it would have had before the others).
+   */
+  quiet?: { records: QuietRecord[]; at: number[] };
 };
 
 /**
@@ -60,6 +66,8 @@ export async function readStateThroughSnapshot(
   scanned: Promise<StattedRecords | undefined> = Promise.resolve(undefined),
   /** The flags a corrupt record's repair commands carry (src/text/paste-flags.ts). */
   paste?: PasteFlags,
+  /** Leave the records the snapshot serves in the quiet shape as lines (SnapshotRead.quiet). */
+  quiet = false,
 ): Promise<SnapshotRead> {
   const root = path.resolve(dir);
   const started = now();
@@ -71,7 +79,7 @@ export async function readStateThroughSnapshot(
   // Judged when awaited below; until then it must not count as an unhandled rejection.
   listed.catch(() => undefined);
   // While the records are listed (and stat-ed, by the scan's thread).
-  const snapshot = readSnapshot(await prefetched, root, schema, snapshotFile);
+  const snapshot = readSnapshot(await prefetched, root, schema, snapshotFile, quiet);
   const [meta, records] = await listed;
   const { ids } = records;
   const statted = 'facts' in records ? records : undefined;
@@ -88,7 +96,9 @@ export async function readStateThroughSnapshot(
     return snapshot && recordFileFacts(fileAt(i));
   };
   const audiences: AudienceRecord[] = [];
-  const entries: Array<{ facts: RecordFacts; record: AudienceRecord }> = [];
+  const entries: Array<{ facts: RecordFacts; record: AudienceRecord | QuietRecord }> = [];
+  const quietRecords: QuietRecord[] = [];
+  const quietAt: number[] = [];
   let hits = 0;
   let read = 0;
   // The record reader is loaded by the first record the snapshot does not serve (zod only for
@@ -97,7 +107,15 @@ export async function readStateThroughSnapshot(
   for (let i = 0; i < ids.length; i += 1) {
     const [sandbox, key] = ids[i]!;
     const facts = factsFirst(i);
-    const trusted = facts && snapshot && trustedRecord(snapshot, sandbox, key, facts);
+    const trusted = facts && snapshot && trustedEntry(snapshot, sandbox, key, facts);
+    if (trusted instanceof QuietRecord) {
+      // No run (its failure reasons scrubbed when it is made an object: nothing to scrub).
+      hits += 1;
+      quietRecords.push(trusted);
+      quietAt.push(audiences.length);
+      if (facts) entries.push({ facts, record: trusted });
+      continue;
+    }
     if (trusted) {
       // As written: by an older release, unscrubbed; by any, scrubbed of the secrets known then.
       scrubFailureReasons(trusted);
@@ -123,18 +141,32 @@ export async function readStateThroughSnapshot(
     read += 1;
     if (read % RECORDS_A_TURN === 0) await setImmediate();
   }
-  const stale = snapshot === undefined || hits !== audiences.length || snapshot.size !== hits;
+  const served = audiences.length + quietRecords.length;
+  const stale = snapshot === undefined || hits !== served || snapshot.size !== hits;
   return {
     state: { meta, audiences },
     hits,
     // The records written are the objects returned: the planner (pure) never changes them.
-    save: () => stale && saveSnapshot(snapshotFile, root, schema, scannedAt, entries),
+    save: () => stale && saveSnapshot(snapshotFile, root, schema, scannedAt, entries.map(made)),
+    ...(quietRecords.length > 0 ? { quiet: { records: quietRecords, at: quietAt } } : {}),
   };
 }
 
 /** What the snapshot compares of a file, from its stats. */
 function factsOf(info: Stats): RecordFacts {
   return { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+}
+
+/** An entry with its record an object (a quiet one made now, as it was served). */
+function made(entry: { facts: RecordFacts; record: AudienceRecord | QuietRecord }): {
+  facts: RecordFacts;
+  record: AudienceRecord;
+} {
+  const { facts, record } = entry;
+  if (!(record instanceof QuietRecord)) return { facts, record };
+  const built = record.record();
+  scrubFailureReasons(built);
+  return { facts, record: built };
 }
 
 /**

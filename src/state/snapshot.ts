@@ -1,7 +1,8 @@
 import { BatchWriter, CacheFileWriter, type CacheBytes } from '../cache/cache-file.js';
 import { JsonBytes, withLazyProperty } from '../text/lazy-property.js';
 import type { AudienceRecord } from './schema.js';
-import { SectionSpec, specDigest, SpecsSection } from './snapshot-specs.js';
+import { SectionSpec, SnapshotSpecError, specDigest, SpecsSection } from './snapshot-specs.js';
+import { QuietRecord, quietRecordHead } from './quiet-record.js';
 
 /**
  * The state snapshot of a directory store: every record as last read and validated,
@@ -25,12 +26,16 @@ export const SNAPSHOT_RACY_MARGIN_MS = 2_000;
 export type RecordFacts = { size: number; mtimeMs: number; ctimeMs: number; ino: number };
 
 type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, record: AudienceRecord];
+/** A quiet record's entry (readSnapshot's `quiet`), left as its line. */
+type QuietEntry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, record: QuietRecord];
 
 export type StateSnapshot = {
   /** When the listing that wrote it started. */
   scannedAt: number;
   /** By sandbox, then key (no `sandbox/key` string built per record, twice a plan). */
   records: Map<string, Map<string, Entry>>;
+  /** With readSnapshot's `quiet`: the quiet records' entries, by sandbox then key (none of them in `records`). */
+  quiet?: Map<string, Map<string, QuietEntry>>;
   /** How many records it holds. */
   size: number;
 };
@@ -92,6 +97,8 @@ export function readSnapshot(
   dir: string,
   schema: string,
   file: string,
+  /** Leave the lines of quiet records (quiet-record.ts) as lines: their entries hold a QuietRecord. */
+  quiet = false,
 ): StateSnapshot | undefined {
   if (!loaded) return undefined;
   try {
@@ -109,6 +116,16 @@ export function readSnapshot(
       return undefined;
     const specs = new SpecsSection(file, bytes.subarray(0, end + 1), end + 1 + header.index);
     const records = new Map<string, Map<string, Entry>>();
+    const quietRecords = new Map<string, Map<string, QuietEntry>>();
+    // A quiet line found damaged when it is made an object (never: its shape is an entry's):
+    // as a spec the section no longer holds, the plan is made again without the snapshot.
+    const decoder = {
+      decode: (start: number, tab: number, eol: number) => {
+        const entry = entryOf(body, start, tab, eol, specs);
+        if (entry === undefined) throw new SnapshotSpecError(file, 'a record');
+        return entry[4];
+      },
+    };
     let size = 0;
     // Line by line and part by part in the bytes, each entry decoded alone and each lazy part
     // left as bytes until read: decoded whole, the body was one string of every byte, which
@@ -121,47 +138,77 @@ export function readSnapshot(
       at = eol + 1;
       if (eol === start) continue;
       // JSON text holds no raw tab: the entry, then each lazy part (see LAZY), tab-separated.
-      let tab = body.indexOf(0x09, start);
+      const tab = body.indexOf(0x09, start);
       if (tab < 0 || tab > eol) return undefined;
-      const entry = JSON.parse(body.toString('utf8', start, tab)) as unknown;
-      if (!isEntry(entry)) return undefined;
-      for (let i = 0; i < LAZY.length; i += 1) {
-        const { parent, key, replace } = LAZY[i]!;
-        const partAt = tab + 1;
-        const last = i === LAZY.length - 1;
-        tab = last ? eol : body.indexOf(0x09, partAt);
-        if (tab < 0 || tab > eol) return undefined;
-        // The last part ends the line: it holds no tab either.
-        if (last && eol > partAt && body.lastIndexOf(0x09, eol - 1) >= partAt) return undefined;
-        const owner = parent(entry[4]);
-        const held = typeof owner === 'object' && owner !== null && key in owner;
-        if (held !== tab > partAt) return undefined;
-        if (held)
-          entry[4] = replace(entry[4], withLazyProperty(owner, key, new JsonBytes(body, partAt, tab)));
+      // Its one lazy part empty (nothing observed), the head in the quiet shape: left as it is.
+      const head =
+        quiet && LAZY.length === 1 && tab + 1 === eol
+          ? quietRecordHead(body.toString('utf8', start, tab))
+          : undefined;
+      if (head !== undefined) {
+        const { sandbox, key } = head;
+        // A key written twice (not by us) counts once, as it is served once: its last line.
+        const before =
+          records.get(sandbox)?.delete(key) === true || quietRecords.get(sandbox)?.has(key) === true;
+        if (!before) size += 1;
+        let keys = quietRecords.get(sandbox);
+        if (keys === undefined) quietRecords.set(sandbox, (keys = new Map<string, QuietEntry>()));
+        const record = new QuietRecord(head, decoder, start, tab, eol);
+        keys.set(key, [head.size, head.mtimeMs, head.ctimeMs, head.ino, record]);
+        continue;
       }
-      // The applied spec, in the specs section: its place in the entry.
-      const { applied } = entry[4] as { applied?: unknown };
-      if (typeof applied === 'object' && applied !== null && 'spec' in applied) {
-        const place = applied.spec;
-        if (!isSpecPlace(place)) return undefined;
-        const [specAt, length, digest] = place;
-        entry[4].applied = withLazyProperty(
-          applied,
-          'spec',
-          new SectionSpec(specs, specAt, length, digest),
-        ) as AudienceRecord['applied'];
-      }
+      const entry = entryOf(body, start, tab, eol, specs);
+      if (entry === undefined) return undefined;
       const { sandbox, key } = entry[4];
       let keys = records.get(sandbox);
       if (keys === undefined) records.set(sandbox, (keys = new Map<string, Entry>()));
       // A key written twice (not by us) counts once, as it is served once.
-      if (!keys.has(key)) size += 1;
+      if (!keys.has(key) && quietRecords.get(sandbox)?.delete(key) !== true) size += 1;
       keys.set(key, entry);
     }
-    return { scannedAt: header.scannedAt, records, size };
+    return { scannedAt: header.scannedAt, records, size, ...(quiet ? { quiet: quietRecords } : {}) };
   } catch {
     return undefined;
   }
+}
+
+/** The entry of the line from `start` to `eol` (its first tab at `tab`), or undefined if it is not one we wrote. */
+function entryOf(
+  body: Buffer,
+  start: number,
+  first: number,
+  eol: number,
+  specs: SpecsSection,
+): Entry | undefined {
+  let tab = first;
+  const entry = JSON.parse(body.toString('utf8', start, tab)) as unknown;
+  if (!isEntry(entry)) return undefined;
+  for (let i = 0; i < LAZY.length; i += 1) {
+    const { parent, key, replace } = LAZY[i]!;
+    const partAt = tab + 1;
+    const last = i === LAZY.length - 1;
+    tab = last ? eol : body.indexOf(0x09, partAt);
+    if (tab < 0 || tab > eol) return undefined;
+    // The last part ends the line: it holds no tab either.
+    if (last && eol > partAt && body.lastIndexOf(0x09, eol - 1) >= partAt) return undefined;
+    const owner = parent(entry[4]);
+    const held = typeof owner === 'object' && owner !== null && key in owner;
+    if (held !== tab > partAt) return undefined;
+    if (held) entry[4] = replace(entry[4], withLazyProperty(owner, key, new JsonBytes(body, partAt, tab)));
+  }
+  // The applied spec, in the specs section: its place in the entry.
+  const { applied } = entry[4] as { applied?: unknown };
+  if (typeof applied === 'object' && applied !== null && 'spec' in applied) {
+    const place = applied.spec;
+    if (!isSpecPlace(place)) return undefined;
+    const [specAt, length, digest] = place;
+    entry[4].applied = withLazyProperty(
+      applied,
+      'spec',
+      new SectionSpec(specs, specAt, length, digest),
+    ) as AudienceRecord['applied'];
+  }
+  return entry;
 }
 
 /**
@@ -215,7 +262,18 @@ export function trustedRecord(
   key: string,
   facts: RecordFacts,
 ): AudienceRecord | undefined {
-  const entry = snapshot.records.get(sandbox)?.get(key);
+  const served = trustedEntry(snapshot, sandbox, key, facts);
+  return served instanceof QuietRecord ? served.record() : served;
+}
+
+/** trustedRecord, a quiet record left as its line (readSnapshot's `quiet`). */
+export function trustedEntry(
+  snapshot: StateSnapshot,
+  sandbox: string,
+  key: string,
+  facts: RecordFacts,
+): AudienceRecord | QuietRecord | undefined {
+  const entry = snapshot.records.get(sandbox)?.get(key) ?? snapshot.quiet?.get(sandbox)?.get(key);
   if (
     entry === undefined ||
     entry[0] !== facts.size ||

@@ -13,6 +13,9 @@ import {
 } from '../../plan/assumed-state.js';
 import { recordId } from '../../state/record-id.js';
 import { plan, type PlanOptions } from '../../plan/plan.js';
+import { planQuiet } from '../../plan/quiet.js';
+import { splitQuiet, wholeState, type QuietRecords, type QuietSplit } from '../../plan/quiet-pairs.js';
+import type { LookElsewhere } from '../../apply/held-elsewhere.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
@@ -166,7 +169,9 @@ async function readRecorded(
   snapshot: { file: string; bytes: Promise<CacheBytes> } | undefined,
   scan: FactScan | undefined,
   paste: PasteFlags,
-): Promise<{ state: RecordedState; save: () => void; identity?: string }> {
+  /** Leave the snapshot's quiet records as lines (src/plan/quiet.ts): `quiet`, not in `state`. */
+  quiet = false,
+): Promise<{ state: RecordedState; save: () => void; identity?: string; quiet?: QuietRecords }> {
   const location = await stateLocationOf(flags);
   if (snapshot !== undefined && location.kind === 'dir') {
     const read = await readStateThroughSnapshot(
@@ -176,8 +181,9 @@ async function readRecorded(
       snapshot.bytes,
       scan?.records,
       paste,
+      quiet,
     );
-    return { state: read.state, save: read.save };
+    return { state: read.state, save: read.save, ...(read.quiet ? { quiet: read.quiet } : {}) };
   }
   const store = await openStoreFor({ ...flags, paste }, location);
   try {
@@ -347,6 +353,19 @@ export function planCommand(setExit: (code: number) => void): Command {
         },
         '--out',
       );
+    // Audiences of two kinds (src/plan/quiet.ts): those whose manifest and record the caches
+    // serve in sync are left as lines, for a plan that reads nothing they could matter to
+    // beyond what planQuiet checks: no service (--refresh, --adopt, credentials to read runs
+    // or a sandbox's configuration with), no base, no scope, no plan saved or written to a file.
+    const quietWanted =
+      flags.base === undefined &&
+      flags.refresh !== true &&
+      flags.output === 'text' &&
+      flags.out === undefined &&
+      flags.adopt !== true &&
+      flags.include === undefined &&
+      flags.exclude === undefined &&
+      credentialsAbsent(flags);
     // A --base plan reads no state: where --state points does not matter to it.
     const storeExists = flags.base === undefined && (await stateStoreExists(location, stateFrom));
     if (flags.base === undefined && location.kind === 'dir' && !storeExists)
@@ -398,24 +417,41 @@ export function planCommand(setExit: (code: number) => void): Command {
             {
               ...(cacheFile ? { cacheFile } : {}),
               ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
+              ...(quietWanted ? { quiet: true } : {}),
             },
             say,
           ),
-      flags.base === undefined ? readRecorded(flags, snapshot, scan, typed) : undefined,
+      flags.base === undefined ? readRecorded(flags, snapshot, scan, typed, quietWanted) : undefined,
     ]).finally(() => {
       scan?.stop();
       // The parser thread started as the command began (parser-prestart.ts), if no pool took it.
       dropParserThread();
     });
     const { saveCache } = working;
-    // A manifest of a sandbox no configured credentials reach: its file held, named (as apply refuses it).
-    const desired = await holdUnconfiguredSandboxes(working.loaded, flags);
+    // The quiet pairs apart (quietWanted), until something needs them made objects (whole).
+    const split: QuietSplit | undefined =
+      'quiet' in working && working.quiet && read?.quiet
+        ? splitQuiet(working.quiet, () => working.loaded, read.state, read.quiet, flags.sandbox)
+        : undefined;
+    // A manifest of a sandbox no configured credentials reach: its file held, named (as apply
+    // refuses it). None without credentials (quietWanted): the rest alone is as all of them.
+    let desired = await holdUnconfiguredSandboxes(split ? split.rest : working.loaded, flags);
     // Hashed and written by a thread of its own while this one plans: a plan that cannot
     // write its cache (a read-only store) still plans; it only costs the next one time.
     const cacheWritten = saveCache();
     // Awaited at the end; a plan that fails before must not also report it as unhandled.
     cacheWritten.catch(() => undefined);
-    const stored = read?.state;
+    // Quiet records without a quiet manifest to pair them with are made objects at once.
+    const readState = read?.quiet ? wholeState(read.state, read.quiet) : read?.state;
+    let stored = split ? split.restState : readState;
+    /** Every quiet pair made an object: the load and state as read without `quiet`. */
+    let whole = split === undefined;
+    const makeWhole = () => {
+      if (whole || !split) return;
+      whole = true;
+      ({ desired, recorded: stored } = split.whole());
+      recorded = stored;
+    };
     // The base was applied with the default sandbox its own configuration file says, when
     // the repository holds that file (base-sandbox.ts).
     const baseSandbox = stored
@@ -445,12 +481,15 @@ export function planCommand(setExit: (code: number) => void): Command {
     const elsewhereAtBase =
       baseRead && baseCommit ? await baseOutside(dir, desired, baseRead, baseCommit, baseSandbox) : undefined;
     const unread = baseRead && unreadBase(baseRead, elsewhereAtBase?.movedIn);
-    const recorded =
+    let recorded =
       stored ?? assumedStateFrom(baseRead!, new Date(now * 1000).toISOString(), unread, elsewhereAtBase);
     const paste = pasteOfPlan(flags, typed, dir);
     // A fork's clone is planned as the repository its upstream names, when the store knows only that one.
-    const cloned = remotes
-      ? cloneRepository(await remotes, stored ?? { meta: undefined, audiences: [] })
+    const remotesFound = remotes ? await remotes : undefined;
+    // With other remotes, it reads every record's repository: the quiet ones' too.
+    if (remotesFound !== undefined && remotesFound.others.length > 0) makeWhole();
+    const cloned = remotesFound
+      ? cloneRepository(remotesFound, stored ?? { meta: undefined, audiences: [] })
       : {};
     if (cloned.note !== undefined) say(`note: ${escapeText(cloned.note)}\n`);
     const repository = cloned.repository === undefined ? {} : { repository: cloned.repository };
@@ -466,26 +505,43 @@ export function planCommand(setExit: (code: number) => void): Command {
       ...(unread ? { unreadBase: unread } : {}),
       ...(paste ? { paste } : {}),
     };
-    const options =
-      flags.base === undefined
-        ? { ...base, ...(await liveView(flags, desired, recorded, base, location, say)) }
-        : base;
+    const live =
+      flags.base === undefined ? await liveView(flags, desired, recorded, base, location, say) : {};
+    // What the service was read for (a left run, an adoption, a late DELETE) is of the rest's
+    // records alone (a quiet one has no run, intent or DELETE, and its manifest its record):
+    // the same reads; the plan made of every audience then.
+    if (Object.keys(live).length > 0) makeWhole();
+    const options = flags.base === undefined ? { ...base, ...live } : base;
     // A --base plan's records come from the same directory at the base: none is above it, and
     // one whose file the change moves out of it is looked for as an apply's own (baseCommit).
     // The working tree's listing hands over the files it left out (a directory gone has none).
     // What was found elsewhere for the plan made last: `--out`'s notes plan with it again.
     let found: readonly ManifestElsewhere[] | undefined;
+    const look = lookElsewhere(dir, flags, {
+      above: flags.base === undefined,
+      unread: working.unread,
+      ...(baseCommit ? { baseCommit } : {}),
+    });
+    // The first plan of two kinds, when planQuiet can tell it; any other of every audience.
+    const quick = !whole && split ? planQuiet(desired, recorded, split.quiet, options) : undefined;
+    if (quick === undefined) makeWhole();
+    // A search elsewhere reads every record: made objects first (a plan of the rest's steps looks
+    // only for their records, which the rest holds).
+    const lookWhole: LookElsewhere | undefined =
+      look &&
+      ((records, _all, repointed, planned) => {
+        makeWhole();
+        return look(records, recorded.audiences, repointed, planned);
+      });
     const result = await planHoldingElsewhere(
       (elsewhere) => {
         found = elsewhere;
+        if (elsewhere === undefined && quick !== undefined) return quick;
+        makeWhole();
         return plan(desired, recorded, { ...options, elsewhere });
       },
       recorded,
-      lookElsewhere(dir, flags, {
-        above: flags.base === undefined,
-        unread: working.unread,
-        ...(baseCommit ? { baseCommit } : {}),
-      }),
+      lookWhole,
       {
         repository: options.repository,
         origin: options.repository === undefined ? undefined : cloned.origin,
