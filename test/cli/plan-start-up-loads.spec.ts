@@ -72,6 +72,11 @@ describe('plan of unchanged manifests over a directory store: what the process l
     expect(NOT_ON_THE_PLAN_PATH.filter((name) => packages.has(name))).toEqual([]);
     // The check sees the bundle's packages (it would pass on an empty log otherwise).
     expect(packages.has('commander')).toBe(true);
+    // Nor a file split off the plan's code by the records' reader, which only a record read
+    // loads (scripts/bundle.mjs, groupKey): each was one file more for every such plan.
+    const files = [...distFilesLoaded(log)];
+    expect(files.filter((file) => file.includes('read-records'))).toEqual([]);
+    expect(files).toContain('cli/main.js');
 
     // Credentials in the environment alone (a CI job's): checked (a manifest of a sandbox they
     // do not reach is held) without the configuration file's reader, yaml and zod.
