@@ -197,7 +197,12 @@ describe('plan with audiences of two kinds (src/plan/quiet.ts)', () => {
           stderr: same(reference.stderr),
         });
       }),
-      { numRuns: runs(10) },
+      {
+        numRuns: runs(10),
+        // A failed run served by the snapshot, always tried: ten random cases drew it in 2 of 5
+        // runs, so a quiet record that let runs through (quietRecordHead) passed the other 3.
+        examples: [[[['failed-run', 0]], []]],
+      },
     );
   }, 400_000);
 });
