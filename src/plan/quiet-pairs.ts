@@ -91,3 +91,15 @@ function withRecords(state: RecordedState, quiet: QuietRecords, taken: ReadonlyS
 export function wholeState(state: RecordedState, records: QuietRecords): RecordedState {
   return withRecords(state, records, new Set());
 }
+
+/**
+ * The recorded state a plan starts from: the rest's with a split (its quiet records left as
+ * lines), else every record, a quiet one made an object (none of its manifests is quiet).
+ */
+export function recordedOfRead(
+  split: QuietSplit | undefined,
+  read: { state: RecordedState; quiet?: QuietRecords | undefined } | undefined,
+): RecordedState | undefined {
+  if (split) return split.restState;
+  return read?.quiet ? wholeState(read.state, read.quiet) : read?.state;
+}

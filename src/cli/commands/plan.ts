@@ -14,7 +14,7 @@ import {
 import { recordId } from '../../state/record-id.js';
 import { plan, type PlanOptions } from '../../plan/plan.js';
 import { planQuiet } from '../../plan/quiet.js';
-import { splitQuiet, wholeState, type QuietRecords, type QuietSplit } from '../../plan/quiet-pairs.js';
+import { recordedOfRead, splitQuiet, type QuietRecords, type QuietSplit } from '../../plan/quiet-pairs.js';
 import type { LookElsewhere } from '../../apply/held-elsewhere.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
@@ -442,8 +442,7 @@ export function planCommand(setExit: (code: number) => void): Command {
     // Awaited at the end; a plan that fails before must not also report it as unhandled.
     cacheWritten.catch(() => undefined);
     // Quiet records without a quiet manifest to pair them with are made objects at once.
-    const readState = read?.quiet ? wholeState(read.state, read.quiet) : read?.state;
-    let stored = split ? split.restState : readState;
+    let stored = recordedOfRead(split, read);
     /** Every quiet pair made an object: the load and state as read without `quiet`. */
     let whole = split === undefined;
     const makeWhole = () => {
