@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Manifest } from '../../src/manifest/schema.js';
 import { validateManifestFast } from '../../src/manifest/validate-fast.js';
 import { manifestArb } from '../helpers/arbitraries.js';
+import { editJson, type JsonEdit } from '../helpers/json-edits.js';
 import { runs } from '../helpers/property-runs.js';
 
 /** The fast validator gives exactly zod's output (same keys, same order, same values), or defers. */
@@ -138,47 +139,6 @@ const oddKey = fc.constantFrom(
   'constructor',
 );
 
-type Mutation = [number, 'set' | 'delete' | 'add' | 'pad' | 'nullProto' | 'protoKey', unknown, string];
-
-/** Every entry of every object and array of a document: its container and key. */
-function entries(value: unknown, out: Array<[Record<string, unknown>, string]> = []) {
-  if (typeof value !== 'object' || value === null) return out;
-  for (const [key, child] of Object.entries(value)) {
-    out.push([value as Record<string, unknown>, key]);
-    entries(child, out);
-  }
-  return out;
-}
-
-function mutate(document: unknown, mutations: Mutation[]): unknown {
-  const copy = structuredClone(document);
-  for (const [at, kind, shared, key] of mutations) {
-    // A copy: fc.constantFrom gives the same object each time, and inserted as it is, the
-    // next mutations changed the constant itself (runs later, it held itself: a stack overflow).
-    const value = structuredClone(shared);
-    const all = entries(copy);
-    const [target, existing] = all[at % all.length]!;
-    if (kind === 'add') target[key] = value;
-    else if (kind === 'set') target[existing] = value;
-    else if (kind === 'delete') delete target[existing];
-    else if (kind === 'pad' && typeof target[existing] === 'string')
-      target[existing] = ` ${target[existing]}\u3000`;
-    else if (kind === 'nullProto') {
-      const child = target[existing];
-      if (typeof child === 'object' && child !== null && !Array.isArray(child))
-        target[existing] = Object.assign(Object.create(null) as object, child);
-    } else if (kind === 'protoKey' && !Array.isArray(target)) {
-      Object.defineProperty(target, '__proto__', {
-        value,
-        enumerable: true,
-        configurable: true,
-        writable: true,
-      });
-    }
-  }
-  return copy;
-}
-
 const mutation = fc.tuple(
   fc.nat(),
   fc.constantFrom('set', 'set', 'set', 'delete', 'add', 'pad', 'nullProto', 'protoKey'),
@@ -189,7 +149,7 @@ const mutation = fc.tuple(
     fc.integer({ min: 62, max: 65 }).map((n) => 'a'.repeat(n)),
   ),
   oddKey,
-) as fc.Arbitrary<Mutation>;
+) as fc.Arbitrary<JsonEdit>;
 
 describe('the fast validator gives what zod gives, or leaves the document to zod', () => {
   it('accepts every generated manifest, as zod does', () => {
@@ -210,7 +170,7 @@ describe('the fast validator gives what zod gives, or leaves the document to zod
         fc.array(mutation, { minLength: 1, maxLength: 3 }),
         (document, mutations) => {
           tried += 1;
-          if (agrees(mutate(document, mutations))) accepted += 1;
+          if (agrees(editJson(document, mutations))) accepted += 1;
         },
       ),
       { numRuns: runs(4000) },

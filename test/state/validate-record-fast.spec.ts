@@ -6,6 +6,7 @@ import { AudienceRecord } from '../../src/state/schema.js';
 import { validateRecordFast } from '../../src/state/validate-record-fast.js';
 import { load, manifestArb } from '../helpers/arbitraries.js';
 import { appliedState } from '../helpers/planning.js';
+import { editJson, type JsonEdit } from '../helpers/json-edits.js';
 import { runs } from '../helpers/property-runs.js';
 
 /** The fast validator gives exactly zod's output (same keys, same order, same values), or defers. */
@@ -263,51 +264,12 @@ const oddKey = fc.constantFrom(
   'countedBefore',
 );
 
-type Mutation = [number, 'set' | 'delete' | 'add' | 'nullProto' | 'protoKey', unknown, string];
-
-/** Every entry of every object and array of a record: its container and key. */
-function entries(value: unknown, out: Array<[Record<string, unknown>, string]> = []) {
-  if (typeof value !== 'object' || value === null) return out;
-  for (const [key, child] of Object.entries(value)) {
-    out.push([value as Record<string, unknown>, key]);
-    entries(child, out);
-  }
-  return out;
-}
-
-function mutate(record: unknown, mutations: Mutation[]): unknown {
-  const copy = structuredClone(record);
-  for (const [at, kind, shared, key] of mutations) {
-    const value = structuredClone(shared);
-    const all = entries(copy);
-    if (all.length === 0) return copy;
-    const [target, existing] = all[at % all.length]!;
-    if (kind === 'add') target[key] = value;
-    else if (kind === 'set') target[existing] = value;
-    else if (kind === 'delete') delete target[existing];
-    else if (kind === 'nullProto') {
-      const child = target[existing];
-      if (typeof child === 'object' && child !== null && !Array.isArray(child))
-        target[existing] = Object.assign(Object.create(null) as object, child);
-    } else if (kind === 'protoKey' && !Array.isArray(target)) {
-      // As JSON.parse makes it: an own `__proto__` property.
-      Object.defineProperty(target, '__proto__', {
-        value,
-        enumerable: true,
-        configurable: true,
-        writable: true,
-      });
-    }
-  }
-  return copy;
-}
-
 const mutation = fc.tuple(
   fc.nat(),
   fc.constantFrom('set', 'set', 'set', 'delete', 'delete', 'add', 'nullProto', 'protoKey'),
   fc.oneof(odd, fc.integer({ min: -2, max: 100 }), fc.jsonValue({ maxDepth: 1 })),
   oddKey,
-) as fc.Arbitrary<Mutation>;
+) as fc.Arbitrary<JsonEdit>;
 
 const anyRecord = fc.oneof(fullRecord, appliedRecord, fc.constant(BENCH_RECORD as unknown));
 
@@ -345,7 +307,7 @@ describe('the fast record validator gives what zod gives, or leaves the record t
     fc.assert(
       fc.property(anyRecord, fc.array(mutation, { minLength: 1, maxLength: 3 }), (record, mutations) => {
         tried += 1;
-        if (agrees(mutate(record, mutations))) accepted += 1;
+        if (agrees(editJson(record, mutations))) accepted += 1;
       }),
       { numRuns: runs(5000) },
     );
