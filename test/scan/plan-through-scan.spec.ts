@@ -7,7 +7,7 @@ import { metaPath, recordPath } from '../../src/state/paths.js';
 import { SNAPSHOT_RACY_MARGIN_MS, STATE_SNAPSHOT_NAME } from '../../src/state/snapshot.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { runCliInProcess } from '../helpers/cli-in-process.js';
-import { distFilesLoaded, packagesLoaded, recordingLoads } from '../helpers/loads.js';
+import { distFilesLoaded, recordingLoads } from '../helpers/loads.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { aRecord } from '../state/helpers.js';
 
@@ -68,8 +68,9 @@ async function uncachedSteps(manifests: string, state: string) {
 }
 
 /**
- * Whether a plan (as text: a JSON plan loads zod for its origin) started the fact scan
- * thread, and whether it loaded zod, which reading a record the snapshot does not serve needs.
+ * Whether a plan (as text) started the fact scan thread and the cache writer's, and whether it
+ * loaded the record files' reader, which only a record the snapshot does not serve needs (it
+ * validates without zod since validate-record-fast.ts: zod no longer tells).
  */
 async function planLoads(root: string, manifests: string, state: string) {
   const log = path.join(root, 'loaded.txt');
@@ -80,7 +81,7 @@ async function planLoads(root: string, manifests: string, state: string) {
   return {
     scanThread: files.has('scan/scan-worker.js'),
     writeThread: files.has('cache/write-worker.js'),
-    zod: packagesLoaded(log).has('zod'),
+    recordRead: [...files].some((file) => /(^|\/)loaded-by-read-records-/.test(file)),
   };
 }
 
@@ -101,14 +102,14 @@ describe('plan through the fact scan thread', () => {
       await sleep(SNAPSHOT_RACY_MARGIN_MS + 100);
 
       // No manifest cache yet: no thread (the parser threads have both cores).
-      expect(await planLoads(root, manifests, state)).toMatchObject({ scanThread: false, zod: true });
+      expect(await planLoads(root, manifests, state)).toMatchObject({ scanThread: false, recordRead: true });
       expect(readdirSync(state)).toEqual(expect.arrayContaining([MANIFEST_CACHE_NAME, STATE_SNAPSHOT_NAME]));
       // Through the caches, the facts from the thread: every record served by the snapshot on
-      // the thread's facts (none read, so no zod), and the same plan as without any cache.
+      // the thread's facts (none read), and the same plan as without any cache.
       expect(await planLoads(root, manifests, state)).toEqual({
         scanThread: true,
         writeThread: false,
-        zod: false,
+        recordRead: false,
       });
       const second = await planSteps(manifests, state);
       expect(second).toEqual(await uncachedSteps(manifests, state));
@@ -131,12 +132,12 @@ describe('plan through the fact scan thread', () => {
       writeRecord(state, 'z', 'aud-z-2');
       // The manifests only: the record of `a` keeps its change time, and stays trusted.
       age(manifests);
-      // z, written since, is read (with zod); a is served by the snapshot on the thread's facts.
+      // z, written since, is read; a is served by the snapshot on the thread's facts.
       // The cache, over 1 MiB, is hashed and written by a thread of its own.
       expect(await planLoads(root, manifests, state)).toEqual({
         scanThread: true,
         writeThread: true,
-        zod: true,
+        recordRead: true,
       });
       const third = await planSteps(manifests, state);
       expect(third).toEqual(await uncachedSteps(manifests, state));
@@ -167,7 +168,7 @@ describe('plan through the fact scan thread', () => {
       expect(await planLoads(root, manifests, state)).toEqual({
         scanThread: false,
         writeThread: false,
-        zod: true,
+        recordRead: true,
       });
       expect(readdirSync(state)).toContain(MANIFEST_CACHE_NAME);
       expect(await planLoads(root, manifests, state)).toMatchObject({
