@@ -419,7 +419,7 @@ function decodeCached(
   for (const [relative, cached] of cache.files) {
     const content = cached.line.slice(cached.bodyAt);
     const line = quiet === undefined ? undefined : quietManifestLine(content);
-    if (line !== undefined) quiet!.set(relative, line);
+    if (quiet !== undefined && line !== undefined) quiet.set(relative, line);
     else decoded.set(relative, decodeBody(relative, content));
   }
   return decoded;

@@ -88,7 +88,7 @@ function withRecords(state: RecordedState, quiet: QuietRecords, taken: ReadonlyS
 }
 
 /** `state` with every quiet record made an object, each in its place (no quiet manifest to pair them with). */
-export function wholeState(state: RecordedState, records: QuietRecords): RecordedState {
+function wholeState(state: RecordedState, records: QuietRecords): RecordedState {
   return withRecords(state, records, new Set());
 }
 

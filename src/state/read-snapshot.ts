@@ -1,4 +1,4 @@
-import { rmSync, type Stats } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import type { CacheBytes } from '../cache/cache-file.js';
@@ -11,7 +11,13 @@ import { readSnapshot, trustedEntry, writeSnapshot, type RecordFacts } from './s
 import { QuietRecord } from './quiet-record.js';
 import { loadSnapshotBytes, SnapshotSpecError } from './snapshot-specs.js';
 import { metaPath } from './paths.js';
-import { recordFileFacts, recordFiles, statRecordFacts, type StattedRecords } from './record-names.js';
+import {
+  factsOf,
+  recordFileFacts,
+  recordFiles,
+  statRecordFacts,
+  type StattedRecords,
+} from './record-names.js';
 import { RECORD_SCHEMA_ID } from './record-schema-id.js';
 import { scrubFailureReasons } from './scrub-record.js';
 
@@ -150,11 +156,6 @@ export async function readStateThroughSnapshot(
     save: () => stale && saveSnapshot(snapshotFile, root, schema, scannedAt, entries.map(made)),
     ...(quietRecords.length > 0 ? { quiet: { records: quietRecords, at: quietAt } } : {}),
   };
-}
-
-/** What the snapshot compares of a file, from its stats. */
-function factsOf(info: Stats): RecordFacts {
-  return { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
 }
 
 /** An entry with its record an object (a quiet one made now, as it was served). */

@@ -80,6 +80,11 @@ export function statRecords(root: string, now: () => number = Date.now): Statted
   return { startedAt, ids, facts };
 }
 
+/** What the state snapshot compares of a file, from its stats. */
+export function factsOf(info: Stats): RecordFacts {
+  return { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+}
+
 /**
  * What the state snapshot compares of a record file; undefined when it is gone or cannot be
  * stat-ed (a permission: reading it then says why, as readState would).
@@ -87,7 +92,7 @@ export function statRecords(root: string, now: () => number = Date.now): Statted
 export function recordFileFacts(file: string): RecordFacts | undefined {
   try {
     const info = statSync(file, { throwIfNoEntry: false });
-    return info && { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino };
+    return info && factsOf(info);
   } catch {
     return undefined;
   }
