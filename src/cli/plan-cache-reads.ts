@@ -1,0 +1,28 @@
+import { fileSize, scansInThread } from '../scan/prestart.js';
+
+/** How a plan reads its caches, told by the manifest cache's size alone (one stat). */
+export type PlanCacheReads = {
+  /** A thread of its own reads the manifest cache and stats the files (scan/prestart.ts). */
+  scan: boolean;
+  /** The snapshot's quiet records are left as lines, for quiet pairs (src/plan/quiet.ts). */
+  quiet: boolean;
+};
+
+/**
+ * How a plan with the manifest cache `cacheFile` (undefined: none, the caches turned off)
+ * reads its caches; `quietWanted`: it would take quiet pairs (no service read, no base, no scope).
+ */
+export function planCacheReads(
+  cacheFile: string | undefined,
+  quietWanted: boolean,
+  sizeOf: (file: string) => number | undefined = fileSize,
+): PlanCacheReads {
+  const size = cacheFile === undefined ? undefined : sizeOf(cacheFile);
+  return {
+    scan: cacheFile !== undefined && scansInThread(cacheFile, () => size),
+    // A quiet pair is a line of each cache: without a manifest cache (a cold plan, a fresh clone)
+    // there is none, and every snapshot line read as a quiet record was made an object after all
+    // (its regex, then JSON.parse: 50,000 of each at 50,000 audiences).
+    quiet: quietWanted && size !== undefined,
+  };
+}
