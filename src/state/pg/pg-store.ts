@@ -17,6 +17,7 @@ import { RECORD_FORMATS } from '../record-format.js';
 import { assertValidId, recordId, type WriteIds } from '../record-id.js';
 import type { ReadAllOptions, RecordVersions, VersionsAsked } from '../record-version.js';
 import { scrubFailureReasons } from '../scrub-record.js';
+import { validateRecordFast } from '../validate-record-fast.js';
 import { StateMeta, AudienceRecord, type RecordedState, type SandboxMark } from '../schema.js';
 import { WriteChains, type Mutation, type WriteDecision } from '../write-path.js';
 import {
@@ -268,6 +269,10 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
    * that mend it, as a record file's are (recordRepairHint).
    */
   #parse(row: Row): AudienceRecord {
+    // A row in the shapes audiencectl writes is validated without zod (the validator gives
+    // zod's output); any other, and a body that is not JSON, is left to zod, which words it.
+    const fast = validateRecordFast(jsonOrUndefined(row.body));
+    if (fast) return scrubFailureReasons(fast);
     const where = {
       said: `row ${escapeText(`${row.sandbox}/${row.key}`)} of table ${this.#table('audiences')} in PostgreSQL state ${this.location}`,
     };
@@ -768,4 +773,13 @@ async function usingClient<T>(client: PoolClient, use: () => Promise<T>): Promis
 function timed(text: string, values: unknown[], queryMs: number): pg.QueryConfig {
   const config: pg.QueryConfig & { query_timeout: number } = { text, values, query_timeout: queryMs };
   return config;
+}
+
+/** The row's JSON, or undefined for a body that is not JSON (zod's path then refuses it in words). */
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
