@@ -127,24 +127,25 @@ export function readSnapshot(
       },
     };
     let size = 0;
+    // With `quiet`, the lines are also one latin1 string (a copy of the bytes, one character a
+    // byte: its places are the bytes'), in which the quiet heads are read where they lie: a
+    // string decoded of each head was most of the reading's garbage.
+    const text = quiet && LAZY.length === 1 ? body.toString('latin1') : undefined;
     // Line by line and part by part in the bytes, each entry decoded alone and each lazy part
     // left as bytes until read: decoded whole, the body was one string of every byte, which
     // cost a warm plan more CPU than the JSON.parse of the entries. A tab or newline byte is
     // never inside a UTF-8 sequence, so each part decodes as it did within the whole.
     for (let at = 0; at < body.length;) {
-      const next = body.indexOf(0x0a, at);
+      const next = text === undefined ? body.indexOf(0x0a, at) : text.indexOf('\n', at);
       const eol = next < 0 ? body.length : next;
       const start = at;
       at = eol + 1;
       if (eol === start) continue;
       // JSON text holds no raw tab: the entry, then each lazy part (see LAZY), tab-separated.
-      const tab = body.indexOf(0x09, start);
+      const tab = text === undefined ? body.indexOf(0x09, start) : text.indexOf('\t', start);
       if (tab < 0 || tab > eol) return undefined;
       // Its one lazy part empty (nothing observed), the head in the quiet shape: left as it is.
-      const head =
-        quiet && LAZY.length === 1 && tab + 1 === eol
-          ? quietRecordHead(body.toString('utf8', start, tab))
-          : undefined;
+      const head = text !== undefined && tab + 1 === eol ? quietRecordHead(text, start, tab) : undefined;
       if (head !== undefined) {
         const { sandbox, key } = head;
         // A key written twice (not by us) counts once, as it is served once: its last line.
