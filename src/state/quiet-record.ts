@@ -85,18 +85,50 @@ export type RecordDecoder = { decode(start: number, tab: number, eol: number): A
 
 /**
  * A record the state snapshot serves that `quietRecordHead` found quiet: its head's fields,
- * and its line, decoded only if the plan needs the record after all (quiet-pairs.ts).
+ * and its line, decoded only if the plan needs the record after all (quiet-pairs.ts). The
+ * snapshot's entry itself (no head object and entry array beside it): 10,000 of them live
+ * through a warm plan, and each object that lives is copied by the collector.
  */
-export class QuietRecord {
+export class QuietRecord implements QuietRecordHead {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly sandbox: string;
+  readonly key: string;
+  readonly audienceId: string;
+  readonly deletionPolicy: AudienceRecord['deletionPolicy'];
+  readonly manifestFile: string | undefined;
+  readonly sourceRoot: string | undefined;
+  readonly repository: string | undefined;
+  readonly hash: string;
   private made: AudienceRecord | undefined;
 
   constructor(
-    readonly head: QuietRecordHead,
+    head: QuietRecordHead,
     private readonly decoder: RecordDecoder,
     private readonly start: number,
     private readonly tab: number,
     private readonly eol: number,
-  ) {}
+  ) {
+    this.size = head.size;
+    this.mtimeMs = head.mtimeMs;
+    this.ctimeMs = head.ctimeMs;
+    this.ino = head.ino;
+    this.sandbox = head.sandbox;
+    this.key = head.key;
+    this.audienceId = head.audienceId;
+    this.deletionPolicy = head.deletionPolicy;
+    this.manifestFile = head.manifestFile;
+    this.sourceRoot = head.sourceRoot;
+    this.repository = head.repository;
+    this.hash = head.hash;
+  }
+
+  /** Its head's fields (the record is its own head). */
+  get head(): QuietRecordHead {
+    return this;
+  }
 
   /** The record as readSnapshot would have served it (the same object each time). */
   record(): AudienceRecord {

@@ -26,16 +26,17 @@ export const SNAPSHOT_RACY_MARGIN_MS = 2_000;
 export type RecordFacts = { size: number; mtimeMs: number; ctimeMs: number; ino: number };
 
 type Entry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, record: AudienceRecord];
-/** A quiet record's entry (readSnapshot's `quiet`), left as its line. */
-type QuietEntry = [size: number, mtimeMs: number, ctimeMs: number, ino: number, record: QuietRecord];
 
 export type StateSnapshot = {
   /** When the listing that wrote it started. */
   scannedAt: number;
   /** By sandbox, then key (no `sandbox/key` string built per record, twice a plan). */
   records: Map<string, Map<string, Entry>>;
-  /** With readSnapshot's `quiet`: the quiet records' entries, by sandbox then key (none of them in `records`). */
-  quiet?: Map<string, Map<string, QuietEntry>>;
+  /**
+   * With readSnapshot's `quiet`: the quiet records, by sandbox then key (none of them in
+   * `records`), each its own entry (its facts are its head's).
+   */
+  quiet?: Map<string, Map<string, QuietRecord>>;
   /** How many records it holds. */
   size: number;
 };
@@ -116,7 +117,7 @@ export function readSnapshot(
       return undefined;
     const specs = new SpecsSection(file, bytes.subarray(0, end + 1), end + 1 + header.index);
     const records = new Map<string, Map<string, Entry>>();
-    const quietRecords = new Map<string, Map<string, QuietEntry>>();
+    const quietRecords = new Map<string, Map<string, QuietRecord>>();
     // A quiet line found damaged when it is made an object (never: its shape is an entry's):
     // as a spec the section no longer holds, the plan is made again without the snapshot.
     const decoder = {
@@ -153,9 +154,8 @@ export function readSnapshot(
           records.get(sandbox)?.delete(key) === true || quietRecords.get(sandbox)?.has(key) === true;
         if (!before) size += 1;
         let keys = quietRecords.get(sandbox);
-        if (keys === undefined) quietRecords.set(sandbox, (keys = new Map<string, QuietEntry>()));
-        const record = new QuietRecord(head, decoder, start, tab, eol);
-        keys.set(key, [head.size, head.mtimeMs, head.ctimeMs, head.ino, record]);
+        if (keys === undefined) quietRecords.set(sandbox, (keys = new Map<string, QuietRecord>()));
+        keys.set(key, new QuietRecord(head, decoder, start, tab, eol));
         continue;
       }
       const entry = entryOf(body, start, tab, eol, specs);
@@ -274,17 +274,30 @@ export function trustedEntry(
   key: string,
   facts: RecordFacts,
 ): AudienceRecord | QuietRecord | undefined {
-  const entry = snapshot.records.get(sandbox)?.get(key) ?? snapshot.quiet?.get(sandbox)?.get(key);
-  if (
-    entry === undefined ||
-    entry[0] !== facts.size ||
-    entry[1] !== facts.mtimeMs ||
-    entry[2] !== facts.ctimeMs ||
-    entry[3] !== facts.ino ||
-    Math.max(facts.mtimeMs, facts.ctimeMs) >= snapshot.scannedAt - SNAPSHOT_RACY_MARGIN_MS
-  )
-    return undefined;
-  return entry[4];
+  const entry = snapshot.records.get(sandbox)?.get(key);
+  if (entry !== undefined)
+    return heldFacts(snapshot, facts, entry[0], entry[1], entry[2], entry[3]) ? entry[4] : undefined;
+  const quiet = snapshot.quiet?.get(sandbox)?.get(key);
+  if (quiet === undefined) return undefined;
+  return heldFacts(snapshot, facts, quiet.size, quiet.mtimeMs, quiet.ctimeMs, quiet.ino) ? quiet : undefined;
+}
+
+/** Whether an entry holding these facts is trusted for a file of `facts`: the same, and old enough. */
+function heldFacts(
+  snapshot: StateSnapshot,
+  facts: RecordFacts,
+  size: number,
+  mtimeMs: number,
+  ctimeMs: number,
+  ino: number,
+): boolean {
+  return (
+    size === facts.size &&
+    mtimeMs === facts.mtimeMs &&
+    ctimeMs === facts.ctimeMs &&
+    ino === facts.ino &&
+    Math.max(facts.mtimeMs, facts.ctimeMs) < snapshot.scannedAt - SNAPSHOT_RACY_MARGIN_MS
+  );
 }
 
 /**

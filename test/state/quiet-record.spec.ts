@@ -3,8 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quietRecordHead } from '../../src/state/quiet-record.js';
-import { readSnapshot, trustedRecord, writeSnapshot, type RecordFacts } from '../../src/state/snapshot.js';
+import { QuietRecord, quietRecordHead } from '../../src/state/quiet-record.js';
+import {
+  readSnapshot,
+  trustedEntry,
+  trustedRecord,
+  writeSnapshot,
+  type RecordFacts,
+} from '../../src/state/snapshot.js';
 import { loadSnapshotBytesSync } from '../../src/state/snapshot-specs.js';
 import type { AudienceRecord } from '../../src/state/schema.js';
 import { runs } from '../helpers/property-runs.js';
@@ -220,6 +226,17 @@ describe('readSnapshot with quiet lines', () => {
           for (const { facts, record } of entries) {
             const served = trustedRecord(quiet, record.sandbox, record.key, facts);
             expect(served).toBeDefined();
+            // A file of other facts is not served: each fact compared, a quiet entry's as any.
+            for (const other of [
+              { ...facts, size: facts.size + 1 },
+              { ...facts, mtimeMs: facts.mtimeMs + 1 },
+              { ...facts, ctimeMs: facts.ctimeMs + 1 },
+              { ...facts, ino: facts.ino + 1 },
+            ])
+              expect(trustedEntry(quiet, record.sandbox, record.key, other)).toBeUndefined();
+            // A quiet record is its own entry: one object a record lives through the plan.
+            const entry = quiet.quiet?.get(record.sandbox)?.get(record.key);
+            if (entry !== undefined) expect(entry).toBeInstanceOf(QuietRecord);
             // As JSON: a lazy part is read when it is serialised.
             expect(JSON.parse(JSON.stringify(served))).toEqual(
               JSON.parse(JSON.stringify(trustedRecord(plain, record.sandbox, record.key, facts))),
