@@ -20,9 +20,8 @@ export function planCacheReads(
   const size = cacheFile === undefined ? undefined : sizeOf(cacheFile);
   return {
     scan: cacheFile !== undefined && scansInThread(cacheFile, () => size),
-    // A quiet pair is a line of each cache: without a manifest cache (a cold plan, a fresh clone)
-    // there is none, and every snapshot line read as a quiet record was made an object after all
-    // (its regex, then JSON.parse: 50,000 of each at 50,000 audiences).
-    quiet: quietWanted && size !== undefined,
+    // With a manifest cache or without: a cold plan's files parsed now are lines in the cache's
+    // shape, a quiet manifest's paired with its quiet record as a cached one is (read-source.ts).
+    quiet: quietWanted,
   };
 }

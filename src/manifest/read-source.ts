@@ -208,7 +208,10 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
   if (jobs.length === 0) pool?.close();
   const failed = new Map<number, string>();
   /** Lines decoded as they arrived, between the chunks this thread parses (by file index). */
-  const arrived = new Map<number, DecodedLine>();
+  const arrived = new Map<number, DecodedLine | FreshQuiet>();
+  // With `quiet`, a file parsed now whose line is a quiet manifest's is left as its line too
+  // (a cold plan's every file: paired with the snapshot's quiet records, neither made objects).
+  const quietFresh = options.quiet ? freshQuiet : undefined;
   /** A parser thread done parsing, kept to write the cache (write-thread.ts): no new thread's start-up for it. */
   let writer: Worker | undefined;
   /** The chunks the threads read, by the index of their first file (cacheLines). */
@@ -220,7 +223,7 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     const decodeArrived = (n: number, line: string): void => {
       const { index, job } = jobs[n]!;
       try {
-        arrived.set(index, decodeLine(job.relative, line, cache, decoded));
+        arrived.set(index, quietFresh?.(line) ?? decodeLine(job.relative, line, cache, decoded));
       } catch {
         // Left to the loop below.
       }
@@ -278,9 +281,16 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
       }
       return decoded?.get(file.relative) ?? decodeBody(file.relative, hit.line.slice(hit.bodyAt));
     }
-    const done = arrived.get(index) ?? decodeLine(file.relative, lines[index]!, cache, decoded);
+    const done =
+      arrived.get(index) ??
+      quietFresh?.(lines[index]!) ??
+      decodeLine(file.relative, lines[index]!, cache, decoded);
     lines[index] = done.line;
     hashes[index] = done.hash;
+    if ('quiet' in done) {
+      quietFiles.push({ index, relative: file.relative, line: done.quiet });
+      return QUIET_PLACE;
+    }
     return done.file;
   });
   /** The load of every file but the quiet ones `taken`, the others made objects now. */
@@ -298,8 +308,10 @@ async function loadThroughCache(root: string, options: DirLoadOptions, useCache:
     return assembled;
   };
   const materialised = (index: number): LoadedFile => {
-    const hit = served[index]!;
-    return decodeBody(found[index]!.relative, hit.line.slice(hit.bodyAt));
+    const hit = served[index];
+    if (hit) return decodeBody(found[index]!.relative, hit.line.slice(hit.bodyAt));
+    // Parsed now (freshQuiet): its line as decodeLine would have decoded it.
+    return decodeLine(found[index]!.relative, lines[index]!, cache, decoded).file;
   };
   let whole: LoadResult | undefined = quietFiles.length > 0 ? undefined : assemble(new Set());
   let byPath: DirLoad['files'] | undefined;
@@ -445,6 +457,17 @@ function quietOf(
 
 /** A file from its line (`line`: the one to keep in the cache), and its content hash. */
 type DecodedLine = { file: LoadedFile; line: string; hash: string };
+
+/** A file parsed now whose line is a quiet manifest's, left as its line. */
+type FreshQuiet = { quiet: QuietManifestLine; line: string; hash: string };
+
+/** The line of a file parsed now, if it is a quiet manifest's (never a `same` line: that names the cache's). */
+function freshQuiet(line: string): FreshQuiet | undefined {
+  const key = lineKey(line);
+  if (key === undefined) return undefined;
+  const quiet = quietManifestLine(line.slice(key.bodyAt));
+  return quiet === undefined ? undefined : { quiet, line, hash: key.hash };
+}
 
 /**
  * A file from its line. `predecoded`: the cache's files decoded ahead (decodeCached), taken

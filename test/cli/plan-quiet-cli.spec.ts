@@ -174,6 +174,17 @@ describe('plan with audiences of two kinds (src/plan/quiet.ts)', () => {
     expect(read.quiet?.records.map((r) => r.record())).toEqual(all.state.audiences);
   });
 
+  it('leaves the manifests a cold load parses (no manifest cache) as lines too', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'plan-quiet-'));
+    roots.push(root);
+    const { manifests } = await generateRepo(root, COUNT, true);
+    const options = { defaultSandbox: 'prod' };
+    const load = await loadManifestDir(manifests, { ...options, quiet: true });
+    expect(load.quiet?.files.length).toBe(COUNT);
+    // Made objects when asked: what the load without `quiet` gives.
+    expect(load.result).toEqual((await loadManifestDir(manifests, options)).result);
+  });
+
   it('plans as a plan without the caches does, through edits of manifests and records', async () => {
     const editsArb = fc.array(fc.tuple(editArb, fc.nat({ max: COUNT - 1 })), { maxLength: 3 });
     await fc.assert(
@@ -192,6 +203,15 @@ describe('plan with audiences of two kinds (src/plan/quiet.ts)', () => {
         const reference = await runCli(['plan', manifests, '--state', cold, '--detailed-exitcode']);
         const same = (text: string) => text.replaceAll(cold, state);
         expect({ code: warm.code, stdout: warm.stdout, stderr: warm.stderr }).toEqual({
+          code: reference.code,
+          stdout: same(reference.stdout),
+          stderr: same(reference.stderr),
+        });
+        // And then without its manifest cache alone (a cold plan: every file parsed, the snapshot
+        // as the warm plan left it: its quiet records paired with the files parsed now).
+        rmSync(path.join(state, 'manifest-cache.jsonl'), { force: true });
+        const parsed = await runCli(['plan', manifests, '--state', state, '--detailed-exitcode']);
+        expect({ code: parsed.code, stdout: parsed.stdout, stderr: parsed.stderr }).toEqual({
           code: reference.code,
           stdout: same(reference.stdout),
           stderr: same(reference.stderr),
