@@ -56,8 +56,7 @@ import {
   type SourceFlags,
 } from '../source-options.js';
 import { startFactScan, type FactScan } from '../../scan/fact-scan.js';
-import { dropScanThread } from '../../scan/prestart.js';
-import { planCacheReads } from '../plan-cache-reads.js';
+import { dropScanThread, scansInThread } from '../../scan/prestart.js';
 import { dropParserThread } from '../../manifest/parser-prestart.js';
 import { fileSelector } from '../../source/file-filter.js';
 import { escapeText } from '../../text/safe-text.js';
@@ -389,9 +388,8 @@ export function planCommand(setExit: (code: number) => void): Command {
     // the thread starts) and decodes both caches. Without one, the parser threads keep both
     // cores busy: no third thread, and the snapshot is read in the thread pool. A small one
     // is read here: the thread's start-up would cost more than it takes over.
-    const reads = planCacheReads(cacheFile, quietWanted);
     const scan =
-      cacheFile !== undefined && reads.scan
+      cacheFile !== undefined && scansInThread(cacheFile)
         ? startFactScan({
             manifests: { root: dir, options: readOptions(flags), cacheFile },
             ...(snapshotFile !== undefined && location.kind === 'dir' ? { stateDir: location.dir } : {}),
@@ -419,11 +417,11 @@ export function planCommand(setExit: (code: number) => void): Command {
             {
               ...(cacheFile ? { cacheFile } : {}),
               ...(scan ? { cacheBytes: scan.manifestCache, listing: scan.manifests } : {}),
-              ...(reads.quiet ? { quiet: true } : {}),
+              ...(quietWanted ? { quiet: true } : {}),
             },
             say,
           ),
-      flags.base === undefined ? readRecorded(flags, snapshot, scan, typed, reads.quiet) : undefined,
+      flags.base === undefined ? readRecorded(flags, snapshot, scan, typed, quietWanted) : undefined,
     ]).finally(() => {
       scan?.stop();
       // The parser thread started as the command began (parser-prestart.ts), if no pool took it.
