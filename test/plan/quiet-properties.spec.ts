@@ -228,6 +228,7 @@ function check(
   acceptRuns: boolean,
   numRuns: number,
   cases: fc.Arbitrary<Case> = caseArb,
+  seed?: number,
 ): { fast: number; failure?: unknown } {
   let fast = 0;
   try {
@@ -244,7 +245,7 @@ function check(
         expect(renderText(quick, { color: false })).toBe(renderText(full, { color: false }));
         expect(renderJson(quick)).toBe(renderJson(full));
       }),
-      { numRuns },
+      { numRuns, ...(seed === undefined ? {} : { seed }) },
     );
   } catch (failure) {
     return { fast, failure };
@@ -260,8 +261,11 @@ describe('the plan of quiet pairs (planQuiet)', () => {
     expect(fast).toBeGreaterThan(runs(400) / 20);
   });
 
+  // A check that the property above can fail, not a property: its cases are not scaled down
+  // (runs()), and its seed is fixed, so that it finds a counterexample every time (on a fifth
+  // of 400 random cases, as CI's Node 20 pass ran it, it sometimes found none).
   it('differs when a record with runs is taken as quiet (the mutation check)', () => {
-    const { failure } = check(true, runs(400), caseOf(failedRunArb));
+    const { failure } = check(true, 400, caseOf(failedRunArb), 56);
     expect(failure).toBeDefined();
   });
 });
