@@ -36,7 +36,7 @@ export function splitQuiet(
 ): QuietSplit {
   const bySandbox = new Map<string, Map<string, number>>();
   records.records.forEach((record, n) => {
-    const { sandbox, key } = record.head;
+    const { sandbox, key } = record;
     let keys = bySandbox.get(sandbox);
     if (keys === undefined) bySandbox.set(sandbox, (keys = new Map<string, number>()));
     keys.set(key, n);
@@ -48,7 +48,7 @@ export function splitQuiet(
     const sandbox = line.sandbox ?? defaultSandbox;
     const n = bySandbox.get(sandbox)?.get(line.key);
     if (n === undefined || takenRecords.has(n)) continue;
-    const { head } = records.records[n]!;
+    const head = records.records[n]!;
     if (head.hash !== line.hash || head.deletionPolicy !== line.deletionPolicy) continue;
     if (head.manifestFile !== undefined && head.manifestFile !== line.file) continue;
     takenFiles.add(index);

@@ -125,11 +125,6 @@ export class QuietRecord implements QuietRecordHead {
     this.hash = head.hash;
   }
 
-  /** Its head's fields (the record is its own head). */
-  get head(): QuietRecordHead {
-    return this;
-  }
-
   /** The record as readSnapshot would have served it (the same object each time). */
   record(): AudienceRecord {
     return (this.made ??= this.decoder.decode(this.start, this.tab, this.eol));
