@@ -1,7 +1,8 @@
 // npm run bench:plan [-- --sizes 1000,10000,50000] [--runs 5]
 // For each size, a generated repository (manifests + the state of having applied them,
 // committed to git) and, median of --runs runs each: `validate`, a no-change `plan` cold
-// (no manifest cache) and warm (cache present), `plan --base HEAD`, and the
+// (no manifest cache) and warm (cache present), a warm `plan` of one change in the working tree
+// (a manifest added and another removed: one create, one delete), `plan --base HEAD`, and the
 // read-and-parse floor (bench/lib/floor.mjs: one thread reads and parses every
 // manifest and state file), the bound (bench/lib/parse-bound.ts: as many threads as a
 // plan parses with only read and parse the manifests, as a plan does, nothing else)
@@ -15,12 +16,13 @@
 // two cores, its wall times up to ten times an idle run's) only runs paired so compare.
 import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateRepo } from './lib/generate.js';
+import { stringify } from 'yaml';
+import { benchManifest, generateRepo } from './lib/generate.js';
 import { MEASURED_NODE, measureCli, type Measurement } from './lib/measure.js';
 
 const FLOOR = fileURLToPath(new URL('./lib/floor.mjs', import.meta.url));
@@ -84,7 +86,7 @@ async function boundRun(script: string, manifests: string, size: number): Promis
   return measured;
 }
 
-type Case = { name: string; run: () => Promise<Measurement>; before?: () => void };
+type Case = { name: string; run: () => Promise<Measurement>; before?: () => void; after?: () => void };
 
 /**
  * Each case run --runs times, in rounds (one run of every case per round) rather than all
@@ -94,9 +96,9 @@ type Case = { name: string; run: () => Promise<Measurement>; before?: () => void
 async function measureRounds(cases: Case[]): Promise<Map<string, Measurement[]>> {
   const runs = new Map<string, Measurement[]>(cases.map((c) => [c.name, []]));
   for (let i = 0; i < RUNS; i += 1) {
-    for (const { name, run, before } of cases) {
+    for (const { name, run, before, after } of cases) {
       before?.();
-      const measured = await run();
+      const measured = await run().finally(after);
       if (measured.code !== 0)
         throw new Error(
           `${name} exited ${measured.code}: ${measured.stdout.slice(0, 300)}${measured.stderr.slice(0, 300)}`,
@@ -110,6 +112,40 @@ async function measureRounds(cases: Case[]): Promise<Map<string, Measurement[]>>
 /** The median of each round's difference, `after` minus `before` (their i-th runs share a round). */
 function pairedMedian(after: Measurement[], before: Measurement[], of: (m: Measurement) => number): number {
   return median(after.map((run, i) => of(run) - of(before[i]!)));
+}
+
+/**
+ * One change in the working tree, as a user plans it before committing: a manifest added (the
+ * next index's, a create) and another removed (a delete); undone after each run, so that every
+ * other case plans the repository as committed.
+ */
+function oneChange(manifests: string, size: number) {
+  const added = path.join(manifests, 'group-0', `audience-${size}.yaml`);
+  const removed = path.join(manifests, 'group-0', 'audience-1.yaml');
+  const removedText = readFileSync(removed);
+  return {
+    edits: {
+      before: () => {
+        writeFileSync(added, stringify(benchManifest(size)));
+        rmSync(removed);
+      },
+      after: () => {
+        rmSync(added);
+        writeFileSync(removed, removedText);
+      },
+    },
+    /** The run, checked to have planned that change: an error in it would be cheaper. */
+    check: (measured: Measurement): Measurement => {
+      if (
+        measured.code === 0 &&
+        !/Plan: 1 to create, 0 to update, 0 to replace, 1 to delete/.test(measured.stdout)
+      )
+        throw new Error(
+          `the plan of one change is not one create and one delete:\n${measured.stdout.slice(-500)}`,
+        );
+      return measured;
+    },
+  };
 }
 
 const load = os
@@ -130,7 +166,16 @@ if (process.env.NODE_EXTRA_CA_CERTS)
 const cell = (s: Summary) =>
   `${s.seconds.toFixed(2)} / ${s.cpu.toFixed(2)} / ${s.rss.toFixed(0)}`.padStart(20);
 /** The table's columns of figures, in order; each is a case's name. */
-const COLUMNS = ['node alone', 'floor', 'bound', 'validate', 'plan cold', 'plan warm', 'plan --base'];
+const COLUMNS = [
+  'node alone',
+  'floor',
+  'bound',
+  'validate',
+  'plan cold',
+  'plan warm',
+  'plan 1 change',
+  'plan --base',
+];
 const RATIOS = ['bound', 'plan cold', 'plan warm'];
 console.log(
   [
@@ -165,6 +210,7 @@ for (const size of SIZES) {
       'base',
     );
     const cache = path.join(state, 'manifest-cache.jsonl');
+    const change = oneChange(manifests, size);
     const bound = await bundleBound(root);
     const plan = ['plan', manifests, '--state', state];
     // One untimed run first: the files just written are still being flushed to disk,
@@ -187,6 +233,11 @@ for (const size of SIZES) {
       ? [
           { name: 'before warm', run: () => measureCli(planBefore, {}, { script: BEFORE }) },
           {
+            name: 'before 1 change',
+            run: () => measureCli(planBefore, {}, { script: BEFORE }).then(change.check),
+            ...change.edits,
+          },
+          {
             name: 'before cold',
             run: () => measureCli(planBefore, {}, { script: BEFORE }),
             before: () => rmSync(cacheBefore, { force: true }),
@@ -200,6 +251,7 @@ for (const size of SIZES) {
       { name: 'validate', run: () => measureCli(['validate', manifests]) },
       // Warm before cold in each round: the cold run leaves the cache the next warm one reads.
       { name: 'plan warm', run: () => measureCli(plan) },
+      { name: 'plan 1 change', run: () => measureCli(plan).then(change.check), ...change.edits },
       { name: 'plan cold', run: () => measureCli(plan), before: () => rmSync(cache, { force: true }) },
       {
         name: 'plan --base',
@@ -219,7 +271,7 @@ for (const size of SIZES) {
       ].join(' | '),
     );
     if (BEFORE) {
-      for (const kind of ['cold', 'warm']) {
+      for (const kind of ['cold', 'warm', '1 change']) {
         const after = rounds.get(`plan ${kind}`)!;
         const was = rounds.get(`before ${kind}`)!;
         const paired = (of: (m: Measurement) => number) => pairedMedian(after, was, of).toFixed(2);
