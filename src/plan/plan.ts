@@ -122,6 +122,12 @@ export type PlanOptions = DeletionGuardOptions & {
    * alone (other-histories.ts), not held as a removal the paths cannot tell.
    */
   roots?: readonly string[] | undefined;
+  /**
+   * Audiences left out of `read` and `readState`, each a manifest read and its record in sync
+   * (src/plan/quiet.ts planQuiet): counted where the deletion guards count the manifests read and
+   * the audiences this plan could remove, as they would be were they planned. Default 0.
+   */
+  quietPairs?: number | undefined;
 };
 
 /** Drift found while planning, for the plan's refresh report. */
@@ -503,7 +509,8 @@ export function plan(read: LoadResult, readState: RecordedState, options: PlanOp
     leftovers.remnants -
     leftovers.heldElsewhere -
     copied.length -
-    others.reduce((sum, o) => sum + o.count, 0);
+    others.reduce((sum, o) => sum + o.count, 0) +
+    (options.quietPairs ?? 0);
   const removals = options.unreadBase
     ? withUnknownPolicy(leftovers.removals, options.unreadBase)
     : leftovers.removals;
@@ -511,7 +518,7 @@ export function plan(read: LoadResult, readState: RecordedState, options: PlanOp
   guardDeletions(
     [...steps, ...removals],
     {
-      desiredCount: desired.manifests.length,
+      desiredCount: desired.manifests.length + (options.quietPairs ?? 0),
       failedFiles: desired.failedFiles.length,
       managed,
     },

@@ -57,6 +57,8 @@ export function splitQuiet(
       sandbox,
       key: line.key,
       name: line.name,
+      file: line.file,
+      audienceId: head.audienceId,
       sourceRoot: head.sourceRoot,
       repository: head.repository,
     });

@@ -23,13 +23,24 @@ export type QuietAudience = {
   key: string;
   /** spec.name: printable ASCII without a doubled space (duplicates.ts looksAsWritten). */
   name: string;
+  /** The manifest's file (relative to the directory read), which its record names or none. */
+  file: string;
+  /** The record's audience id. */
+  audienceId: string;
   /** The record's `sourceRoot` and `repository`, as recorded. */
   sourceRoot: string | undefined;
   repository: string | undefined;
 };
 
-/** The kinds of step a plan of the rest may have for its own audiences and still leave the quiet ones out. */
-const OWN_KINDS: ReadonlySet<string> = new Set(['update', 'run']);
+/**
+ * The kinds of step a plan of the rest may have and still leave the quiet pairs out. A create or
+ * replace reads the whole set in two places, both given what they need of the pairs: the
+ * deletion guards count the manifests and managed audiences (PlanOptions.quietPairs), and
+ * guardRecordedNames blocks a create or replace whose spec.name another record holds: a quiet
+ * record's name is its manifest's (their spec hashes equal), which no manifest of the rest shares
+ * (the duplicate check below), so no quiet record blocks or frees a step of the rest.
+ */
+const OWN_KINDS: ReadonlySet<string> = new Set(['update', 'run', 'create', 'replace']);
 
 /**
  * The plan of `rest` (the manifests and records made into objects) and `quiet` (the pairs in
@@ -46,8 +57,7 @@ const OWN_KINDS: ReadonlySet<string> = new Set(['update', 'run']);
  * - no quiet pair shares a key, or a name as it looks, with another manifest of its sandbox
  *   (`findDuplicates`);
  * - no quiet record would be given the directory or repository planned (`inSync`);
- * - the rest's plan only updates and runs (no create, replace or removal: the guards count the
- *   managed audiences, `guardRecordedNames` reads every record's name), and holds nothing.
+ * - the rest's plan only updates, runs, creates and replaces (OWN_KINDS), and holds nothing.
  */
 export function planQuiet(
   rest: LoadResult,
@@ -94,7 +104,7 @@ export function planQuiet(
     const id = recordId(r.sandbox, r.key);
     if (!restIds.has(id) || ids.has(id)) return undefined;
   }
-  const result = plan(rest, restState, options);
+  const result = plan(rest, restState, { ...options, quietPairs: quiet.length });
   if (result.held.length > 0) return undefined;
   for (const step of result.steps)
     if (!OWN_KINDS.has(step.kind) || step.goneAudienceId !== undefined) return undefined;

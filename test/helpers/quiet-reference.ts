@@ -78,6 +78,8 @@ export function quietPair(
     sandbox,
     key: record.key,
     name: manifest.name,
+    file: manifest.file,
+    audienceId: record.audienceId!,
     sourceRoot: record.sourceRoot,
     repository: record.repository,
   };

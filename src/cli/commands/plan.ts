@@ -13,9 +13,8 @@ import {
 } from '../../plan/assumed-state.js';
 import { recordId } from '../../state/record-id.js';
 import { plan, type PlanOptions } from '../../plan/plan.js';
-import { planQuiet } from '../../plan/quiet.js';
+import { planSplit } from '../plan-split.js';
 import { recordedOfRead, splitQuiet, type QuietRecords, type QuietSplit } from '../../plan/quiet-pairs.js';
-import type { LookElsewhere } from '../../apply/held-elsewhere.js';
 import { renderJson } from '../../plan/render/json.js';
 import { renderMarkdown } from '../../plan/render/markdown.js';
 import { renderText } from '../../plan/render/text.js';
@@ -521,32 +520,28 @@ export function planCommand(setExit: (code: number) => void): Command {
       unread: working.unread,
       ...(baseCommit ? { baseCommit } : {}),
     });
-    // The first plan of two kinds, when planQuiet can tell it; any other of every audience.
-    const quick = !whole && split ? planQuiet(desired, recorded, split.quiet, options) : undefined;
-    if (quick === undefined) makeWhole();
-    // A search elsewhere reads every record: made objects first (a plan of the rest's steps looks
-    // only for their records, which the rest holds).
-    const lookWhole: LookElsewhere | undefined =
-      look &&
-      ((records, _all, repointed, planned) => {
-        makeWhole();
-        return look(records, recorded.audiences, repointed, planned);
-      });
-    const result = await planHoldingElsewhere(
-      (elsewhere) => {
-        found = elsewhere;
-        if (elsewhere === undefined && quick !== undefined) return quick;
-        makeWhole();
-        return plan(desired, recorded, { ...options, elsewhere });
-      },
-      recorded,
-      lookWhole,
-      {
-        repository: options.repository,
-        origin: options.repository === undefined ? undefined : cloned.origin,
-        sourceRoot: options.sourceRoot,
-      },
-    );
+    const planned = {
+      repository: options.repository,
+      origin: options.repository === undefined ? undefined : cloned.origin,
+      sourceRoot: options.sourceRoot,
+    };
+    let result: Plan;
+    if (!whole && split) {
+      // Of two kinds, the quiet pairs left as lines unless the plan needs them made objects.
+      const made = await planSplit(split, { desired, recorded }, options, look, planned);
+      ({ plan: result, found } = made);
+      if (made.made) ({ desired, recorded } = made.made);
+    } else {
+      result = await planHoldingElsewhere(
+        (elsewhere) => {
+          found = elsewhere;
+          return plan(desired, recorded, { ...options, elsewhere });
+        },
+        recorded,
+        look,
+        planned,
+      );
+    }
     // A --base plan assumes the base branch is applied: no record says from which commit.
     const checkout =
       flags.base === undefined
