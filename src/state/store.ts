@@ -1,5 +1,6 @@
 import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
 import type { HeldLock, LockInfo, LockOptions } from './lock.js';
+import type { QuietRecord } from './quiet-record.js';
 import type { OrgOf } from './org-binding.js';
 import type { RecordChanges } from './record-changes.js';
 import type { ReadAllOptions, RecordVersions, VersionsAsked } from './record-version.js';
@@ -228,6 +229,20 @@ export interface CompatStore {
  * hashing, not parsing, where their content is unchanged. A cache, not state: no lock,
  * no serial, and losing it only costs a parse.
  */
+/**
+ * A store that reads for a plan of two kinds (src/plan/quiet.ts), the records in the quiet
+ * shape left as lines (QuietRecord, each with its place in `audiences`): a PostgreSQL store's
+ * (its rows' lines, pg/record-lines.ts). A directory store's plan reads its snapshot instead.
+ */
+export interface QuietReader {
+  readQuiet(): Promise<{ state: RecordedState; quiet?: { records: QuietRecord[]; at: number[] } }>;
+}
+
+/** The store as a QuietReader, if it is one. */
+export function quietReaderOf(store: StateStore): QuietReader | undefined {
+  return 'readQuiet' in store ? (store as StateStore & QuietReader) : undefined;
+}
+
 export interface ManifestCacheMirror {
   /** The cache document last kept for the source directory `source`, if any. */
   readManifestCache(source: string): Promise<string | undefined>;

@@ -205,6 +205,7 @@ describe('a PostgreSQL store made before the compat table', () => {
         expect.stringMatching(/: applied migration 4 \(meta.orgs: /),
         expect.stringMatching(/: applied migration 5 \(meta.revisions: /),
         expect.stringMatching(/: applied migration 6 \(meta.nonce: /),
+        expect.stringMatching(/: applied migration 7 \(audiences.line: /),
       ]);
       expect(await store.readCompat('https://aep.example/data/core/ais')).toEqual({});
       expect(await store.get('prod', 'gold')).toEqual(aRecord('gold'));

@@ -74,7 +74,7 @@ describe('audiencectl init and the schema check', { timeout: 90_000 }, () => {
       ),
     );
     const again = await runCliInProcess(['init', '--state', location, '--emulator']);
-    expect(again.stdout).toContain('is up to date (schema version 6)');
+    expect(again.stdout).toContain('is up to date (schema version 7)');
     const listed = await runCliInProcess(['state', 'list', '--state', location]);
     expect(listed).toMatchObject({ code: 0 });
     expect(listed.stdout).toMatch(/^No audiences recorded in postgres:\/\/127\.0\.0\.1/);

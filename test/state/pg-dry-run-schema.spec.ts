@@ -54,7 +54,7 @@ describe('a dry-run controller on a PostgreSQL schema an older release left', ()
       expect(run.code).toBe(1);
       // Its one line, last, after the log's note that a dry run without credentials calls no API.
       expect(run.stderr.split('\n').slice(-2)).toEqual([
-        `Error: the PostgreSQL state ${url.href} is at schema version 4, this audiencectl needs 6; migrate it with \`audiencectl init\``,
+        `Error: the PostgreSQL state ${url.href} is at schema version 4, this audiencectl needs 7; migrate it with \`audiencectl init\``,
         '',
       ]);
       expect(run.stderr).not.toMatch(/^\s+at /m);

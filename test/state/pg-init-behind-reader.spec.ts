@@ -24,6 +24,10 @@ async function schemaAtFive(): Promise<{ location: string; schema: string }> {
   const location = await postgres.freshLocation();
   const schema = new URL(location).searchParams.get('schema')!;
   await postgres.query(`
+    DROP TRIGGER audiences_line ON "${schema}".audiences;
+    DROP FUNCTION "${schema}".audiences_line();
+    ALTER TABLE "${schema}".audiences DROP COLUMN line, DROP COLUMN line_schema;
+    DELETE FROM "${schema}".schema_migrations WHERE version = 7;
     DROP TRIGGER meta_nonce ON "${schema}".meta;
     DROP FUNCTION "${schema}".meta_nonce();
     ALTER TABLE "${schema}".meta DROP COLUMN nonce;

@@ -50,17 +50,18 @@ describe('audiencectl init --state-only (a deployment init step)', { timeout: 90
       `PostgreSQL state ${bare}: applied migration 4 (meta.orgs: the IMS org of each sandbox)`,
       `PostgreSQL state ${bare}: applied migration 5 (meta.revisions: the commit last applied to each sandbox)`,
       `PostgreSQL state ${bare}: applied migration 6 (meta.nonce: a random token written with every serial)`,
+      `PostgreSQL state ${bare}: applied migration 7 (audiences.line: the record as validated, beside its body)`,
       '',
     ]);
     const applied = await postgres.query<Migration>(
       `SELECT version, applied_at FROM "${schema}".schema_migrations ORDER BY version`,
     );
-    expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
 
     const again = await runCli(['init', '--state-only'], { env: { ...NO_AEP, AUDIENCECTL_STATE: location } });
     expect(again).toEqual({
       code: 0,
-      stdout: `PostgreSQL state ${bare} is up to date (schema version 6)\n`,
+      stdout: `PostgreSQL state ${bare} is up to date (schema version 7)\n`,
       stderr: '',
     });
     expect(
@@ -106,7 +107,7 @@ describe('audiencectl init --state-only (a deployment init step)', { timeout: 90
     expect(result).toEqual({
       code: 1,
       stdout: '',
-      stderr: `Error: the PostgreSQL state ${url.href} is at schema version 99, made by a newer audiencectl (this one knows 6); upgrade audiencectl: init never takes a schema back to an older version\n`,
+      stderr: `Error: the PostgreSQL state ${url.href} is at schema version 99, made by a newer audiencectl (this one knows 7); upgrade audiencectl: init never takes a schema back to an older version\n`,
     });
     expect(result.stderr).not.toContain(password);
     expect(
@@ -170,14 +171,14 @@ describe(
         schema = created;
       });
       expect(outcome).toEqual({
-        lines: [1, 2, 3, 4, 5, 6].map((version): unknown =>
+        lines: [1, 2, 3, 4, 5, 6, 7].map((version): unknown =>
           expect.stringMatching(new RegExp(`^PostgreSQL state .*: applied migration ${version} \\(`)),
         ),
       });
       const applied = await postgres.query<{ version: number }>(
         `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
       );
-      expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(applied.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     });
 
     it('the one that waited while another applied everything says the schema is up to date, at its version', async () => {
@@ -186,10 +187,10 @@ describe(
           `CREATE TABLE "${schema}".schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`,
         );
         await other.query(
-          `INSERT INTO "${schema}".schema_migrations VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e'), (6, 'f')`,
+          `INSERT INTO "${schema}".schema_migrations VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'), (5, 'e'), (6, 'f'), (7, 'g')`,
         );
       });
-      expect(outcome).toEqual({ lines: [expect.stringMatching(/ is up to date \(schema version 6\)$/)] });
+      expect(outcome).toEqual({ lines: [expect.stringMatching(/ is up to date \(schema version 7\)$/)] });
     });
   },
 );

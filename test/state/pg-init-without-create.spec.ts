@@ -45,6 +45,6 @@ describe('init of a PostgreSQL store by a role without CREATE on the database', 
     const versions = await postgres.query<{ version: number }>(
       'SELECT version FROM audiencectl.schema_migrations ORDER BY version',
     );
-    expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(versions.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 });

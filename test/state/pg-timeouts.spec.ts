@@ -380,7 +380,7 @@ describe.concurrent('PostgreSQL state on a slow server', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       await holder.query('COMMIT');
-      expect(await initialising).toEqual([expect.stringMatching(/is up to date \(schema version 6\)$/)]);
+      expect(await initialising).toEqual([expect.stringMatching(/is up to date \(schema version 7\)$/)]);
     } finally {
       await holder.end();
       await store.close();

@@ -68,6 +68,7 @@ import { storeIdentity } from '../../state/store-identity.js';
 import { assertSameOrgs } from '../../state/org-binding.js';
 import type { RecordedState } from '../../state/schema.js';
 import { missingStoreWarning, stateStoreExists } from '../../state/presence.js';
+import { quietReaderOf } from '../../state/store.js';
 
 type Flags = SourceFlags &
   PlanFlags &
@@ -186,7 +187,10 @@ async function readRecorded(
   }
   const store = await openStoreFor({ ...flags, paste }, location);
   try {
-    const state = await store.readAll();
+    // A PostgreSQL store's rows in the quiet shape are left as lines too (pg/record-lines.ts).
+    const reader = quiet ? quietReaderOf(store) : undefined;
+    const read = reader ? await reader.readQuiet() : { state: await store.readAll() };
+    const { state } = read;
     // A saved plan of a store never written records what the store says it is, besides its
     // spelling: applied through another spelling of the same server (localhost, 127.0.0.1),
     // it is that store. Not asked when unknown: the spelling alone decides then.
@@ -194,7 +198,12 @@ async function readRecorded(
       flags.output === 'json' && state.meta?.lineage === undefined
         ? await store.identity?.().catch(() => undefined)
         : undefined;
-    return { state, save: () => undefined, ...(identity === undefined ? {} : { identity }) };
+    return {
+      state,
+      save: () => undefined,
+      ...(identity === undefined ? {} : { identity }),
+      ...(read.quiet ? { quiet: read.quiet } : {}),
+    };
   } finally {
     await store.close();
   }

@@ -115,6 +115,30 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         FOR EACH ROW EXECUTE FUNCTION {s}.meta_nonce();
     `,
   },
+  {
+    version: 7,
+    name: 'audiences.line: the record as validated, beside its body',
+    sql: `
+      -- The record's JSON as audiencectl validated it, keys in the schema's order (jsonb reorders
+      -- them), and the record schema it was validated against (src/state/pg/record-lines.ts): a
+      -- plan reads it instead of the body made text, and leaves a quiet row as a line. Rows
+      -- written before have none (their body is read, as before) until they are written again.
+      ALTER TABLE {s}.audiences ADD COLUMN line text, ADD COLUMN line_schema text;
+      -- A line that is not the body's JSON is dropped as it is written: a body changed by hand
+      -- (UPDATE ... SET body) keeps no line, and is read, and refused, from its body as before.
+      CREATE FUNCTION {s}.audiences_line() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.line IS NOT NULL AND (NEW.line_schema IS NULL OR NEW.line::jsonb IS DISTINCT FROM NEW.body) THEN
+            NEW.line := NULL;
+            NEW.line_schema := NULL;
+          END IF;
+          RETURN NEW;
+        END
+      $$;
+      CREATE TRIGGER audiences_line BEFORE INSERT OR UPDATE ON {s}.audiences
+        FOR EACH ROW EXECUTE FUNCTION {s}.audiences_line();
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

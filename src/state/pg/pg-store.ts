@@ -40,6 +40,8 @@ import {
   type CompatRow,
 } from './compat-rows.js';
 import { SELECT_MANIFEST_CACHE, UPSERT_MANIFEST_CACHE } from './manifest-cache-rows.js';
+import { ROW_TEXT, quietRowHead, recordLine } from './record-lines.js';
+import { QuietRecord } from '../quiet-record.js';
 import { metaFormat } from '../meta-format.js';
 import { ownLimits } from './own-limits.js';
 import { MIGRATIONS, assertCurrent, migrate, schemaVersion, sql } from './migrations.js';
@@ -52,12 +54,15 @@ import { assertServerVersion, serverVersion } from './server-version.js';
 import { RecordWrites } from '../record-writes.js';
 import { pgInitCommand, pgStoreFlags, type PasteFlags } from '../../text/paste-flags.js';
 import { escapeText } from '../../text/safe-text.js';
-import type { CompatStore, ManifestCacheMirror, PushListener, StateStore } from '../store.js';
+import type { CompatStore, ManifestCacheMirror, PushListener, QuietReader, StateStore } from '../store.js';
 
 /** How long a closing store waits for the server to let its sessions go (socketsClosed). */
 const CLOSE_GRACE_MS = 2_000;
 
 type Row = { sandbox: string; key: string; body: string };
+
+/** The rows a plan of two kinds leaves as lines, and their places (read-snapshot.ts SnapshotRead.quiet). */
+export type QuietRows = { records: QuietRecord[]; at: number[] };
 
 /**
  * A row's version (record-version.ts): the transaction that wrote it and where it lies; an
@@ -78,7 +83,10 @@ const META_ROW_HINT = 'restore it from a backup';
  * that this store's lock session still holds the lock with the same generation (so a
  * holder that lost its connection cannot write after another took over).
  */
-export class PgStateStore extends RecordWrites implements StateStore, CompatStore, ManifestCacheMirror {
+export class PgStateStore
+  extends RecordWrites
+  implements StateStore, CompatStore, ManifestCacheMirror, QuietReader
+{
   readonly location: string;
   readonly shared = true;
   readonly #schema: string;
@@ -288,10 +296,42 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   /** With `versions`, each row's version too, in the same query (one snapshot). */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedState> {
     const { versions } = options;
-    const versioned = versions !== undefined;
-    // One round trip, one snapshot: the meta and every record as of the same instant.
+    const { meta, present } = await this.#readRows(versions !== undefined);
+    const audiences = present.map((row) => this.#parse(row));
+    if (versions) for (const row of present) versions.set(recordId(row.sandbox, row.key), row.version!);
+    return { meta, audiences };
+  }
+
+  /**
+   * readAll for a plan of two kinds (src/plan/quiet.ts): a row whose line is in the quiet shape
+   * (record-lines.ts) is left as it is, a QuietRecord made an object (as readAll makes it) only
+   * if the plan needs it after all; `at` is the place in `audiences` each would have had.
+   */
+  async readQuiet(): Promise<{ state: RecordedState; quiet?: QuietRows }> {
+    const { meta, present } = await this.#readRows(false);
+    const decoder = { decode: (n: number) => this.#parse(present[n]!) };
+    const audiences: AudienceRecord[] = [];
+    const records: QuietRecord[] = [];
+    const at: number[] = [];
+    present.forEach((row, n) => {
+      const head = quietRowHead(row.body);
+      if (head === undefined) {
+        audiences.push(this.#parse(row));
+        return;
+      }
+      records.push(new QuietRecord(head, decoder, n, n, n));
+      at.push(audiences.length);
+    });
+    const state = { meta, audiences };
+    return records.length === 0 ? { state } : { state, quiet: { records, at } };
+  }
+
+  /** The meta and every row, as of one instant (one round trip, one snapshot). */
+  async #readRows(
+    versioned: boolean,
+  ): Promise<{ meta: StateMeta | undefined; present: Array<Row & { version?: string }> }> {
     const rows = await this.#query<Row & { meta: string | null; version?: string }>(
-      `SELECT m.meta, a.sandbox, a.key, a.body::text AS body${versioned ? `, ${ROW_VERSION('a')} AS version` : ''}
+      `SELECT m.meta, a.sandbox, a.key, ${ROW_TEXT('a')} AS body${versioned ? `, ${ROW_VERSION('a')} AS version` : ''}
          FROM (SELECT (SELECT json_strip_nulls(row_to_json(x))::text FROM (SELECT 1 AS "schemaVersion",
                  lineage, serial, nonce, NULLIF(orgs, '{}'::jsonb) AS orgs,
                  NULLIF(revisions, '{}'::jsonb) AS revisions FROM {s}.meta) x) AS meta) m
@@ -310,10 +350,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
           );
     // As a directory store's meta.json says it (meta-format.ts), so both read alike.
     const meta = parsed && { ...parsed, schemaVersion: metaFormat(parsed) };
-    const present = rows.filter((row) => row.sandbox !== null);
-    const audiences = present.map((row) => this.#parse(row));
-    if (versioned) for (const row of present) versions.set(recordId(row.sandbox, row.key), row.version!);
-    return { meta, audiences };
+    return { meta, present: rows.filter((row) => row.sandbox !== null) };
   }
 
   /** One query: the versions of the rows asked for, and of every row of the sandboxes asked for. */
@@ -330,7 +367,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
   async get(sandbox: string, key: string): Promise<AudienceRecord | undefined> {
     assertValidId(sandbox, key);
     const rows = await this.#query<Row>(
-      'SELECT sandbox, key, body::text AS body FROM {s}.audiences WHERE sandbox = $1 AND key = $2',
+      `SELECT sandbox, key, ${ROW_TEXT('a')} AS body FROM {s}.audiences a WHERE sandbox = $1 AND key = $2`,
       [sandbox, key],
     );
     return rows[0] ? this.#parse(rows[0]) : undefined;
@@ -541,13 +578,27 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
           );
           return;
         }
+        // The record's line beside it (record-lines.ts), for the plans that read it.
+        const line = recordLine(mutation.write);
         await client.query(
           sql(
             this.#schema,
-            `${bump} INSERT INTO {s}.audiences (sandbox, key, body) SELECT $1, $2, $7::jsonb FROM bump
-             ON CONFLICT (sandbox, key) DO UPDATE SET body = excluded.body, updated_at = now()`,
+            `${bump} INSERT INTO {s}.audiences (sandbox, key, body, line, line_schema)
+             SELECT $1, $2, $7::jsonb, $8, $9 FROM bump
+             ON CONFLICT (sandbox, key) DO UPDATE SET body = excluded.body, line = excluded.line,
+               line_schema = excluded.line_schema, updated_at = now()`,
           ),
-          [sandbox, key, this.#lineage, orgs, mark, randomUUID(), JSON.stringify(mutation.write)],
+          [
+            sandbox,
+            key,
+            this.#lineage,
+            orgs,
+            mark,
+            randomUUID(),
+            JSON.stringify(mutation.write),
+            line?.line ?? null,
+            line?.schema ?? null,
+          ],
         );
       }),
     );
@@ -626,11 +677,17 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
         const BATCH = 1_000;
         for (let start = 0; start < snapshot.audiences.length; start += BATCH) {
           const batch = snapshot.audiences.slice(start, start + BATCH);
+          const lines = batch.map((record) => recordLine(record));
           await client.query(
             statement(
-              `INSERT INTO {s}.audiences (sandbox, key, body)
-               SELECT r->>'sandbox', r->>'key', r FROM jsonb_array_elements($1::jsonb) r`,
-              [JSON.stringify(batch)],
+              `INSERT INTO {s}.audiences (sandbox, key, body, line, line_schema)
+               SELECT r->>'sandbox', r->>'key', r, l, ls
+                 FROM ROWS FROM (jsonb_array_elements($1::jsonb), unnest($2::text[]), unnest($3::text[])) t(r, l, ls)`,
+              [
+                JSON.stringify(batch),
+                lines.map((line) => line?.line ?? null),
+                lines.map((line) => line?.schema ?? null),
+              ],
             ),
           );
         }
@@ -712,7 +769,7 @@ export class PgStateStore extends RecordWrites implements StateStore, CompatStor
              SELECT generation FROM {s}.lock_state
               WHERE generation = $1::bigint AND backend_pid = $2 AND EXISTS (${heldBy('$2', '$3', '$4')})
               FOR SHARE),
-           rec AS (SELECT sandbox, key, body::text AS body FROM {s}.audiences
+           rec AS (SELECT sandbox, key, ${ROW_TEXT('a')} AS body FROM {s}.audiences a
                     WHERE sandbox = $5 AND key = $6 FOR UPDATE)
            SELECT EXISTS (SELECT 1 FROM fence) AS fenced, rec.*
              FROM (SELECT pg_advisory_xact_lock_shared($7::integer, $2::integer)) mark LEFT JOIN rec ON true`,
