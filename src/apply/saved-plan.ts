@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { canonicalHash, canonicalJson } from './canonical-json.js';
 import { AudiencectlError, UsageError } from '../errors.js';
 import type { LoadResult } from '../manifest/load.js';
 import { namesKey, type ManifestElsewhere } from '../plan/elsewhere.js';
@@ -17,17 +17,8 @@ export class StalePlanError extends AudiencectlError {
   override readonly name = 'StalePlanError';
 }
 
-/** JSON with object keys sorted and undefined dropped: equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
-    const entries = Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return Object.fromEntries(entries);
-  });
-}
-
 export function digest(value: unknown): string {
-  return `sha256:${createHash('sha256').update(canonicalJson(value)).digest('hex')}`;
+  return `sha256:${canonicalHash(value)}`;
 }
 
 /**
