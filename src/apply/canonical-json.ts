@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { mayBeLazy, readWithoutKeeping } from '../text/lazy-property.js';
 
 /**
  * JSON with object keys sorted and undefined dropped: equal values give equal text (a saved
@@ -112,7 +113,7 @@ function writtenOrder(record: Record<string, unknown>): readonly string[] {
   const listed = Object.keys(record);
   let indices = 0;
   while (indices < listed.length && isArrayIndex(listed[indices]!)) indices++;
-  const keys = sortedKeys(record);
+  const keys = sortedKeys(record).sorted;
   return indices === 0 ? keys : [...listed.slice(0, indices), ...keys.filter((key) => !isArrayIndex(key))];
 }
 
@@ -163,12 +164,20 @@ function sorted(value: unknown, depth: number): unknown {
   if (prototype !== Object.prototype && prototype !== null) throw NOT_PLAIN;
   const record = value as Record<string, unknown>;
   const copy: Record<string, unknown> = {};
-  for (const key of sortedKeys(record)) copy[key] = sorted(record[key], depth + 1);
+  const { sorted: keys, lazy } = sortedKeys(record);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
+    const item = lazy[index] ? readWithoutKeeping(record, key) : record[key];
+    copy[key] = sorted(item, depth + 1);
+  }
   return copy;
 }
 
-/** An object's keys as listed, and sorted. */
-type KeyOrder = { listed: readonly string[]; sorted: readonly string[] };
+/**
+ * An object's keys as listed, and sorted; `lazy`, whether each sorted key may be a lazy
+ * property (src/text/lazy-property.ts), read without keeping what it parses.
+ */
+type KeyOrder = { listed: readonly string[]; sorted: readonly string[]; lazy: readonly boolean[] };
 
 /** Orders met, by their first key listed; a few per key, and a few hundred keys. */
 const orders = new Map<string | undefined, KeyOrder[]>();
@@ -179,17 +188,18 @@ const FIRST_KEYS = 256;
  * The keys of `record` sorted by code unit: the order of an earlier object that listed the same
  * keys the same way (records and manifests share a few shapes), else sorted now.
  */
-function sortedKeys(record: Record<string, unknown>): readonly string[] {
+function sortedKeys(record: Record<string, unknown>): KeyOrder {
   const listed = Object.keys(record);
   const known = orders.get(listed[0]);
-  for (const order of known ?? []) if (sameKeys(order.listed, listed)) return order.sorted;
+  for (const order of known ?? []) if (sameKeys(order.listed, listed)) return order;
   // Assigned to the copy, it would set the copy's prototype (so no order kept has it).
   if (listed.includes('__proto__')) throw NOT_PLAIN;
-  const order = { listed, sorted: [...listed].sort(byCodeUnit) };
+  const keys = [...listed].sort(byCodeUnit);
+  const order = { listed, sorted: keys, lazy: keys.map(mayBeLazy) };
   if (known) {
     if (known.length < ORDERS_PER_KEY) known.push(order);
   } else if (orders.size < FIRST_KEYS) orders.set(listed[0], [order]);
-  return order.sorted;
+  return order;
 }
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {

@@ -100,3 +100,27 @@ export function withLazyProperty<T extends object>(source: T, key: string, pendi
   Object.defineProperty(copy, found.pending, { value: pending, writable: true, configurable: true });
   return copy as T;
 }
+
+/** Whether some object may hold `key` as a lazy property (withLazyProperty was asked for it). */
+export function mayBeLazy(key: string): boolean {
+  return accessors.has(key);
+}
+
+/**
+ * What reading `owner[key]` gives, without keeping it when it is JSON text still pending: read
+ * once and not again (a saved plan's digest of 10,000 records and manifests), the parsed values
+ * kept as data properties outlived the young generation, and redefining each property cost as
+ * much again. A pending computation, or anything else, is read as usual.
+ */
+export function readWithoutKeeping(owner: object, key: string): unknown {
+  const found = accessors.get(key);
+  const what =
+    found !== undefined && Object.hasOwn(owner, found.pending)
+      ? (owner as Record<symbol, Pending | undefined>)[found.pending]
+      : undefined;
+  if (what === undefined || typeof what === 'function') return (owner as Record<string, unknown>)[key];
+  // Still the accessor withLazyProperty made (not deleted or redefined since): what it would give.
+  if (Object.getOwnPropertyDescriptor(owner, key)?.get !== found!.descriptor.get)
+    return (owner as Record<string, unknown>)[key];
+  return computed(what);
+}
