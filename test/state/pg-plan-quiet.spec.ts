@@ -183,7 +183,15 @@ describe('plan of a PostgreSQL store with records of two kinds', { timeout: 120_
           expect(same(ofPg.stderr, location)).toBe(same(ofDir.stderr, state));
         },
       ),
-      { numRuns: runs(8) },
+      {
+        numRuns: runs(8),
+        // Always tried: a record with a run, and one with what the service returned, which the
+        // quiet head must leave whole (random edits reach a plan they change one time in four).
+        examples: [
+          [[['run', 0]], [], []],
+          [[['observed', 1]], [], []],
+        ],
+      },
     );
   });
 });
