@@ -2,6 +2,7 @@ import type { LoadResult } from '../manifest/load.js';
 import { recordedBelow } from '../plan/applied-from.js';
 import { rerooted } from '../manifest/source-root.js';
 import type { ManifestElsewhere } from '../plan/elsewhere.js';
+import type { RecordPlace } from '../manifest/read-elsewhere.js';
 import type { Plan } from '../plan/schema.js';
 import { recordId } from '../state/record-id.js';
 import type { AudienceRecord, RecordedState } from '../state/schema.js';
@@ -15,7 +16,7 @@ import type { AudienceRecord, RecordedState } from '../state/schema.js';
  */
 export type LookElsewhere = (
   records: readonly AudienceRecord[],
-  recorded: readonly AudienceRecord[],
+  recorded: readonly RecordPlace[],
   repointed: readonly AudienceRecord[],
   /**
    * The repository the plan is of (PlanOptions.repository; undefined: its work tree names none),

@@ -14,7 +14,8 @@ export type Planned = { desired: LoadResult; recorded: RecordedState };
  * The plan of a read split in two kinds (src/plan/quiet-pairs.ts): `rest` (its audiences made
  * objects) and the quiet pairs, planned by planQuiet when it can tell the plan, else of every
  * audience made objects (`split.whole()`, then `made`: what the caller plans with from then on).
- * As `plan` makes it otherwise: looked for elsewhere when it removes (planHoldingElsewhere).
+ * As `plan` makes it otherwise: looked for elsewhere when it removes (planHoldingElsewhere), the
+ * search given the quiet records' places, and planned again with what it found.
  * `found`: what the search found for the plan made last.
  */
 export async function planSplit(
@@ -28,23 +29,31 @@ export async function planSplit(
   const whole = (): Planned => (made ??= split.whole());
   const quick = planQuiet(rest.desired, rest.recorded, split.quiet, options);
   if (quick === undefined) whole();
-  // A search elsewhere reads every record: made objects first.
-  const lookWhole: LookElsewhere | undefined =
+  // A search elsewhere reads where every record was applied from: the quiet records' heads say
+  // it (RecordPlace), after the rest's. Their order is not the state's: what the search tells
+  // of them (a directory some record names a file of, whether any names a copy) is of any one.
+  const lookAll: LookElsewhere | undefined =
     look &&
     ((records, _all, repointed, at) => {
-      const { recorded } = whole();
-      return look(records, recorded.audiences, repointed, at);
+      const places = made ? made.recorded.audiences : [...rest.recorded.audiences, ...split.records];
+      return look(records, places, repointed, at);
     });
   let found: readonly ManifestElsewhere[] | undefined;
   const result = await planHoldingElsewhere(
     (elsewhere) => {
       found = elsewhere;
       if (elsewhere === undefined && quick !== undefined) return quick;
+      // Planned again with what the search found: of two kinds still, when planQuiet can tell it.
+      const again =
+        made === undefined
+          ? planQuiet(rest.desired, rest.recorded, split.quiet, { ...options, elsewhere })
+          : undefined;
+      if (again !== undefined) return again;
       const { desired, recorded } = whole();
       return plan(desired, recorded, { ...options, elsewhere });
     },
     made?.recorded ?? rest.recorded,
-    lookWhole,
+    lookAll,
     planned,
   );
   return { plan: result, found, ...(made ? { made } : {}) };

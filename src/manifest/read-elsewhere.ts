@@ -201,6 +201,12 @@ function claimedIfRenamed({ file }: Read): boolean {
   return 'text' in file && claimsOurs(file.text);
 }
 
+/**
+ * What the search reads of the records other than those it looks for (`recorded`): where each was
+ * applied from, by its key (a plan of audiences of two kinds gives its quiet records' heads).
+ */
+export type RecordPlace = Pick<AudienceRecord, 'sandbox' | 'key' | 'manifestFile' | 'sourceRoot'>;
+
 /** A record a plan would remove, as it is looked for: its key, and its audience's name. */
 type Sought = { sandbox: string; key: string; name: string | undefined };
 
@@ -464,7 +470,7 @@ function nested(a: string, b: string): boolean {
 async function appliedFrom(
   root: string,
   above: readonly string[],
-  others: readonly AudienceRecord[],
+  others: readonly RecordPlace[],
   source: ElsewhereSource,
   maxBytes: number,
 ): Promise<string | undefined> {
@@ -477,7 +483,7 @@ async function appliedFrom(
       const absolute = path.resolve(root, relative);
       if (!isInside(root, absolute) || !isFile(absolute)) continue;
       const text = read(relative, absolute, maxBytes);
-      const key = { ...sought(record), name: undefined };
+      const key = { sandbox: record.sandbox, key: record.key, name: undefined };
       const named = await naming([text], [key], source.defaultSandbox);
       if (named.some((m) => m.by === 'key' && m.sandbox === record.sandbox)) return dir;
     }
@@ -497,7 +503,7 @@ async function appliedFrom(
 async function readsCopyOf(
   root: string,
   from: string,
-  kept: readonly AudienceRecord[],
+  kept: readonly RecordPlace[],
   defaultSandbox: string,
   maxBytes: number,
 ): Promise<boolean> {
@@ -506,7 +512,7 @@ async function readsCopyOf(
     if (record.sourceRoot !== from || file === undefined) continue;
     const absolute = path.resolve(root, file);
     if (!isInside(root, absolute) || !isFile(absolute)) continue;
-    const key = { ...sought(record), name: undefined };
+    const key = { sandbox: record.sandbox, key: record.key, name: undefined };
     const named = await naming([read(file, absolute, maxBytes)], [key], defaultSandbox);
     if (named.some((m) => m.by === 'key' && m.sandbox === record.sandbox)) return true;
   }
@@ -632,7 +638,7 @@ async function movedManifests(
 export async function findManifestsElsewhere(
   records: readonly AudienceRecord[],
   source: ElsewhereSource,
-  recorded: readonly AudienceRecord[] = [],
+  recorded: readonly RecordPlace[] = [],
   repointed: readonly AudienceRecord[] = [],
   takenOver: readonly AudienceRecord[] = [],
 ): Promise<ManifestElsewhere[]> {
@@ -685,7 +691,7 @@ async function copiesBeside(
 async function namedElsewhere(
   records: readonly AudienceRecord[],
   source: ElsewhereSource,
-  recorded: readonly AudienceRecord[],
+  recorded: readonly RecordPlace[],
   repointed: readonly AudienceRecord[],
 ): Promise<ManifestElsewhere[]> {
   if (records.length === 0 && repointed.length === 0) return [];

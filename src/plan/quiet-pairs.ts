@@ -17,6 +17,8 @@ export type QuietSplit = {
   quiet: QuietAudience[];
   rest: LoadResult;
   restState: RecordedState;
+  /** The quiet pairs' records, as lines: what a search elsewhere reads of them (RecordPlace). */
+  records: readonly QuietRecord[];
   whole(): { desired: LoadResult; recorded: RecordedState };
 };
 
@@ -68,6 +70,7 @@ export function splitQuiet(
     quiet,
     rest: files.assemble(takenFiles),
     restState: withRecords(state, records, takenRecords),
+    records: [...takenRecords].map((n) => records.records[n]!),
     whole: () => (made ??= { desired: whole(), recorded: withRecords(state, records, new Set()) }),
   };
 }

@@ -33,14 +33,23 @@ export type QuietAudience = {
 };
 
 /**
- * The kinds of step a plan of the rest may have and still leave the quiet pairs out. A create or
- * replace reads the whole set in two places, both given what they need of the pairs: the
- * deletion guards count the manifests and managed audiences (PlanOptions.quietPairs), and
+ * The kinds of step a plan of the rest may have and still leave the quiet pairs out. A create,
+ * replace or removal reads the whole set in two places, both given what they need of the pairs:
+ * the deletion guards count the manifests and managed audiences (PlanOptions.quietPairs), and
  * guardRecordedNames blocks a create or replace whose spec.name another record holds: a quiet
  * record's name is its manifest's (their spec hashes equal), which no manifest of the rest shares
- * (the duplicate check below), so no quiet record blocks or frees a step of the rest.
+ * (the duplicate check below), so no quiet record blocks or frees a step of the rest. What
+ * decides a removal or move of a record of the rest is checked below.
  */
-const OWN_KINDS: ReadonlySet<string> = new Set(['update', 'run', 'create', 'replace']);
+const OWN_KINDS: ReadonlySet<string> = new Set([
+  'update',
+  'run',
+  'create',
+  'replace',
+  'delete',
+  'forget',
+  'move',
+]);
 
 /**
  * The plan of `rest` (the manifests and records made into objects) and `quiet` (the pairs in
@@ -50,14 +59,15 @@ const OWN_KINDS: ReadonlySet<string> = new Set(['update', 'run', 'create', 'repl
  * plan only through the whole set, which is why the fast path is taken only when nothing reads
  * the whole set in a way the pairs could change:
  * - nothing that reads the service or another tree (--refresh, a late DELETE's read, an
- *   adoption, runs read again, --base, manifests elsewhere, --include/--exclude);
- * - every record of the rest has its manifest in the rest (no removal, move, hold, remnant or
- *   other repository's record: what `leftoverRecords`, the deletion guards' counts and the
- *   shared-audience hold read);
+ *   adoption, runs read again, --base, manifests found elsewhere but the commits that removed
+ *   files, --include/--exclude);
+ * - no record of the rest without its manifest in the rest (removed, moved) has an audience a
+ *   quiet record has, a quiet pair's key (in any sandbox), or no audience at all (what
+ *   `leftoverRecords` reads of the whole set for it);
  * - no quiet pair shares a key, or a name as it looks, with another manifest of its sandbox
  *   (`findDuplicates`);
  * - no quiet record would be given the directory or repository planned (`inSync`);
- * - the rest's plan only updates, runs, creates and replaces (OWN_KINDS), and holds nothing.
+ * - the rest's plan has only steps of OWN_KINDS, and holds nothing.
  */
 export function planQuiet(
   rest: LoadResult,
@@ -74,11 +84,14 @@ export function planQuiet(
     options.runsRead !== undefined ||
     options.unreadBase !== undefined ||
     options.scope !== undefined ||
-    (options.elsewhere !== undefined && options.elsewhere.length > 0)
+    // Which commit removed a record's file (its removal step says it) is all it may be told.
+    options.elsewhere?.some((m) => m.kind !== 'removed-in') === true
   )
     return undefined;
   const ids = new Set<string>();
   const names = new Set<string>();
+  const keys = new Set<string>();
+  const audienceIds = new Set<string>();
   for (const q of quiet) {
     if (rerooted(q.sourceRoot, options.sourceRoot)) return undefined;
     if (rerecordsRepository(q.repository, options.repository)) return undefined;
@@ -87,6 +100,8 @@ export function planQuiet(
     if (ids.has(id) || names.has(name)) return undefined;
     ids.add(id);
     names.add(name);
+    keys.add(q.key);
+    audienceIds.add(q.audienceId);
   }
   const restIds = new Set<string>();
   for (const m of rest.manifests) {
@@ -102,7 +117,15 @@ export function planQuiet(
   for (const h of rest.held) if (ids.has(recordId(h.sandbox, h.key))) return undefined;
   for (const r of restState.audiences) {
     const id = recordId(r.sandbox, r.key);
-    if (!restIds.has(id) || ids.has(id)) return undefined;
+    if (ids.has(id)) return undefined;
+    if (restIds.has(id)) continue;
+    // A record no manifest of the rest holds (leftoverRecords): what decides between its
+    // removal, move and hold reads of the whole set the manifests of its key in any sandbox (a
+    // move; its file still naming it: still-named.ts), the records of its audience (a shared
+    // audience), and, for a record of no audience, the records of its operation (removal-step.ts
+    // carriedTo; a quiet record's line skips its operation id). (A stray record's hold reads the
+    // manifest its file holds: any hold ends the quiet path below.)
+    if (r.audienceId === undefined || audienceIds.has(r.audienceId) || keys.has(r.key)) return undefined;
   }
   const result = plan(rest, restState, { ...options, quietPairs: quiet.length });
   if (result.held.length > 0) return undefined;

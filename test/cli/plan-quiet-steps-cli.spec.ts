@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateRepo } from '../../bench/lib/generate.js';
 import { planSplit } from '../../src/cli/plan-split.js';
+import { lookElsewhere } from '../../src/cli/source-options.js';
 import { sourceRootOf } from '../../src/manifest/read-source-root.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';
 import { splitQuiet } from '../../src/plan/quiet-pairs.js';
@@ -66,13 +68,31 @@ const CHANGES = {
       fileOf(manifests, 5),
       readFileSync(fileOf(manifests, 5), 'utf8').replace('Generated', 'Edited'),
     ),
+  removal: (manifests: string) => rmSync(fileOf(manifests, 7)),
 } as const;
 
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
+
 /** A repository of COUNT applied audiences whose caches serve every one, then `change` made. */
-async function changedRepo(change: keyof typeof CHANGES) {
+async function changedRepo(change: keyof typeof CHANGES, inGit = false) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'plan-quiet-steps-'));
   roots.push(root);
-  const { manifests, state } = await generateRepo(root, COUNT, true);
+  // In a git work tree, records name their directory from its top (read-source-root.ts).
+  const { manifests, state } = await generateRepo(
+    root,
+    COUNT,
+    true,
+    inGit ? { sourceRoot: 'manifests' } : {},
+  );
+  if (inGit) {
+    git(root, 'init', '-q');
+    git(root, 'add', 'manifests');
+    git(root, 'commit', '-q', '-m', 'applied');
+  }
   age(manifests);
   age(state);
   const first = await runCli(['plan', manifests, '--state', state]);
@@ -80,6 +100,7 @@ async function changedRepo(change: keyof typeof CHANGES) {
   writtenLater(path.join(state, 'manifest-cache.jsonl'));
   writtenLater(path.join(state, 'state-snapshot.jsonl'));
   CHANGES[change](manifests);
+  if (inGit) git(root, 'commit', '-q', '-a', '-m', change);
   return { root, manifests, state };
 }
 
@@ -108,11 +129,13 @@ async function planOfKinds(manifests: string, state: string) {
     return whole();
   };
   const sourceRoot = sourceRootOf(manifests);
+  // The search elsewhere for a removed record's manifest, as `plan` makes it.
+  const look = lookElsewhere(manifests, { sandbox: 'prod' }, { above: true, unread: load.unread });
   const result = await planSplit(
     split,
     { desired: split.rest, recorded: split.restState },
     options({ sourceRoot }),
-    undefined,
+    look,
     { repository: undefined, sourceRoot },
   );
   return { quiet: split.quiet.length, made, text: renderText(result.plan, { color: false }) };
@@ -145,6 +168,28 @@ describe('plan with one change among audiences in sync (issue 15)', () => {
       expect(warm).toEqual(cold);
       expect(warm.code).toBe(2);
       expect(warm.stdout).toContain(change === 'update' ? 'update' : change);
+      expect(kinds.text).toBe(warm.stdout);
+    },
+    60_000,
+  );
+
+  it.each([
+    ['outside a git work tree', false],
+    ['in one, the removal committed', true],
+  ])(
+    'a removal %s: the audiences in sync stay lines, searched elsewhere as they are, and the plan is the one made without the caches',
+    async (_where, inGit) => {
+      const { root, manifests, state } = await changedRepo('removal', inGit);
+      const kinds = await planOfKinds(manifests, state);
+      expect(kinds.quiet).toBe(COUNT - 1);
+      expect(kinds.made).toBe(0);
+      const { warm, cold } = await warmAndCold(root, manifests, state);
+      expect(warm).toEqual(cold);
+      expect(warm.code).toBe(2);
+      const commit = inGit ? `, in commit ${git(root, 'rev-parse', '--short=7', 'HEAD').trim()}` : '';
+      expect(warm.stdout).toContain(
+        `prod/audience-7 delete: manifest removed (group-0/audience-7.yaml${commit})`,
+      );
       expect(kinds.text).toBe(warm.stdout);
     },
     60_000,
