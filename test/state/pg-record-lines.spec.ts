@@ -200,6 +200,24 @@ describe('a PostgreSQL store keeping its records as lines (migration 7)', () => 
     }
   });
 
+  it('reads a row whose line was emptied by hand, its schema left, from its body', async () => {
+    const location = await postgres.freshLocation();
+    await putAll(location, [bench('a'), bench('b')]);
+    await postgres.query(`UPDATE "${schemaOf(location)}".audiences SET line = NULL WHERE key = 'b'`);
+    const store = await openPg(location);
+    try {
+      for (const read of [
+        async () => (await store.readAll()).audiences,
+        async () => merged(await store.readQuiet()),
+      ]) {
+        expect(JSON.stringify(await read())).toBe(JSON.stringify(await zodReadings(location)));
+      }
+      expect(await store.get('prod', 'b')).toEqual((await zodReadings(location))[1]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('takes a store of the release before through migration 7: its rows kept and read as before', async () => {
     const location = await postgres.freshLocation();
     await putAll(location, [bench('a'), bench('b', 'dev')]);

@@ -13,9 +13,13 @@ import { validateRecordFast } from '../validate-record-fast.js';
  * shape is left as a line (src/plan/quiet.ts) and no row's jsonb is made text by the server.
  */
 
-/** What a row is read as: its line when written for this record schema, else its body as text. */
+/**
+ * What a row is read as: its line when written for this record schema, else its body as text.
+ * A line emptied by hand (`SET line = NULL`) keeps its schema (the trigger drops only a line
+ * unlike the body): such a row is read from its body too.
+ */
 export const ROW_TEXT = (alias: string) =>
-  `CASE WHEN ${alias}.line_schema = '${RECORD_SCHEMA_ID}' THEN ${alias}.line ELSE ${alias}.body::text END`;
+  `CASE WHEN ${alias}.line_schema = '${RECORD_SCHEMA_ID}' AND ${alias}.line IS NOT NULL THEN ${alias}.line ELSE ${alias}.body::text END`;
 
 /**
  * The line written with a record: the record as the body written of it reads (its JSON, the keys
