@@ -352,13 +352,12 @@ function bulkCase(c: typeof bulkArb extends fc.Arbitrary<infer T> ? T : never) {
 
 describe('the plan of quiet pairs (planQuiet)', () => {
   it('equals the plan of every audience made into objects, when it is made', () => {
-    const { fast, kinds, failure } = check(runs(400), caseArb, randomCase);
+    const { fast, failure } = check(runs(400), caseArb, randomCase);
     expect(failure).toBeUndefined();
-    // Not vacuous: many cases are planned the fast way, creates and replaces among them.
+    // Not vacuous: many cases are planned the fast way. Which kinds of step among them is the
+    // next property's to show: on a fifth of these cases (CI's Node 20 pass) a replace on the
+    // fast path was sometimes among none of them (CI of 8e72a3cd); its examples always are.
     expect(fast).toBeGreaterThan(runs(400) / 20);
-    expect(kinds.get('create') ?? 0).toBeGreaterThan(0);
-    expect(kinds.get('replace') ?? 0).toBeGreaterThan(0);
-    expect(kinds.get('removal') ?? 0).toBeGreaterThan(0);
   });
 
   it('equals it for many quiet audiences and a few replaced, removed or new: the guards count them all', () => {
@@ -367,6 +366,8 @@ describe('the plan of quiet pairs (planQuiet)', () => {
     expect(fast).toBeGreaterThan(runs(150) / 4);
     // Plans whose guard limit only the quiet audiences' count decides, on the quiet path.
     expect(kinds.get('over the limit') ?? 0).toBeGreaterThan(0);
+    // Creates, replaces and removals on the fast path (BULK_EXAMPLES, always tried, hold each).
+    expect(kinds.get('create') ?? 0).toBeGreaterThan(0);
     expect(kinds.get('replace') ?? 0).toBeGreaterThan(0);
     expect(kinds.get('removal') ?? 0).toBeGreaterThan(0);
   });
