@@ -1,16 +1,8 @@
-import {
-  cpSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-  mkdtempSync,
-} from 'node:fs';
+import { cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { ageFiles, cacheWrittenLater } from '../helpers/cache-age.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateRepo } from '../../bench/lib/generate.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';
@@ -22,33 +14,6 @@ const roots: string[] = [];
 afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
 
 const COUNT = 30;
-const HOUR_AGO = (Date.now() - 3_600_000) / 1000;
-
-/** Every file under `dir` given times an hour ago (old enough for the caches to trust). */
-function age(dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) utimesSync(path.join(entry.parentPath, entry.name), HOUR_AGO, HOUR_AGO);
-  }
-}
-
-/**
- * The caches as a plan run a minute later would have written them: a file's change time is
- * when it was last touched (no utimes sets it back), so one changed within 2 s of the listing
- * that cached it is read again (the racy rule). The headers' `scannedAt` moves on; their
- * digests are of what follows the header.
- */
-function writtenLater(file: string): void {
-  const text = readFileSync(file);
-  const end = text.indexOf(0x0a);
-  const header = JSON.parse(text.toString('utf8', 0, end)) as { scannedAt: number };
-  header.scannedAt += 60_000;
-  const line = JSON.stringify(header);
-  const padded = line.padEnd(end);
-  writeFileSync(
-    file,
-    Buffer.concat([Buffer.from(padded.length === end ? padded : line), text.subarray(end)]),
-  );
-}
 
 /** A repository of COUNT applied audiences whose caches serve every one (a warm plan's). */
 async function warmRepo(
@@ -59,13 +24,13 @@ async function warmRepo(
   roots.push(root);
   const { manifests, state } = await generateRepo(root, COUNT, true);
   prepare(manifests, state);
-  age(manifests);
-  age(state);
+  ageFiles(manifests);
+  ageFiles(state);
   // Exit 1 with an invalid file: the caches are written all the same.
   const first = await runCli(['plan', manifests, '--state', state]);
   expect(first.stderr).not.toMatch(/at .*\.js:\d+/);
-  writtenLater(path.join(state, 'manifest-cache.jsonl'));
-  writtenLater(path.join(state, 'state-snapshot.jsonl'));
+  cacheWrittenLater(path.join(state, 'manifest-cache.jsonl'));
+  cacheWrittenLater(path.join(state, 'state-snapshot.jsonl'));
   return { root, manifests, state };
 }
 
@@ -145,15 +110,15 @@ describe('plan with audiences of two kinds (src/plan/quiet.ts)', () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'plan-quiet-'));
     roots.push(root);
     const { manifests, state } = await generateRepo(root, COUNT, true);
-    age(manifests);
-    age(state);
+    ageFiles(manifests);
+    ageFiles(state);
     const cacheFile = path.join(root, 'manifest-cache.jsonl');
     const snapshot = path.join(state, 'state-snapshot.jsonl');
     const options = { defaultSandbox: 'prod', cacheFile };
     await (await loadManifestDir(manifests, options)).saveCache();
     expect((await readStateThroughSnapshot(state, snapshot)).save()).toBe(true);
-    writtenLater(cacheFile);
-    writtenLater(snapshot);
+    cacheWrittenLater(cacheFile);
+    cacheWrittenLater(snapshot);
     const load = await loadManifestDir(manifests, { ...options, quiet: true });
     expect(load.quiet?.files.length).toBe(COUNT);
     const read = await readStateThroughSnapshot(

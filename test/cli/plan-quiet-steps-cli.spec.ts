@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ageFiles, cacheWrittenLater } from '../helpers/cache-age.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateRepo } from '../../bench/lib/generate.js';
 import { planSplit } from '../../src/cli/plan-split.js';
@@ -22,27 +23,6 @@ const roots: string[] = [];
 afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
 
 const COUNT = 30;
-const HOUR_AGO = (Date.now() - 3_600_000) / 1000;
-
-function age(dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) utimesSync(path.join(entry.parentPath, entry.name), HOUR_AGO, HOUR_AGO);
-  }
-}
-
-/** The caches as a plan a minute later would have written them (see plan-quiet-cli.spec.ts). */
-function writtenLater(file: string): void {
-  const text = readFileSync(file);
-  const end = text.indexOf(0x0a);
-  const header = JSON.parse(text.toString('utf8', 0, end)) as { scannedAt: number };
-  header.scannedAt += 60_000;
-  const line = JSON.stringify(header);
-  const padded = line.padEnd(end);
-  writeFileSync(
-    file,
-    Buffer.concat([Buffer.from(padded.length === end ? padded : line), text.subarray(end)]),
-  );
-}
 
 const fileOf = (manifests: string, i: number) =>
   path.join(manifests, `group-${Math.floor(i / 100)}`, `audience-${i}.yaml`);
@@ -93,12 +73,12 @@ async function changedRepo(change: keyof typeof CHANGES, inGit = false) {
     git(root, 'add', 'manifests');
     git(root, 'commit', '-q', '-m', 'applied');
   }
-  age(manifests);
-  age(state);
+  ageFiles(manifests);
+  ageFiles(state);
   const first = await runCli(['plan', manifests, '--state', state]);
   expect(first).toMatchObject({ code: 0, stderr: '' });
-  writtenLater(path.join(state, 'manifest-cache.jsonl'));
-  writtenLater(path.join(state, 'state-snapshot.jsonl'));
+  cacheWrittenLater(path.join(state, 'manifest-cache.jsonl'));
+  cacheWrittenLater(path.join(state, 'state-snapshot.jsonl'));
   CHANGES[change](manifests);
   if (inGit) git(root, 'commit', '-q', '-a', '-m', change);
   return { root, manifests, state };

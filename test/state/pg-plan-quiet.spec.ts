@@ -1,15 +1,8 @@
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
+import { ageFiles, cacheWrittenLater } from '../helpers/cache-age.js';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { generateRepo } from '../../bench/lib/generate.js';
 import { PgStateStore } from '../../src/state/pg/pg-store.js';
@@ -31,13 +24,6 @@ afterEach(() => {
 });
 
 const COUNT = 30;
-const HOUR_AGO = (Date.now() - 3_600_000) / 1000;
-
-function age(dir: string): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) utimesSync(path.join(entry.parentPath, entry.name), HOUR_AGO, HOUR_AGO);
-  }
-}
 
 /**
  * Each manifest cache under `cacheHome` as a plan run a minute later would have written it (a
@@ -45,19 +31,7 @@ function age(dir: string): void {
  */
 function cachesWrittenLater(cacheHome: string): void {
   const dir = path.join(cacheHome, 'audiencectl');
-  for (const name of readdirSync(dir)) {
-    const file = path.join(dir, name);
-    const text = readFileSync(file);
-    const end = text.indexOf(0x0a);
-    const header = JSON.parse(text.toString('utf8', 0, end)) as { scannedAt: number };
-    header.scannedAt += 60_000;
-    const line = JSON.stringify(header);
-    const padded = line.padEnd(end);
-    writeFileSync(
-      file,
-      Buffer.concat([Buffer.from(padded.length === end ? padded : line), text.subarray(end)]),
-    );
-  }
+  for (const name of readdirSync(dir)) cacheWrittenLater(path.join(dir, name));
 }
 
 const fileOf = (manifests: string, i: number) =>
@@ -123,7 +97,7 @@ async function twoStores(recordEdits: ReadonlyArray<[RecordEdit, number]> = []) 
   roots.push(root);
   const { manifests, state } = await generateRepo(root, COUNT, true);
   for (const [kind, i] of recordEdits) editRecord(kind, i, state);
-  age(manifests);
+  ageFiles(manifests);
   const location = await postgres.freshLocation();
   const cacheHome = path.join(root, 'cache');
   const env = { XDG_CACHE_HOME: cacheHome };
