@@ -15,7 +15,14 @@ import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync, type FoundFile } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
-import { filesAt, filesNaming, notCheckedOut, otherFilesNaming, placeRemovals } from './read-moved.js';
+import {
+  filesAt,
+  filesNaming,
+  listable,
+  notCheckedOut,
+  otherFilesNaming,
+  placeRemovals,
+} from './read-moved.js';
 import { claimsOurs, looksLikeManifest } from './read-left-out.js';
 import { sourceFileFromBytes } from './decode.js';
 import { recordRevision } from '../plan/older-checkout.js';
@@ -581,12 +588,20 @@ async function movedManifests(
   const keys = new Set(records.map((r) => r.key));
   const pieces = records.flatMap((r) => (r.name === undefined ? [] : [namePiece(r.name)]));
   const elsewhere = (relative: string) => !isInside(here, path.resolve(top, relative));
+  // The directory planned, which `elsewhere` leaves out, left out by git already (a path from top).
+  const planned = path.relative(top, here);
+  const leftOut =
+    planned !== '' && !planned.startsWith('..') && !path.isAbsolute(planned) && listable(planned)
+      ? planned.split(path.sep).join('/')
+      : undefined;
   const grepped = pieces.includes(undefined)
     ? undefined
-    : await filesNaming(top, keys, new Set(pieces as string[]));
+    : await filesNaming(top, keys, new Set(pieces as string[]), leftOut);
   // Of any other name, those that claim to be a manifest: one renamed as it moved (`old/gold.ymal`).
   const others =
-    grepped === undefined ? undefined : await otherFilesNaming(top, keys, new Set(pieces as string[]));
+    grepped === undefined
+      ? undefined
+      : await otherFilesNaming(top, keys, new Set(pieces as string[]), leftOut);
   // A name of the grep's (`*.yaml.*`, `*.json`) that is not named like a manifest (a renamed one
   // in a dot folder, `.archive/gold.yaml.bak`, or a dotfile) is one of any other name: the look
   // at other names excludes it, and dropping it here deleted the audience (review scope-43, H-1).

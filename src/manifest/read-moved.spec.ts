@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV, withTempDir, writeFiles } from '../../test/helpers/cli.js';
-import { filesAt, filesNaming, notCheckedOut, placeRemovals } from './read-moved.js';
+import { filesAt, filesNaming, notCheckedOut, otherFilesNaming, placeRemovals } from './read-moved.js';
 
 /** A real git repository in `dir` holding `files`, committed; `git` runs in it, `head` says its HEAD. */
 async function repository(dir: string, files: Record<string, string>) {
@@ -104,6 +104,44 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
       });
       await writeFiles(repo, { 'b/x67.yml': 'metadata:\n  name: "\\x67old"\n' });
       expect(await filesNaming(repo, new Set(['gold']))).toEqual(['a/hex.yaml', 'a/tab.yaml', 'b/x67.yml']);
+    });
+  });
+
+  it('leaves out the directory it is told to (the one planned), as a whole path segment, tracked, untracked or outside git', async () => {
+    await withTempDir(async (tmp) => {
+      const files = {
+        'm/gold.yaml': 'name: gold\n',
+        'm/sub/gold.yml': 'name: gold\n',
+        'm/gold.bak': 'name: gold\n',
+        'm2/gold.yaml': 'name: gold\n',
+        'm2/gold.bak': 'name: gold\n',
+        'm.yaml': 'name: gold\n',
+        'x/m/gold.yaml': 'name: gold\n',
+        // A name git would read as a pattern: taken as it is written.
+        '[m]/gold.yaml': 'name: gold\n',
+      };
+      await mkdir(path.join(tmp, 'tracked'));
+      await repository(path.join(tmp, 'tracked'), files);
+      await mkdir(path.join(tmp, 'untracked'));
+      await repository(path.join(tmp, 'untracked'), { 'x.yaml': 'x: 1\n' });
+      await writeFiles(path.join(tmp, 'untracked'), files);
+      await writeFiles(path.join(tmp, 'outside'), files);
+      for (const top of ['tracked', 'untracked', 'outside'].map((name) => path.join(tmp, name))) {
+        expect(await filesNaming(top, new Set(['gold']), new Set(), 'm')).toEqual([
+          '[m]/gold.yaml',
+          'm.yaml',
+          'm2/gold.yaml',
+          'x/m/gold.yaml',
+        ]);
+        expect(await otherFilesNaming(top, new Set(['gold']), new Set(), 'm')).toEqual(['m2/gold.bak']);
+        expect(await filesNaming(top, new Set(['gold']), new Set(), '[m]')).toEqual([
+          'm.yaml',
+          'm/gold.yaml',
+          'm/sub/gold.yml',
+          'm2/gold.yaml',
+          'x/m/gold.yaml',
+        ]);
+      }
     });
   });
 

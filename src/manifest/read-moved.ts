@@ -27,14 +27,17 @@ const literal = (files: readonly string[]) => files.map((file) => `:(literal)${f
  * the files git tracks (a folder .gitignore names included, for a file added with --force) and
  * those it does not but would; in a directory without `.git` (the controller's checkout: every
  * file committed), every file. Undefined when git cannot say (no git, a key it cannot be
- * given): the caller reads the tree itself.
+ * given): the caller reads the tree itself. `leftOut`: a directory under `top` (a path from it)
+ * none of whose files is wanted (git matches it as a whole path segment: `m` leaves out `m/a.yaml`,
+ * not `m2/a.yaml` nor `m.yaml`).
  */
 export async function filesNaming(
   top: string,
   keys: ReadonlySet<string>,
   names: ReadonlySet<string> = new Set(),
+  leftOut?: string,
 ): Promise<string[] | undefined> {
-  return grepNaming(top, keys, names, MANIFEST_NAMES);
+  return grepNaming(top, keys, names, MANIFEST_NAMES, leftOut);
 }
 
 /**
@@ -47,8 +50,9 @@ export async function otherFilesNaming(
   top: string,
   keys: ReadonlySet<string>,
   names: ReadonlySet<string> = new Set(),
+  leftOut?: string,
 ): Promise<string[] | undefined> {
-  return grepNaming(top, keys, names, OTHER_NAMES);
+  return grepNaming(top, keys, names, OTHER_NAMES, leftOut);
 }
 
 async function grepNaming(
@@ -56,14 +60,23 @@ async function grepNaming(
   keys: ReadonlySet<string>,
   names: ReadonlySet<string>,
   pathspecs: readonly string[],
+  leftOut: string | undefined,
 ): Promise<string[] | undefined> {
   if (![...keys, ...names].every(listable)) return undefined;
+  // The directory the caller reads itself (the one planned), left out by git: it would name
+  // each of its files (thousands, all read by git and filtered out after) for a common word.
+  const without = leftOut === undefined ? [] : [`:(exclude,literal)${leftOut}`];
   // One fixed string a line (-F -f -): the keys, the names (any case: -i), and a backslash.
   const patterns = [...keys, ...names, '\\'].map((pattern) => `${pattern}\n`).join('');
   // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
   // .gitignore names, so the tracked ones are asked for apart.
   const grep = (where: string[]) =>
-    git(top, ['grep', ...where, '-l', '-z', '-i', '-F', '-f', '-', '--', ...pathspecs], patterns, 1);
+    git(
+      top,
+      ['grep', ...where, '-l', '-z', '-i', '-F', '-f', '-', '--', ...pathspecs, ...without],
+      patterns,
+      1,
+    );
   const answers = existsSync(path.join(top, '.git'))
     ? await Promise.all([grep([]), grep(['--untracked'])])
     : [await grep(['--no-index'])];
