@@ -18,6 +18,23 @@ async function repository(dir: string, files: Record<string, string>) {
   return { git, head };
 }
 
+/**
+ * `files` in three places under `tmp`: committed in a repository, untracked in one, and in a
+ * directory outside git; their paths, in that order.
+ */
+async function threeTops(tmp: string, files: Record<string, string>): Promise<[string, string, string]> {
+  const tracked = path.join(tmp, 'tracked');
+  const untracked = path.join(tmp, 'untracked');
+  const outside = path.join(tmp, 'outside');
+  await mkdir(tracked);
+  await repository(tracked, files);
+  await mkdir(untracked);
+  await repository(untracked, { 'x.yaml': 'x: 1\n' });
+  await writeFiles(untracked, files);
+  await writeFiles(outside, files);
+  return [tracked, untracked, outside];
+}
+
 const gone = 'teams/mkt/a.yaml';
 
 describe('filesNaming: the manifest files that name a key, by one git grep', () => {
@@ -54,16 +71,11 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         // Not named like a manifest.
         'a/g.txt': 'name: gold\n',
       };
-      await mkdir(path.join(tmp, 'tracked'));
-      await repository(path.join(tmp, 'tracked'), files);
-      await mkdir(path.join(tmp, 'untracked'));
-      await repository(path.join(tmp, 'untracked'), { 'x.yaml': 'x: 1\n' });
-      await writeFiles(path.join(tmp, 'untracked'), files);
-      await writeFiles(path.join(tmp, 'outside'), files);
+      const [tracked, untracked, outside] = await threeTops(tmp, files);
       const expected = ['a/.archive/d.yaml', 'a/.e.yml', 'a/B.YAML', 'a/c.Yml', 'a/f.yaml.txt'];
-      expect(await filesNaming(path.join(tmp, 'tracked'), new Set(['gold']))).toEqual(expected);
-      expect(await filesNaming(path.join(tmp, 'untracked'), new Set(['gold']))).toEqual(expected);
-      expect(await filesNaming(path.join(tmp, 'outside'), new Set(['gold']))).toEqual(expected);
+      expect(await filesNaming(tracked, new Set(['gold']))).toEqual(expected);
+      expect(await filesNaming(untracked, new Set(['gold']))).toEqual(expected);
+      expect(await filesNaming(outside, new Set(['gold']))).toEqual(expected);
     });
   });
 
@@ -120,13 +132,7 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         // A name git would read as a pattern: taken as it is written.
         '[m]/gold.yaml': 'name: gold\n',
       };
-      await mkdir(path.join(tmp, 'tracked'));
-      await repository(path.join(tmp, 'tracked'), files);
-      await mkdir(path.join(tmp, 'untracked'));
-      await repository(path.join(tmp, 'untracked'), { 'x.yaml': 'x: 1\n' });
-      await writeFiles(path.join(tmp, 'untracked'), files);
-      await writeFiles(path.join(tmp, 'outside'), files);
-      for (const top of ['tracked', 'untracked', 'outside'].map((name) => path.join(tmp, name))) {
+      for (const top of await threeTops(tmp, files)) {
         expect(await filesNaming(top, new Set(['gold']), new Set(), 'm')).toEqual([
           '[m]/gold.yaml',
           'm.yaml',
