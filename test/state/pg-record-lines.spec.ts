@@ -218,6 +218,68 @@ describe('a PostgreSQL store keeping its records as lines (migration 7)', () => 
     }
   });
 
+  it("gives init's rows without a line theirs: a store of the release before is left as lines", async () => {
+    const location = await postgres.freshLocation();
+    await putAll(location, [bench('a'), bench('b', 'dev'), bench('c'), bench('d')]);
+    const schema = schemaOf(location);
+    const table = `"${schema}".audiences`;
+    // Rows written before migration 7 (no line), one of another release's record schema, and one
+    // whose body was made invalid by hand (refused as before: no line written for it).
+    await postgres.query(`UPDATE ${table} SET line = NULL, line_schema = NULL WHERE key IN ('a', 'b')`);
+    await postgres.query(`UPDATE ${table} SET line_schema = 'an older release' WHERE key = 'c'`);
+    await postgres.query(
+      `UPDATE ${table} SET body = jsonb_set(body, '{deletionPolicy}', '"Keep"') WHERE key = 'd'`,
+    );
+    const linesOf = () =>
+      postgres.query<{ key: string; line: string | null; line_schema: string | null }>(
+        `SELECT key, line, line_schema FROM ${table} ORDER BY key COLLATE "C"`,
+      );
+    expect((await linesOf()).map((row) => row.line !== null)).toEqual([false, false, true, false]);
+    const bodies = await zodReadings(location).catch(() => undefined);
+    expect(bodies).toBeUndefined();
+    const metaRow = `SELECT serial, nonce FROM "${schema}".meta`;
+    const meta = await postgres.query(metaRow);
+    const store = await openPg(location);
+    let said: string[];
+    try {
+      said = await store.init();
+    } finally {
+      await store.close();
+    }
+    expect(said).toEqual([
+      expect.stringMatching(/is up to date \(schema version \d+\)$/),
+      expect.stringMatching(
+        /: wrote the line of 3 records written before this release \(read as lines by a plan\)$/,
+      ),
+    ]);
+    // The records are as they were: no write to tell the controllers of.
+    expect(await postgres.query(metaRow)).toEqual(meta);
+    const after = await linesOf();
+    expect(after.map((row) => row.line !== null)).toEqual([true, true, true, false]);
+    expect(new Set(after.filter((row) => row.line !== null).map((row) => row.line_schema)).size).toBe(1);
+    // Each line the record's JSON in the schema's order, as a write of it would have written it.
+    const fresh = await postgres.freshLocation();
+    await putAll(fresh, [bench('a'), bench('b', 'dev'), bench('c')]);
+    const written = await postgres.query<{ key: string; line: string }>(
+      `SELECT key, line FROM "${schemaOf(fresh)}".audiences ORDER BY key COLLATE "C"`,
+    );
+    expect(after.slice(0, 3).map((row) => [row.key, row.line])).toEqual(
+      written.map((row) => [row.key, row.line]),
+    );
+    // The quiet rows left as lines; the one refused still refused.
+    await postgres.query(`DELETE FROM ${table} WHERE key = 'd'`);
+    const again = await openPg(location);
+    try {
+      const read = await again.readQuiet();
+      expect(read.quiet?.records.map((r) => r.key).sort()).toEqual(['a', 'b', 'c']);
+      expect(JSON.stringify(merged(read))).toBe(JSON.stringify(await zodReadings(location)));
+      // Nothing left to write: init says only that the store is up to date.
+      expect(await again.init()).toEqual([expect.stringMatching(/is up to date \(schema version \d+\)$/)]);
+    } finally {
+      await again.close();
+    }
+  });
+
   it('takes a store of the release before through migration 7: its rows kept and read as before', async () => {
     const location = await postgres.freshLocation();
     await putAll(location, [bench('a'), bench('b', 'dev')]);

@@ -40,6 +40,7 @@ import {
   type CompatRow,
 } from './compat-rows.js';
 import { SELECT_MANIFEST_CACHE, UPSERT_MANIFEST_CACHE } from './manifest-cache-rows.js';
+import { fillLines } from './fill-lines.js';
 import { ROW_TEXT, quietRowHead, recordLine } from './record-lines.js';
 import { QuietRecord } from '../quiet-record.js';
 import { metaFormat } from '../meta-format.js';
@@ -212,14 +213,21 @@ export class PgStateStore
       const applied = await migrate(client, this.#schema, this.location, long.queryMs);
       this.#checked = undefined;
       // Read after: an init that waited on another's lock found the schema up to date then.
-      if (applied.length === 0)
-        return [
-          `PostgreSQL state ${this.location} is up to date (schema version ${await schemaVersion(client, this.#schema)})`,
-        ];
-      return applied.map((version) => {
-        const name = MIGRATIONS.find((m) => m.version === version)?.name ?? '';
-        return `PostgreSQL state ${this.location}: applied migration ${version} (${name})`;
-      });
+      const said =
+        applied.length === 0
+          ? [
+              `PostgreSQL state ${this.location} is up to date (schema version ${await schemaVersion(client, this.#schema)})`,
+            ]
+          : applied.map((version) => {
+              const name = MIGRATIONS.find((m) => m.version === version)?.name ?? '';
+              return `PostgreSQL state ${this.location}: applied migration ${version} (${name})`;
+            });
+      const lined = await fillLines(client, this.#schema);
+      if (lined > 0)
+        said.push(
+          `PostgreSQL state ${this.location}: wrote the line of ${lined} record${lined === 1 ? '' : 's'} written before this release (read as lines by a plan)`,
+        );
+      return said;
     } catch (error) {
       throw this.#error(error, long);
     } finally {
