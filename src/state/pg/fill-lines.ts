@@ -1,4 +1,4 @@
-import type { ClientBase } from 'pg';
+import { escapeIdentifier, type ClientBase } from 'pg';
 import { RECORD_SCHEMA_ID } from '../record-schema-id.js';
 import { sql } from './migrations.js';
 import { recordLine } from './record-lines.js';
@@ -17,6 +17,11 @@ const BATCH = 1_000;
  * records are not changed, so the store's serial does not move. Returns how many rows were given one.
  */
 export async function fillLines(client: ClientBase, schema: string): Promise<number> {
+  // A schema whose versions another made by hand, without the table, has no row to write.
+  const table = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [
+    `${escapeIdentifier(schema)}.audiences`,
+  ]);
+  if (!table.rows[0]?.exists) return 0;
   const { rows } = await client.query<{ sandbox: string; key: string; body: string }>(
     sql(
       schema,
