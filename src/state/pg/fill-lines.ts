@@ -11,7 +11,9 @@ const BATCH = 1_000;
  * rows written before migration 7, or by a release of another record schema, are read from their
  * body by every plan, and never left as lines, until something writes them again, which for an
  * audience nobody changes is never. `init` (the chart's init step on every upgrade) writes them.
- * A row whose body the fast validator does not take is left without (read, and refused, as before).
+ * A row whose body the fast validator does not take is left without (read, and refused, as before),
+ * and so is one whose line is not its body (a key of a newer release's record schema, a default
+ * the body leaves out): the server would drop that line, and init would write it at every run.
  * Each line is written only over the body it was made of: a row an apply wrote in between keeps
  * the line it wrote, and the server drops any line unlike its body (migration 7's trigger). The
  * records are not changed, so the store's serial does not move. Returns how many rows were given one.
@@ -43,7 +45,7 @@ export async function fillLines(client: ClientBase, schema: string): Promise<num
         `UPDATE {s}.audiences a SET line = v.line, line_schema = $5
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) v(sandbox, key, body, line)
           WHERE a.sandbox = v.sandbox AND a.key = v.key AND a.body = v.body::jsonb
-            AND (a.line IS NULL OR a.line_schema IS DISTINCT FROM $5)`,
+            AND a.body = v.line::jsonb AND (a.line IS NULL OR a.line_schema IS DISTINCT FROM $5)`,
       ),
       [
         batch.map((row) => row.sandbox),
