@@ -13,7 +13,7 @@ reuseFreedMemory();
 // the shared /tmp, where another user could plant entries. Node 20 has no such call.
 // Before the import below, so that what it loads is cached too.
 await enableCompileCache();
-const { runCli } = await import('./run-cli.js');
+const { endedOnBug, runCli } = await import('./run-cli.js');
 
 // A standard stream that cannot be written stops the command (src/output-failure.ts).
 process.stdout.on('error', (error: NodeJS.ErrnoException) => outputFailed(error, 'stdout'));
@@ -22,3 +22,6 @@ process.stderr.on('error', (error: NodeJS.ErrnoException) => outputFailed(error,
 const code = await runCli(process.argv);
 // A command that ends after its output failed has lost what it printed: not a success.
 process.exitCode = outputLost() && code === 0 ? 1 : code;
+// After a bug, what it left running (a parser thread it was giving files to) would keep the
+// process, and a CI job, waiting for ever: it exits once what it printed is written.
+if (endedOnBug()) process.stdout.write('', () => process.stderr.write('', () => process.exit()));

@@ -242,6 +242,18 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stderr.write(
       `Internal error (please report it): ${escapeText(scrubSecrets(String((error as Error)?.stack ?? error)), { keepLineBreaks: true })}\n`,
     );
+    endedByBug = true;
     return ExitCode.Error;
   }
+}
+
+let endedByBug = false;
+
+/**
+ * Whether the command ended on an internal error (a bug): what it left running then (a parser
+ * thread in the middle of a session, a socket, a timer) may be something nothing will end, and
+ * the process must not wait for it (src/cli/main.ts).
+ */
+export function endedOnBug(): boolean {
+  return endedByBug;
 }
