@@ -124,9 +124,10 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
       const files = {
         'm/gold.yaml': 'name: gold\n',
         'm/sub/gold.yml': 'name: gold\n',
-        'm/gold.bak': 'name: gold\n',
+        // Of another name, returned only claiming to be a manifest (see below).
+        'm/gold.bak': 'apiVersion: audiencectl/v1\nname: gold\n',
         'm2/gold.yaml': 'name: gold\n',
-        'm2/gold.bak': 'name: gold\n',
+        'm2/gold.bak': 'apiVersion: audiencectl/v1\nname: gold\n',
         'm.yaml': 'name: gold\n',
         'x/m/gold.yaml': 'name: gold\n',
         // A name git would read as a pattern: taken as it is written.
@@ -147,6 +148,48 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
           'm2/gold.yaml',
           'x/m/gold.yaml',
         ]);
+      }
+    });
+  });
+
+  it('returns a file of a name the default never reads as a manifest (`*.json`, `gold.bak`) only when it also holds `audiencectl/`, tracked, untracked or outside git', async () => {
+    await withTempDir(async (tmp) => {
+      // The search reads such a file only when its text claims to be an audiencectl manifest
+      // (read-left-out.ts claimsOurs, looksLikeManifest): a directory store's records (one JSON
+      // file an audience, each naming its key and its audience's name) were each returned, read
+      // and refused, ten thousand of them in the bench for a removal.
+      const claim = 'apiVersion: audiencectl/v1\n';
+      const record = '{"sandbox": "prod", "key": "gold", "applied": {"spec": {"name": "Gold"}}}\n';
+      const files = {
+        'state/audiences/prod/gold.json': record,
+        'state/state-snapshot.jsonl': record,
+        'x.yaml.d/gold.json': record,
+        '.state/gold.json': record,
+        'notes.txt': 'gold\n',
+        // Claiming to be one: a manifest moved into the store's folder, renamed (any line may say it).
+        'state/moved.json': `{"apiVersion": "audiencectl/v1", "metadata": {"name": "gold"}}\n`,
+        'state/moved.yaml.bak': `${claim}metadata:\n  name: gold\n`,
+        'old/gold.bak': `metadata:\n  name: gold\n# ${claim}`,
+        '.archive/gold.json': `${claim}metadata: {name: gold}\n`,
+        // Named like a manifest: returned as before, claim or none.
+        'state/audiences/prod/gold.yaml': record,
+        'state/gold.yaml.txt': record,
+        'a/b.yaml ': record,
+      };
+      for (const top of await threeTops(tmp, files)) {
+        expect(await filesNaming(top, new Set(['gold']))).toEqual([
+          '.archive/gold.json',
+          'state/audiences/prod/gold.yaml',
+          'state/gold.yaml.txt',
+          'state/moved.json',
+          'state/moved.yaml.bak',
+        ]);
+        expect(await otherFilesNaming(top, new Set(['gold']))).toEqual(['a/b.yaml ', 'old/gold.bak']);
+        // By the name's piece alone (a manifest renamed as it moved), the same.
+        expect(await filesNaming(top, new Set(['tin']), new Set(['gold']))).toContain('state/moved.json');
+        expect(await filesNaming(top, new Set(['tin']), new Set(['gold']))).not.toContain(
+          'state/audiences/prod/gold.json',
+        );
       }
     });
   });
