@@ -369,6 +369,8 @@ async function withoutManifest(read: Read, sandbox: string): Promise<'empty' | '
  * (review scope-42, H-1). Only the head of those others is read, and only for a plan that removes.
  */
 function readLeftOut(left: readonly FoundFile[], maxBytes: number): Read[] {
+  // What git returns of these files for a removal is chosen by the same rule (read-left-out.ts
+  // readOnlyIfClaimed): a change here is one there.
   return left.flatMap((file): Read[] => {
     if (namedLikeManifest(file.relative)) return [read(file.relative, file.absolute, maxBytes)];
     if (!looksLikeManifest(file.absolute)) return [];
@@ -594,14 +596,14 @@ async function movedManifests(
     planned !== '' && !planned.startsWith('..') && !path.isAbsolute(planned) && listable(planned)
       ? planned.split(path.sep).join('/')
       : undefined;
-  const grepped = pieces.includes(undefined)
-    ? undefined
-    : await filesNaming(top, keys, new Set(pieces as string[]), leftOut);
   // Of any other name, those that claim to be a manifest: one renamed as it moved (`old/gold.ymal`).
-  const others =
-    grepped === undefined
-      ? undefined
-      : await otherFilesNaming(top, keys, new Set(pieces as string[]), leftOut);
+  // Both asked at once: each waits on git (reading the whole work tree but the directory planned).
+  const [grepped, others] = pieces.includes(undefined)
+    ? [undefined, undefined]
+    : await Promise.all([
+        filesNaming(top, keys, new Set(pieces as string[]), leftOut),
+        otherFilesNaming(top, keys, new Set(pieces as string[]), leftOut),
+      ]);
   // A name of the grep's (`*.yaml.*`, `*.json`) that is not named like a manifest (a renamed one
   // in a dot folder, `.archive/gold.yaml.bak`, or a dotfile) is one of any other name: the look
   // at other names excludes it, and dropping it here deleted the audience (review scope-43, H-1).

@@ -1,5 +1,11 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { filtersGiven, mayHoldSelected, SKIPPED_DIRS, unselectedByDefault } from '../source/file-filter.js';
+import {
+  filtersGiven,
+  mayHoldSelected,
+  namedLikeManifest,
+  SKIPPED_DIRS,
+  unselectedByDefault,
+} from '../source/file-filter.js';
 import { uncheckedNested, uncheckedSubmodules, type UncheckedSubmodule } from './read-submodules.js';
 import type { ReadDirOptions } from './read-dir.js';
 
@@ -14,6 +20,17 @@ const LOOKED_AT_BYTES = 64 * 1024;
 /** Whether `text` holds `apiVersion: audiencectl/...`: it claims to be an audiencectl manifest. */
 export function claimsOurs(text: string): boolean {
   return /apiVersion["']?\s*:\s*["']?audiencectl\//.test(text);
+}
+
+/**
+ * Whether the search for a removed manifest elsewhere takes `relative` (a path from where it
+ * looks) only when its text claims to be an audiencectl manifest (claimsOurs): one of no
+ * manifest's name, whose head it asks (read-elsewhere.ts readLeftOut: looksLikeManifest), and
+ * one renamed (`b.json`, `b.yaml.bak`), whose whole text it asks (claimedIfRenamed). git need
+ * not return such a file that does not hold `audiencectl/` (read-moved.ts filesNaming).
+ */
+export function readOnlyIfClaimed(relative: string): boolean {
+  return !namedLikeManifest(relative) || unselectedByDefault(relative)?.why === 'renamed';
 }
 
 /**

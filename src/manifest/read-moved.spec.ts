@@ -66,8 +66,9 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         'a/c.Yml': 'name: gold\n',
         'a/.archive/d.yaml': 'name: gold\n',
         'a/.e.yml': 'name: gold\n',
-        // Renamed so that the default does not read it (review scope-41, H-2).
-        'a/f.yaml.txt': 'name: gold\n',
+        // Renamed so that the default does not read it (review scope-41, H-2); returned only
+        // claiming to be a manifest (see below).
+        'a/f.yaml.txt': 'apiVersion: audiencectl/v1\nname: gold\n',
         // Not named like a manifest.
         'a/g.txt': 'name: gold\n',
       };
@@ -152,17 +153,18 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
     });
   });
 
-  it('returns a file of a name the default never reads as a manifest (`*.json`, `gold.bak`) only when it also holds `audiencectl/`, tracked, untracked or outside git', async () => {
+  it('returns a file the search reads only when it claims to be a manifest (`*.json`, `gold.yaml.txt`, `gold.bak`) only when it holds `audiencectl/`, tracked, untracked or outside git', async () => {
     await withTempDir(async (tmp) => {
-      // The search reads such a file only when its text claims to be an audiencectl manifest
-      // (read-left-out.ts claimsOurs, looksLikeManifest): a directory store's records (one JSON
-      // file an audience, each naming its key and its audience's name) were each returned, read
-      // and refused, ten thousand of them in the bench for a removal.
+      // The search refuses such a file unless its text claims to be an audiencectl manifest
+      // (read-left-out.ts readOnlyIfClaimed): a directory store's records (one JSON file an
+      // audience, naming its key and its audience's name) were each returned, read and refused,
+      // ten thousand of them in the bench for a removal.
       const claim = 'apiVersion: audiencectl/v1\n';
       const record = '{"sandbox": "prod", "key": "gold", "applied": {"spec": {"name": "Gold"}}}\n';
       const files = {
         'state/audiences/prod/gold.json': record,
         'state/state-snapshot.jsonl': record,
+        'state/gold.yaml.txt': record,
         'x.yaml.d/gold.json': record,
         '.state/gold.json': record,
         'notes.txt': 'gold\n',
@@ -171,25 +173,27 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         'state/moved.yaml.bak': `${claim}metadata:\n  name: gold\n`,
         'old/gold.bak': `metadata:\n  name: gold\n# ${claim}`,
         '.archive/gold.json': `${claim}metadata: {name: gold}\n`,
-        // Named like a manifest: returned as before, claim or none.
+        // Named as a manifest (one the default reads, or leaves out for its case, a dot or a blank
+        // after it): returned as before, claim or none.
         'state/audiences/prod/gold.yaml': record,
-        'state/gold.yaml.txt': record,
+        '.state/gold.yaml': record,
+        'state/GOLD.YML': record,
         'a/b.yaml ': record,
       };
       for (const top of await threeTops(tmp, files)) {
         expect(await filesNaming(top, new Set(['gold']))).toEqual([
           '.archive/gold.json',
+          '.state/gold.yaml',
+          'state/GOLD.YML',
           'state/audiences/prod/gold.yaml',
-          'state/gold.yaml.txt',
           'state/moved.json',
           'state/moved.yaml.bak',
         ]);
         expect(await otherFilesNaming(top, new Set(['gold']))).toEqual(['a/b.yaml ', 'old/gold.bak']);
         // By the name's piece alone (a manifest renamed as it moved), the same.
-        expect(await filesNaming(top, new Set(['tin']), new Set(['gold']))).toContain('state/moved.json');
-        expect(await filesNaming(top, new Set(['tin']), new Set(['gold']))).not.toContain(
-          'state/audiences/prod/gold.json',
-        );
+        const byName = await filesNaming(top, new Set(['tin']), new Set(['gold']));
+        expect(byName).toContain('state/moved.json');
+        expect(byName).not.toContain('state/audiences/prod/gold.json');
       }
     });
   });

@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Unplaced } from '../plan/elsewhere.js';
 import type { CommitRelation } from '../plan/older-checkout.js';
 import { commitRelations } from '../source/git-revision.js';
-import { git, gitBytes } from '../source/git-run.js';
+import { git, gitBytes, type GitAnswer } from '../source/git-run.js';
+import { readOnlyIfClaimed } from './read-left-out.js';
 
 // What git says of a record's file gone from the directory it was applied from (beside the one
 // planned), and of the files elsewhere in the work tree that name its key: whether this work tree
@@ -26,8 +27,9 @@ const literal = (files: readonly string[]) => files.map((file) => `:(literal)${f
  * decides), found by one `git grep`, as bytes (a file too large or not UTF-8 too): in a work tree,
  * the files git tracks (a folder .gitignore names included, for a file added with --force) and
  * those it does not but would; in a directory without `.git` (the controller's checkout: every
- * file committed), every file. A `*.json` file only when its text holds `audiencectl/` too
- * (CLAIMED). Undefined when git cannot say (no git, a key it cannot be
+ * file committed), every file; of those the search reads only when they claim to be a manifest
+ * (readOnlyIfClaimed: `b.json`, `b.yaml.bak`), only those holding `audiencectl/` too (CLAIMED).
+ * Undefined when git cannot say (no git, a key it cannot be
  * given): the caller reads the tree itself. `leftOut`: a directory under `top` (a path from it)
  * none of whose files is wanted (git matches it as a whole path segment: `m` leaves out `m/a.yaml`,
  * not `m2/a.yaml` nor `m.yaml`).
@@ -38,15 +40,15 @@ export async function filesNaming(
   names: ReadonlySet<string> = new Set(),
   leftOut?: string,
 ): Promise<string[] | undefined> {
-  return grepNaming(top, keys, names, MANIFEST_GROUPS, leftOut);
+  return grepNaming(top, keys, names, MANIFEST_NAMES, leftOut);
 }
 
 /**
  * filesNaming's look at the files of every other name (`old/gold.ymal`, `old/gold.bak`): those of
  * them whose text claims to be an audiencectl manifest are one renamed as it moved, which holds
  * the removal as one moved under a manifest's name does (read-elsewhere.ts readLeftOut; review
- * scope-42, H-1). Those not named `*.yaml*` nor `*.yml*` only when their text holds
- * `audiencectl/` too (CLAIMED). Undefined when git cannot say.
+ * scope-42, H-1). As filesNaming, those holding `audiencectl/` only (CLAIMED), but for a name
+ * read as a manifest's (`b.yaml `: readOnlyIfClaimed). Undefined when git cannot say.
  */
 export async function otherFilesNaming(
   top: string,
@@ -54,33 +56,14 @@ export async function otherFilesNaming(
   names: ReadonlySet<string> = new Set(),
   leftOut?: string,
 ): Promise<string[] | undefined> {
-  return grepNaming(top, keys, names, OTHER_GROUPS, leftOut);
+  return grepNaming(top, keys, names, OTHER_NAMES, leftOut);
 }
-
-/**
- * What a file the search reads only when it claims to be a manifest holds then: claimsOurs
- * (read-left-out.ts) asks its text for `apiVersion: audiencectl/`, and the text is its bytes
- * decoded (UTF-8, where no other bytes decode to ASCII), so a file whose bytes lack this is
- * refused whatever else it holds, and git need not return it.
- */
-const CLAIMED = 'audiencectl/';
-
-/**
- * Pathspecs git greps apart; `claimed`: only files holding CLAIMED too. A file there is one the
- * search (read-elsewhere.ts readLeftOut, claimedIfRenamed) reads only when it claims to be a
- * manifest: every `*.json` (unselectedByDefault's `renamed`, or, in a dot or skipped folder, no
- * manifest's name: looksLikeManifest), and every file of no manifest's name that is not named
- * `*.yaml*` nor `*.yml*` (a name like `b.yaml ` is read as a manifest's, and stays unclaimed).
- * A directory store's records are such (`state/audiences/prod/gold.json`): the search returned
- * each one naming a word of the removed audience's name, ten thousand in the bench.
- */
-type Group = { pathspecs: readonly string[]; claimed: boolean };
 
 async function grepNaming(
   top: string,
   keys: ReadonlySet<string>,
   names: ReadonlySet<string>,
-  groups: readonly Group[],
+  pathspecs: readonly string[],
   leftOut: string | undefined,
 ): Promise<string[] | undefined> {
   if (![...keys, ...names].every(listable)) return undefined;
@@ -89,28 +72,38 @@ async function grepNaming(
   const without = leftOut === undefined ? [] : [`:(exclude,literal)${leftOut}`];
   // One fixed string a line (-F -f -): the keys, the names (any case: -i), and a backslash.
   const patterns = [...keys, ...names, '\\'].map((pattern) => `${pattern}\n`).join('');
-  // A claimed group: a line of the patterns and a line holding CLAIMED (--all-match asks for
-  // each top-level pattern; the patterns' group first, as one: git reads a trailing group's
-  // own alternatives as top-level too, each then wanted).
-  const matching = (claimed: boolean) =>
-    claimed ? ['--all-match', '(', '-f', '-', ')', '-e', CLAIMED] : ['-f', '-'];
   // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
   // .gitignore names, so the tracked ones are asked for apart.
-  const grep = (where: string[], { pathspecs, claimed }: Group) =>
-    git(
-      top,
-      ['grep', ...where, '-l', '-z', '-i', '-F', ...matching(claimed), '--', ...pathspecs, ...without],
-      patterns,
-      1,
-    );
+  const grep = (where: string[], matching: string[], input: string) =>
+    git(top, ['grep', ...where, '-l', '-z', ...matching, '--', ...pathspecs, ...without], input, 1);
   const wheres = existsSync(path.join(top, '.git')) ? [[], ['--untracked']] : [['--no-index']];
-  const answers = await Promise.all(wheres.flatMap((where) => groups.map((group) => grep(where, group))));
+  // Apart, not one grep of both (--all-match): each stops at a file's first line that answers,
+  // where one of both reads every line of every file (a 10 MB cache: a fifth of a second).
+  const [naming, claiming] = await Promise.all([
+    Promise.all(wheres.map((where) => grep(where, ['-i', '-F', '-f', '-'], patterns))),
+    Promise.all(wheres.map((where) => grep(where, ['-F', '-e', CLAIMED], ''))),
+  ]);
+  const named = filesOf(naming);
+  const claimed = filesOf(claiming);
+  if (named === undefined || claimed === undefined) return undefined;
+  return [...named].filter((file) => claimed.has(file) || !readOnlyIfClaimed(file)).sort();
+}
+
+/**
+ * What claimsOurs (read-left-out.ts) asks a file's text for, `apiVersion: audiencectl/`, in
+ * part: the text is the file's bytes decoded (UTF-8, where no other bytes decode to ASCII), so
+ * a file whose bytes lack it never claims to be a manifest, whatever else it holds.
+ */
+const CLAIMED = 'audiencectl/';
+
+/** The files of grep answers (`-l -z`); undefined when one could not be had. */
+function filesOf(answers: ReadonlyArray<GitAnswer<string>>): Set<string> | undefined {
   const files = new Set<string>();
   for (const answer of answers) {
     if (!answer.ok) return undefined;
     for (const file of answer.out.split('\0')) if (file !== '') files.add(file);
   }
-  return [...files].sort();
+  return files;
 }
 
 /**
@@ -131,29 +124,6 @@ export const MANIFEST_NAMES = [
 
 /** Every file but MANIFEST_NAMES, as pathspecs (only exclusions: git takes everything else). */
 const OTHER_NAMES = MANIFEST_NAMES.map((name) => name.replace(':(icase)', ':(exclude,icase)'));
-
-const JSON_NAME = ':(icase)*.json';
-
-/** MANIFEST_NAMES in two (Group): `*.json` claimed, the others not. */
-const MANIFEST_GROUPS: readonly Group[] = [
-  {
-    pathspecs: [...MANIFEST_NAMES.filter((name) => name !== JSON_NAME), ':(exclude,icase)*.json'],
-    claimed: false,
-  },
-  { pathspecs: [JSON_NAME], claimed: true },
-];
-
-/** Names a manifest's may be read as (`b.yaml `, `b.yml\r`: file-filter.ts YAML_NAME), and more. */
-const YAML_LIKE = [':(icase)*.yaml*', ':(icase)*.yml*'];
-
-/** OTHER_NAMES in two (Group): those named like YAML_LIKE not claimed, the others claimed. */
-const OTHER_GROUPS: readonly Group[] = [
-  { pathspecs: [...YAML_LIKE, ...OTHER_NAMES], claimed: false },
-  {
-    pathspecs: [...OTHER_NAMES, ...YAML_LIKE.map((name) => name.replace(':(icase)', ':(exclude,icase)'))],
-    claimed: true,
-  },
-];
 
 /** Paths given a git command at a time: thousands of long ones pass the system's limit (E2BIG). */
 const PATHS_AT_ONCE = 500;
