@@ -1,5 +1,6 @@
 import { audienceNameKey } from '../manifest/duplicates.js';
 import type { AudienceRecord } from '../state/schema.js';
+import { leadingStringOf } from '../text/lazy-property.js';
 import { liveOf } from './drift.js';
 import type { RefreshView, Step } from './schema.js';
 
@@ -16,7 +17,16 @@ function heldName(record: AudienceRecord, refresh: RefreshView | undefined): str
   const live = liveOf(refresh, record);
   if (live?.status === 'missing') return undefined;
   if (live?.status === 'found') return live.name;
-  return record.applied?.spec.name ?? record.imported?.name;
+  return (record.applied && appliedName(record.applied)) ?? record.imported?.name;
+}
+
+/**
+ * The applied spec's name, read without making the spec an object where it is still JSON text
+ * that can tell it (a state snapshot's record: lazy-property.ts leadingStringOf): of 10,000
+ * records, each spec parsed for its name was most of a plan's planning, and its garbage.
+ */
+function appliedName(applied: NonNullable<AudienceRecord['applied']>): string {
+  return leadingStringOf(applied, 'spec', 'name') ?? applied.spec.name;
 }
 
 /** A step whose DELETE frees its record's name: a delete or a replace, not blocked. */
@@ -78,8 +88,8 @@ export function guardRecordedNames(
     (step): step is Step & { create: NonNullable<Step['create']> } =>
       (step.kind === 'create' || step.kind === 'replace') && !step.blocked && step.create !== undefined,
   );
-  // No step takes a name (a plan without creates or replaces): no record's name is read, which
-  // would parse every record's applied spec (kept as JSON text until read, lazy-property.ts).
+  // No step takes a name (a plan without creates or replaces): no record's name is read (nor,
+  // for a state snapshot's record, its applied spec's digest checked: appliedName).
   if (takers.length === 0) return blocked;
   const holders = new Map<string, AudienceRecord[]>();
   for (const record of records) {

@@ -158,11 +158,49 @@ export class SpecsSection {
 
   /** The spec at `at`, `length` bytes in the section, whose digest is `digest` (specDigest); else SnapshotSpecError. */
   parse(at: number, length: number, digest: string): unknown {
+    const bytes = this.checked(at, length, digest);
+    return JSON.parse(bytes.toString('utf8', at, at + length));
+  }
+
+  /**
+   * What parse(…)[key] gives when the spec's JSON starts with `key` holding a string, read from
+   * the bytes alone; else undefined (parse it). Checked as parse checks it: the bytes are then
+   * the JSON.stringify of a spec (lineOf), which writes no key twice, so its first key is the
+   * one JSON.parse would keep.
+   */
+  leadingString(at: number, length: number, digest: string, key: string): string | undefined {
+    const bytes = this.checked(at, length, digest);
+    const end = at + length;
+    const opening = openingOf(key);
+    if (length <= opening.length) return undefined;
+    // Byte by byte: Buffer#compare of a range checks its offsets on each call (10,000 calls).
+    for (let n = 0; n < opening.length; n += 1) if (bytes[at + n] !== opening[n]) return undefined;
+    // The string's closing quote: the first one not escaped (a quote or backslash byte is never
+    // inside a UTF-8 sequence). Printable ASCII (most names) is the text itself; else the string is
+    // decoded as JSON.parse decodes it, escapes and all.
+    const from = at + opening.length;
+    let plain = true;
+    for (let p = from; p < end; p += 1) {
+      const byte = bytes[p]!;
+      if (byte === 0x22)
+        return plain
+          ? bytes.toString('latin1', from, p)
+          : (JSON.parse(bytes.toString('utf8', from - 1, p + 1)) as string);
+      if (byte === 0x5c) {
+        plain = false;
+        p += 1;
+      } else if (byte >= 0x80 || byte < 0x20) plain = false;
+    }
+    return undefined;
+  }
+
+  /** The section's bytes, the spec at `at` found as its line says (its digest); else SnapshotSpecError. */
+  private checked(at: number, length: number, digest: string): Buffer {
     const bytes = this.load();
     const end = at + length;
     if (bytes === undefined || end > bytes.length || specDigest(bytes.subarray(at, end)) !== digest)
       throw new SnapshotSpecError(this.file, 'an applied spec');
-    return JSON.parse(bytes.toString('utf8', at, end));
+    return bytes;
   }
 
   private load(): Buffer | undefined {
@@ -204,4 +242,17 @@ export class SectionSpec {
   parse(): unknown {
     return this.section.parse(this.at, this.length, this.digest);
   }
+
+  leadingString(key: string): string | undefined {
+    return this.section.leadingString(this.at, this.length, this.digest, key);
+  }
+}
+
+const openings = new Map<string, Buffer>();
+
+/** `{"key":"`, the bytes a spec's JSON starts with when `key` is its first key and holds a string. */
+function openingOf(key: string): Buffer {
+  let found = openings.get(key);
+  if (found === undefined) openings.set(key, (found = Buffer.from(`{${JSON.stringify(key)}:"`)));
+  return found;
 }

@@ -33,8 +33,12 @@ export class JsonBytes {
   }
 }
 
-/** JSON text kept elsewhere (as JsonBytes, or a state snapshot's specs section), parsed when read. */
-export type LazyJson = { parse(): unknown };
+/**
+ * JSON text kept elsewhere (as JsonBytes, or a state snapshot's specs section), parsed when read.
+ * `leadingString(key)`: the value of the object's first key, when that key is `key` and its
+ * value a string, as parse() would give it, read without parsing the rest (or undefined).
+ */
+export type LazyJson = { parse(): unknown; leadingString?(key: string): string | undefined };
 
 /**
  * What a property is pending: JSON text, as a string or kept elsewhere (no closure per
@@ -113,14 +117,30 @@ export function mayBeLazy(key: string): boolean {
  * much again. A pending computation, or anything else, is read as usual.
  */
 export function readWithoutKeeping(owner: object, key: string): unknown {
+  const what = pendingOf(owner, key);
+  if (what === undefined || typeof what === 'function') return (owner as Record<string, unknown>)[key];
+  return computed(what);
+}
+
+/** What `owner[key]` would be made of on its first read (withLazyProperty's), or undefined if read (or not lazy). */
+function pendingOf(owner: object, key: string): Pending | undefined {
   const found = accessors.get(key);
   const what =
     found !== undefined && Object.hasOwn(owner, found.pending)
       ? (owner as Record<symbol, Pending | undefined>)[found.pending]
       : undefined;
-  if (what === undefined || typeof what === 'function') return (owner as Record<string, unknown>)[key];
+  if (what === undefined) return undefined;
   // Still the accessor withLazyProperty made (not deleted or redefined since): what it would give.
-  if (Object.getOwnPropertyDescriptor(owner, key)?.get !== found!.descriptor.get)
-    return (owner as Record<string, unknown>)[key];
-  return computed(what);
+  return Object.getOwnPropertyDescriptor(owner, key)?.get === found!.descriptor.get ? what : undefined;
+}
+
+/**
+ * `owner[key][field]` when `owner[key]` is pending JSON text that can tell it without being
+ * parsed (LazyJson.leadingString: its first key, a string), `owner[key]` left pending; else
+ * undefined, and the caller reads it as usual. (The recorded names guard reads each record's
+ * applied spec's name and nothing else of it: 10,000 specs parsed for a name each.)
+ */
+export function leadingStringOf(owner: object, key: string, field: string): string | undefined {
+  const what = pendingOf(owner, key);
+  return typeof what === 'object' ? what.leadingString?.(field) : undefined;
 }
