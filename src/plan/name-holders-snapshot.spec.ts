@@ -11,9 +11,10 @@ import { loadSnapshotBytesSync, SpecsSection } from '../state/snapshot-specs.js'
 import { plan } from './plan.js';
 
 // The recorded names guard (name-holders.ts) of a create or replace reads the name every record's
-// audience holds. The state snapshot serves each applied spec as JSON text in its specs section,
-// parsed when first read: the guard parsed all of them (10,000 records: 0.18 s and their garbage,
-// a plan with --include, an apply, a daemon's pass), where it reads only the name.
+// audience holds. The state snapshot (read by `plan` alone) serves each applied spec as JSON text
+// in its specs section, parsed when first read: the guard parsed all of them (10,000 records:
+// 0.17-0.2 s and their garbage, in a plan that does not take the quiet path: --include/--exclude,
+// credentials, --refresh, --adopt, --base), where it reads only the name.
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'audiencectl-name-holders-snapshot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,8 +63,7 @@ describe('the recorded names guard of records the state snapshot serves', () => 
     const state = applied(files);
     const { audiences } = served(state.audiences);
     const parse = vi.spyOn(SpecsSection.prototype, 'parse');
-    // As a plan with --include reads them (an apply's, a daemon's pass: the same guard): the
-    // records out of scope, the new manifest in it.
+    // As a plan with --include reads them: the records out of scope, the new manifest in it.
     const desired = loadTexts({ 'n/new.yaml': named('new', 'Name New') });
     const result = plan(desired, { ...state, audiences }, readingOnly('n'));
     expect(result.steps.map((s) => s.id)).toEqual(['prod/new:create']);
