@@ -206,6 +206,10 @@ describe('a PostgreSQL store made before the compat table', () => {
         expect.stringMatching(/: applied migration 5 \(meta.revisions: /),
         expect.stringMatching(/: applied migration 6 \(meta.nonce: /),
         expect.stringMatching(/: applied migration 7 \(audiences.line: /),
+        // The record written before migration 7 given its line (src/state/pg/fill-lines.ts).
+        expect.stringMatching(
+          /: wrote the line of 1 record written before this release \(read as lines by a plan\)$/,
+        ),
       ]);
       expect(await store.readCompat('https://aep.example/data/core/ais')).toEqual({});
       expect(await store.get('prod', 'gold')).toEqual(aRecord('gold'));
