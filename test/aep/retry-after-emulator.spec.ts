@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { AepError } from '../../src/aep/errors.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/index.js';
@@ -7,15 +7,13 @@ import { lookups, recordingAttempts, type Attempt } from './retry-after-proxy.js
 
 // Retry-After in every form the emulator writes it (docs/emulator.md, "Retry-After"), read by
 // the client over real HTTP: retry-policy.spec.ts reads the values, this proves the waits.
+// Each case waits out its own emulator's pauses (0.6 to 2 s) and spends almost no CPU: the cases
+// run at once (describe.concurrent), each emulator closed when its own case ends.
 
-const started: RunningEmulator[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((running) => running.close()));
-});
-
-async function withClient(options: EmulatorOptions, overrides: AepClientOptions = {}) {
-  const running = await startEmulator({ host: '127.0.0.1', port: 0, ...options });
-  started.push(running);
+/** A client of an emulator of its own, closed when the case `context` belongs to ends. */
+async function withClient(context: TestContext, options: EmulatorOptions, overrides: AepClientOptions = {}) {
+  const running: RunningEmulator = await startEmulator({ host: '127.0.0.1', port: 0, ...options });
+  context.onTestFinished(() => running.close());
   const attempts: Attempt[] = [];
   const client = clientFor(
     running,
@@ -37,29 +35,33 @@ function pauseAfterFirst429(attempts: Attempt[]): number {
   return Math.min(...later.map((attempt) => attempt.startedAt - first.endedAt));
 }
 
-describe('a 429 of the rate limit, its Retry-After in each form', () => {
+describe.concurrent('a 429 of the rate limit, its Retry-After in each form', () => {
   // A bucket of one that refills in a second: the rate limit's Retry-After asks for 1 s.
   const limit = { perSecond: 1, burst: 1 };
 
-  it("an HTTP date 1 s after the answer's Date: the sandbox pauses 1 s, every lookup answered", async () => {
-    const { client, attempts } = await withClient({ rateLimit: { ...limit, retryAfterForm: 'http-date' } });
+  it("an HTTP date 1 s after the answer's Date: the sandbox pauses 1 s, every lookup answered", async (context) => {
+    const { client, attempts } = await withClient(context, {
+      rateLimit: { ...limit, retryAfterForm: 'http-date' },
+    });
     expect(await lookups(client, 3)).toEqual([404, 404, 404]);
     expect(pauseAfterFirst429(attempts)).toBeGreaterThanOrEqual(995);
   });
 
   for (const form of ['past-date', 'malformed'] as const) {
-    it(`${form}: read as no Retry-After, the pause of rateLimitPauseMs (700 ms), every lookup answered`, async () => {
-      const { client, attempts } = await withClient({ rateLimit: { ...limit, retryAfterForm: form } });
+    it(`${form}: read as no Retry-After, the pause of rateLimitPauseMs (700 ms), every lookup answered`, async (context) => {
+      const { client, attempts } = await withClient(context, {
+        rateLimit: { ...limit, retryAfterForm: form },
+      });
       expect(await lookups(client, 3)).toEqual([404, 404, 404]);
       expect(pauseAfterFirst429(attempts)).toBeGreaterThanOrEqual(695);
     });
   }
 });
 
-describe('a 503 with a Retry-After (a queued error503), on a lookup', () => {
+describe.concurrent('a 503 with a Retry-After (a queued error503), on a lookup', () => {
   for (const form of ['seconds', 'http-date'] as const) {
-    it(`2 s in ${form}: retried after 2 s, then answered`, async () => {
-      const { running, client, attempts } = await withClient({});
+    it(`2 s in ${form}: retried after 2 s, then answered`, async (context) => {
+      const { running, client, attempts } = await withClient(context, {});
       running.control.queueFault({ kind: 'error503', retryAfterSeconds: 2, retryAfterForm: form });
       expect(await lookups(client, 1)).toEqual([404]);
       expect(attempts.map((attempt) => attempt.status)).toEqual([503, 404]);
@@ -67,8 +69,9 @@ describe('a 503 with a Retry-After (a queued error503), on a lookup', () => {
     });
   }
 
-  it("a date in the past: retried after the backoff (600 ms at the jitter's top), not at once", async () => {
+  it("a date in the past: retried after the backoff (600 ms at the jitter's top), not at once", async (context) => {
     const { running, client, attempts } = await withClient(
+      context,
       {},
       { retry: { baseDelayMs: 600, maxDelayMs: 600 }, random: () => 1 },
     );
@@ -78,8 +81,9 @@ describe('a 503 with a Retry-After (a queued error503), on a lookup', () => {
     expect(attempts[1]!.startedAt - attempts[0]!.endedAt).toBeGreaterThanOrEqual(590);
   });
 
-  it('an unreadable one: retried after the backoff, then answered', async () => {
+  it('an unreadable one: retried after the backoff, then answered', async (context) => {
     const { running, client, attempts } = await withClient(
+      context,
       {},
       { retry: { baseDelayMs: 600, maxDelayMs: 600 }, random: () => 1 },
     );
@@ -89,8 +93,8 @@ describe('a 503 with a Retry-After (a queued error503), on a lookup', () => {
     expect(attempts[1]!.startedAt - attempts[0]!.endedAt).toBeGreaterThanOrEqual(590);
   });
 
-  it('a create answered 503 with a Retry-After is not repeated: its outcome is unknown', async () => {
-    const { running, client, attempts } = await withClient({});
+  it('a create answered 503 with a Retry-After is not repeated: its outcome is unknown', async (context) => {
+    const { running, client, attempts } = await withClient(context, {});
     running.control.queueFault({ kind: 'error503', endpoint: 'createAudience', retryAfterSeconds: 1 });
     const error = await client.createAudience('prod', spec()).then(
       () => undefined,

@@ -1,4 +1,4 @@
-import { afterEach } from 'vitest';
+import { afterAll } from 'vitest';
 import { AepError } from '../../src/aep/errors.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { startEmulator, type EmulatorOptions } from '../../src/emulator/index.js';
@@ -40,11 +40,13 @@ export function recordingAttempts(attempts: Attempt[], overrides: AepClientOptio
 /**
  * The set-up of the Retry-After specs that change the emulator's answers in transit (a gateway's
  * 429 or 503, a Retry-After in another form): an emulator and a header proxy per call, closed
- * after each test. Call at the top of the file.
+ * once the file's tests are done. Call at the top of the file. Not after each test: a file whose
+ * cases only wait out their own pauses runs them at once (describe.concurrent), and one case's
+ * end must not close the servers of another still running.
  */
 export function retryAfterProxies() {
   const closers: Array<() => Promise<void>> = [];
-  afterEach(async () => {
+  afterAll(async () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 

@@ -50,6 +50,12 @@ export type ApplyCall = {
   store?: (store: FileStateStore) => StateStore;
   /** Told of each step as it ends (what the CLI prints), as an apply that throws reports nothing. */
   progress?: ProgressSink;
+  /**
+   * How long the apply waits for a run it started to end (FAST_POLL's 10 s when not given). A case
+   * whose run cannot end during the apply (its stages an hour each on the emulator's clock, which
+   * the case moves itself) gives a short one: the same outcome, without 10 s of waiting it out.
+   */
+  runWaitMs?: number;
 };
 
 /** The real executor, a file store and the AEP client, in-process against a test emulator. */
@@ -112,7 +118,7 @@ export function executorEnv(
       ...(call.refresh ? { refresh: true } : {}),
       lockTimeoutMs: 0,
       operationPoll: FAST_POLL,
-      runPoll: FAST_POLL,
+      runPoll: call.runWaitMs === undefined ? FAST_POLL : { ...FAST_POLL, timeoutMs: call.runWaitMs },
       review: (plan, resumed, toDrop) =>
         Promise.resolve(call.review ? call.review(plan, resumed, toDrop) : true),
       progress: () => call.progress ?? SILENT,

@@ -95,71 +95,79 @@ async function seedGold(location: string): Promise<void> {
   }
 }
 
-describe.each(LIMITS)("a role whose %s (a DBA's) is shorter than audiencectl's waits", (setting) => {
-  it.each<[string, (schema: string) => string, string]>([
-    // A person keeps writers out while repairing rows by hand (docs/state.md, Locking and fencing).
-    [
-      'a takeover waits for a person holding lock_state for its own budget, then takes the lock',
-      (schema) => `SELECT 1 FROM "${schema}".lock_state FOR UPDATE`,
-      'UPDATE%lock_state%',
-    ],
-    [
-      "a write waits for a person's lock on its record for its own budget, then writes",
-      (schema) => `SELECT 1 FROM "${schema}".audiences WHERE key = 'gold' FOR UPDATE`,
-      'WITH fence%',
-    ],
-  ])('%s', async (_, held, waiting) => {
-    const location = await postgres.freshLocation();
-    const schema = new URL(location).searchParams.get('schema')!;
-    await seedGold(location);
-    const { url, role } = await limitedRole(location, setting);
-    try {
-      await withPerson(async (person) => {
-        await person.query('BEGIN');
-        await person.query(held(schema));
-        const result = await forgetBehind(person, role, url, waiting);
-        expect(result.stderr).toBe('');
-        expect(result.code).toBe(0);
-      });
-      const left = await postgres.query(`SELECT key FROM "${schema}".audiences`);
-      expect(left).toEqual([]);
-    } finally {
-      await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
-    }
-  });
-});
+// Each case waits 1.5 s or more on the server's clock for a lock of its own schema and role,
+// spending almost no CPU: the cases run at once (describe.concurrent), not one after another.
+describe.concurrent.each(LIMITS)(
+  "a role whose %s (a DBA's) is shorter than audiencectl's waits",
+  (setting) => {
+    it.each<[string, (schema: string) => string, string]>([
+      // A person keeps writers out while repairing rows by hand (docs/state.md, Locking and fencing).
+      [
+        'a takeover waits for a person holding lock_state for its own budget, then takes the lock',
+        (schema) => `SELECT 1 FROM "${schema}".lock_state FOR UPDATE`,
+        'UPDATE%lock_state%',
+      ],
+      [
+        "a write waits for a person's lock on its record for its own budget, then writes",
+        (schema) => `SELECT 1 FROM "${schema}".audiences WHERE key = 'gold' FOR UPDATE`,
+        'WITH fence%',
+      ],
+    ])('%s', async (_, held, waiting) => {
+      const location = await postgres.freshLocation();
+      const schema = new URL(location).searchParams.get('schema')!;
+      await seedGold(location);
+      const { url, role } = await limitedRole(location, setting);
+      try {
+        await withPerson(async (person) => {
+          await person.query('BEGIN');
+          await person.query(held(schema));
+          const result = await forgetBehind(person, role, url, waiting);
+          expect(result.stderr).toBe('');
+          expect(result.code).toBe(0);
+        });
+        const left = await postgres.query(`SELECT key FROM "${schema}".audiences`);
+        expect(left).toEqual([]);
+      } finally {
+        await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      }
+    });
+  },
+);
 
-describe("a wait that outlasts audiencectl's own query timeout, on a role with a DBA's statement_timeout", () => {
-  it('stops with one line naming the timeout and the flag that raises it, and writes nothing', async () => {
-    const location = await postgres.freshLocation();
-    const schema = new URL(location).searchParams.get('schema')!;
-    await seedGold(location);
-    const { url, role } = await limitedRole(location, 'statement_timeout');
-    try {
-      await withPerson(async (person) => {
-        await person.query('BEGIN');
-        await person.query(`SELECT 1 FROM "${schema}".audiences WHERE key = 'gold' FOR UPDATE`);
-        const result = await runCli(
-          ['state', 'forget', 'gold', '--sandbox', 'prod', '--state', url, '--state-query-timeout', '2s'],
-          { env: NO_AEP_OR_STATE },
-        );
-        await person.query('ROLLBACK');
-        expect(result.code).toBe(1);
-        const lines = result.stderr.trim().split('\n');
-        expect(lines, result.stderr).toHaveLength(1);
-        // The client's timer or the server's statement_timeout (ours, the same 2 s), whichever is first.
-        expect(lines[0]).toMatch(
-          /^Error: PostgreSQL state postgres:\/\/\S+: (no answer from the server within 2 s|the server cancelled a statement at its statement_timeout: .*\(2 s,)/,
-        );
-        expect(lines[0]).toContain(
-          '--state-query-timeout or AUDIENCECTL_STATE_QUERY_TIMEOUT raises the limit',
-        );
-        expect(lines[0]).not.toContain(role);
-      });
-      const left = await postgres.query<{ key: string }>(`SELECT key FROM "${schema}".audiences`);
-      expect(left).toEqual([{ key: 'gold' }]);
-    } finally {
-      await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
-    }
-  });
-});
+describe.concurrent(
+  "a wait that outlasts audiencectl's own query timeout, on a role with a DBA's statement_timeout",
+  () => {
+    it('stops with one line naming the timeout and the flag that raises it, and writes nothing', async () => {
+      const location = await postgres.freshLocation();
+      const schema = new URL(location).searchParams.get('schema')!;
+      await seedGold(location);
+      const { url, role } = await limitedRole(location, 'statement_timeout');
+      try {
+        await withPerson(async (person) => {
+          await person.query('BEGIN');
+          await person.query(`SELECT 1 FROM "${schema}".audiences WHERE key = 'gold' FOR UPDATE`);
+          const result = await runCli(
+            ['state', 'forget', 'gold', '--sandbox', 'prod', '--state', url, '--state-query-timeout', '2s'],
+            { env: NO_AEP_OR_STATE },
+          );
+          await person.query('ROLLBACK');
+          expect(result.code).toBe(1);
+          const lines = result.stderr.trim().split('\n');
+          expect(lines, result.stderr).toHaveLength(1);
+          // The client's timer or the server's statement_timeout (ours, the same 2 s), whichever is first.
+          expect(lines[0]).toMatch(
+            /^Error: PostgreSQL state postgres:\/\/\S+: (no answer from the server within 2 s|the server cancelled a statement at its statement_timeout: .*\(2 s,)/,
+          );
+          expect(lines[0]).toContain(
+            '--state-query-timeout or AUDIENCECTL_STATE_QUERY_TIMEOUT raises the limit',
+          );
+          expect(lines[0]).not.toContain(role);
+        });
+        const left = await postgres.query<{ key: string }>(`SELECT key FROM "${schema}".audiences`);
+        expect(left).toEqual([{ key: 'gold' }]);
+      } finally {
+        await postgres.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`);
+      }
+    });
+  },
+);
