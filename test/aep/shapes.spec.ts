@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import type { AepHttpClient } from '../../src/aep/client.js';
 import type { AepClientOptions } from '../../src/aep/options.js';
 import { clientOfFake, json, startFakeAep, type FakeAep } from './fake-aep.js';
@@ -24,8 +24,26 @@ function client(overrides: AepClientOptions = {}): AepHttpClient {
   );
 }
 
+/** A fake of the case's own and its client (as `client` above), closed when that case ends. */
+async function ownFake(context: TestContext) {
+  const own = await startFakeAep();
+  context.onTestFinished(() => own.close());
+  return {
+    fake: own,
+    client: (overrides: AepClientOptions = {}): AepHttpClient =>
+      clientOfFake(
+        own,
+        { clientId: 'shape-client', clientSecret: 'shape-secret-value', orgId: 'SHAPE@AdobeOrg' },
+        overrides,
+      ),
+  };
+}
+
 describe('requests as the reference page writes them', () => {
   it('uses the exact paths, query and the four headers', async () => {
+    // One token, the fake's next, for every call: the fake numbers them for the file, whatever
+    // ran before (under --sequence.shuffle this case is not always the first to ask).
+    const token = `Bearer token-${fake.tokenRequests() + 1}-abcdefgh`;
     const aep = client();
     const run = { runId: 'r1' };
     fake.script(
@@ -55,7 +73,7 @@ describe('requests as the reference page writes them', () => {
     ]);
     for (const request of fake.requests) {
       expect(request.headers).toMatchObject({
-        authorization: 'Bearer token-1-abcdefgh',
+        authorization: token,
         'x-api-key': 'shape-client',
         'x-gw-ims-org-id': 'SHAPE@AdobeOrg',
         'x-sandbox-name': 'prod',
@@ -203,8 +221,11 @@ describe('error bodies of every shape', () => {
   });
 });
 
-describe('429 and 503 from other servers', () => {
-  it('429 without Retry-After pauses the sandbox for rateLimitPauseMs', async () => {
+// Each case waits out a pause of its own (0.2 to 2 s) and spends almost no CPU: they run at once
+// (describe.concurrent), each against a fake of its own, closed when the case ends.
+describe.concurrent('429 and 503 from other servers', () => {
+  it('429 without Retry-After pauses the sandbox for rateLimitPauseMs', async (context) => {
+    const { fake, client } = await ownFake(context);
     fake.script({ status: 429, body: '{"error_code":"429001","message":"Too many requests"}' });
     fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
     // `b` is asked for once the client has the 429 of `a` (not beside it: a request sent
@@ -226,7 +247,8 @@ describe('429 and 503 from other servers', () => {
     for (const request of rest) expect(request.time - (first?.time ?? 0)).toBeGreaterThanOrEqual(195);
   });
 
-  it('429 with an HTTP-date Retry-After is honoured', async () => {
+  it('429 with an HTTP-date Retry-After is honoured', async (context) => {
+    const { fake, client } = await ownFake(context);
     // 2 s after the 429's own time, written as it is answered: taken before the call, the date
     // was past by then once the call came 1 to 2 s later (a loaded runner; seen with the call
     // held 2 s on purpose: the 200 ms pause of no Retry-After, 225 ms apart).
@@ -242,12 +264,13 @@ describe('429 and 503 from other servers', () => {
     expect((second?.time ?? 0) - (first?.time ?? 0)).toBeGreaterThanOrEqual(990);
   });
 
-  it.each([
+  it.for([
     ['2 days ahead of', 2],
     ['2 days behind', -2],
-  ])(
+  ] as const)(
     'an HTTP-date Retry-After from a service whose clock is %s ours is counted from its Date',
-    async (_, days) => {
+    async ([, days], context) => {
+      const { fake, client } = await ownFake(context);
       const serviceNow = Date.now() + days * 86_400_000;
       fake.script({
         status: 429,
@@ -264,7 +287,8 @@ describe('429 and 503 from other servers', () => {
     },
   );
 
-  it('503 with Retry-After delays that GET by as long', async () => {
+  it('503 with Retry-After delays that GET by as long', async (context) => {
+    const { fake, client } = await ownFake(context);
     fake.script({ status: 503, headers: { 'retry-after': '1' } });
     fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
     await client().getOperation('prod', 'slow');
@@ -272,7 +296,8 @@ describe('429 and 503 from other servers', () => {
     expect((second?.time ?? 0) - (first?.time ?? 0)).toBeGreaterThanOrEqual(990);
   });
 
-  it('503 with Retry-After delays that GET only: the sandbox goes on', async () => {
+  it('503 with Retry-After delays that GET only: the sandbox goes on', async (context) => {
+    const { fake, client } = await ownFake(context);
     fake.script({ status: 503, headers: { 'retry-after': '5' } });
     fake.fallback(json(200, { operationId: 'op', status: 'SUCCESS', audienceId: 'a-op' }));
     let answered503: () => void = () => undefined;

@@ -44,7 +44,9 @@ const cases = [
   },
 ] as const;
 
-describe.each(cases)(
+// Each case waits about a second and a half for the outside run, on an emulator of its own: they
+// run at once.
+describe.concurrent.each(cases)(
   'a run started outside audiencectl, still in progress ($name)',
   ({ options, imported }) => {
     it('is waited for: no second run is requested while the service lists it in progress', async () => {
