@@ -14,9 +14,10 @@ const BATCH = 1_000;
  * A row whose body the fast validator does not take is left without (read, and refused, as before),
  * and so is one whose line is not its body (a key of a newer release's record schema, a default
  * the body leaves out): the server would drop that line, and init would write it at every run.
- * Each line is written only over the body it was made of: a row an apply wrote in between keeps
- * the line it wrote, and the server drops any line unlike its body (migration 7's trigger). The
- * records are not changed, so the store's serial does not move. Returns how many rows were given one.
+ * A line is written only where it is the row's body and the row still has none: a row an apply
+ * wrote in between keeps the line it wrote (and the server drops any line unlike its body:
+ * migration 7's trigger). The records are not changed, so the store's serial does not move.
+ * Returns how many rows were given one.
  */
 export async function fillLines(client: ClientBase, schema: string): Promise<number> {
   // A schema whose versions another made by hand, without the table, has no row to write.
@@ -34,7 +35,7 @@ export async function fillLines(client: ClientBase, schema: string): Promise<num
   );
   const lined = rows.flatMap((row) => {
     const line = recordLine(JSON.parse(row.body));
-    return line === undefined ? [] : [{ ...row, line: line.line }];
+    return line === undefined ? [] : [{ sandbox: row.sandbox, key: row.key, line: line.line }];
   });
   let written = 0;
   for (let start = 0; start < lined.length; start += BATCH) {
@@ -42,15 +43,14 @@ export async function fillLines(client: ClientBase, schema: string): Promise<num
     const result = await client.query(
       sql(
         schema,
-        `UPDATE {s}.audiences a SET line = v.line, line_schema = $5
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) v(sandbox, key, body, line)
-          WHERE a.sandbox = v.sandbox AND a.key = v.key AND a.body = v.body::jsonb
-            AND a.body = v.line::jsonb AND (a.line IS NULL OR a.line_schema IS DISTINCT FROM $5)`,
+        `UPDATE {s}.audiences a SET line = v.line, line_schema = $4
+           FROM unnest($1::text[], $2::text[], $3::text[]) v(sandbox, key, line)
+          WHERE a.sandbox = v.sandbox AND a.key = v.key AND a.body = v.line::jsonb
+            AND (a.line IS NULL OR a.line_schema IS DISTINCT FROM $4)`,
       ),
       [
         batch.map((row) => row.sandbox),
         batch.map((row) => row.key),
-        batch.map((row) => row.body),
         batch.map((row) => row.line),
         RECORD_SCHEMA_ID,
       ],
