@@ -6,6 +6,7 @@ import { CENSOR, redactText } from './text/secrets.js';
 // The secret registry lives in text/secrets.ts (reading the configuration registers
 // secrets without loading pino); its API stays importable from here.
 export { clearRegisteredSecrets, redactText, registerSecret, type SecretLifetime } from './text/secrets.js';
+export { componentLogger } from './component-logger.js';
 
 export type Logger = PinoLogger;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -123,19 +124,6 @@ function isLevel(value: string | undefined): value is LogLevel {
 function envLevel(): LogLevel | undefined {
   const level = process.env['LOG_LEVEL'];
   return isLevel(level) ? level : undefined;
-}
-
-/**
- * One child logger per component, with its context bound (sandbox, key, revision, ...).
- * A parent that already names a component keeps its name (pino would write the key twice).
- */
-export function componentLogger(
-  parent: Logger,
-  component: string,
-  bindings: Record<string, unknown> = {},
-): Logger {
-  if ('component' in parent.bindings()) return parent.child(bindings);
-  return parent.child({ component, ...bindings });
 }
 
 /** A logger that writes nothing: the default of library code given no logger. */

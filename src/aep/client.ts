@@ -1,4 +1,4 @@
-import { componentLogger } from '../log.js';
+import { componentLogger } from '../component-logger.js';
 import { audienceReads } from './audience-reads.js';
 import { deleteAudience } from './delete-audience.js';
 import { accessOrgOf } from './credentials.js';

@@ -1,4 +1,4 @@
-import { redactText } from '../log.js';
+import { redactText } from '../text/secrets.js';
 import { readErrorBody } from './error-body.js';
 import { CHECK_ROUTE } from './foreign-answer.js';
 

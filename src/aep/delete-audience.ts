@@ -1,4 +1,4 @@
-import { redactText } from '../log.js';
+import { redactText } from '../text/secrets.js';
 import type { Compat, DeleteSpelling } from './compat.js';
 import { unconfirmedDeletion } from './delete-answer.js';
 import { safeUrl } from '../text/safe-url.js';

@@ -1,4 +1,4 @@
-import { redactText } from '../log.js';
+import { redactText } from '../text/secrets.js';
 import { callFacts, type CallState } from './call-state.js';
 import { isJsonObjectText, readErrorBody } from './error-body.js';
 import { AepError } from './errors.js';

@@ -1,4 +1,4 @@
-import { redactText } from '../log.js';
+import { redactText } from '../text/secrets.js';
 import { safeUrl } from '../text/safe-url.js';
 import { mebibytes, type AnswerTooLargeError } from './answer-cap.js';
 import { callFacts, type CallState } from './call-state.js';

@@ -1,6 +1,7 @@
 import type { Got, Response } from 'got';
 import { z } from 'zod';
-import { redactText, registerSecret, type Logger } from '../log.js';
+import type { Logger } from '../log.js';
+import { redactText, registerSecret } from '../text/secrets.js';
 import { safeUrl } from '../text/safe-url.js';
 import { sleep, withAbort } from './abort.js';
 import { AnswerTooLargeError, cappedAnswer, mebibytes } from './answer-cap.js';

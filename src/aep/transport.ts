@@ -1,7 +1,7 @@
 import { RequestError, type Response } from 'got';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { componentLogger } from '../log.js';
+import { componentLogger } from '../component-logger.js';
 import { callFacts, type CallState } from './call-state.js';
 import { AepAuthError, AepError, aepErrorInit, isNotFoundAnswer } from './errors.js';
 import { createHttp, type AttemptResult } from './http.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { AepHttpClient } from '../aep/client.js';
 import { accessOrgOf } from '../aep/credentials.js';
 import { lazyAepClient } from '../aep/lazy-client.js';
-import type { AepClientExtras } from '../config.js';
+import type { AepClientExtras } from '../config/client.js';
 import { checkAepConfigLazily, loadAepConfigLazily } from '../config/check.js';
 import type { AepConfig } from '../config/types.js';
 import { UsageError } from '../errors.js';
@@ -117,7 +117,7 @@ export async function resolveTarget(flags: ConnectFlags, warn: (message: string)
       (await import('../aep/proxy.js')).checkProxyVariables(process.env);
       const client = lazyAepClient({
         make: async () => {
-          const { createAepClientFromConfig } = await import('../config.js');
+          const { createAepClientFromConfig } = await import('../config/client.js');
           return createAepClientFromConfig(config, { ...extras, compat });
         },
         orgOf: (sandbox) => accessOrgOf(sandbox, config.sandboxes, config.defaultAccess),
