@@ -13,6 +13,7 @@ import {
   swapPathOf,
   sweepLeftovers,
 } from './dir-swap.js';
+import { dirStoreIdentity } from './dir-identity.js';
 import { acquireLock, type HeldLock, type LockInfo, type LockOptions } from './lock.js';
 import { audiencesDir, lockPath, metaPath, recordPath } from './paths.js';
 import { readMetaFile } from './read-json.js';
@@ -141,8 +142,8 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     }
   }
 
-  async identity(): Promise<string> {
-    return `dir:${await swapPathOf(this.location)}`;
+  identity(): Promise<string> {
+    return dirStoreIdentity(this.location);
   }
 
   get locked(): boolean {

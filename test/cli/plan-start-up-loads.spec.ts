@@ -145,7 +145,7 @@ describe('plan of unchanged manifests over a directory store: what the process l
 });
 
 describe('validate and plan of a small source with no cache: no parser thread', () => {
-  it("parse the examples' files here, their file of two manifests too: neither the parser thread's script nor the yaml library loads", async () => {
+  it("parse the examples' files here, their file of two manifests too: neither the parser thread's script nor the yaml library loads, nor the store's code and zod", async () => {
     const root = await tempDir();
     const log = path.join(root, 'loaded.txt');
     // The store does not exist: a plan then has no manifest cache, every file is read and parsed.
@@ -164,6 +164,10 @@ describe('validate and plan of a small source with no cache: no parser thread', 
       expect(distFilesLoaded(log).has('cli/main.js')).toBe(true);
       expect([...distFilesLoaded(log)].filter((file) => file.startsWith('manifest/'))).toEqual([]);
       expect(packagesLoaded(log).has('yaml')).toBe(false);
+      // Nor the store's code: validate reads none, and a store that does not exist holds nothing
+      // to read (the plan opened it, loading its writers, their record schemas and zod).
+      expect(distFilesLoaded(log).has('state/open.js'), args[0]).toBe(false);
+      expect(packagesLoaded(log).has('zod'), args[0]).toBe(false);
     }
   });
 });

@@ -68,6 +68,8 @@ import { storeIdentity } from '../../state/store-identity.js';
 import { assertSameOrgs } from '../../state/org-binding.js';
 import type { RecordedState } from '../../state/schema.js';
 import { missingStoreWarning, stateStoreExists } from '../../state/presence.js';
+import { readState } from '../../state/read.js';
+import { dirStoreIdentity } from '../../state/dir-identity.js';
 import { quietReaderOf } from '../../state/store.js';
 
 type Flags = SourceFlags &
@@ -185,6 +187,7 @@ async function readRecorded(
     );
     return { state: read.state, save: read.save, ...(read.quiet ? { quiet: read.quiet } : {}) };
   }
+  if (location.kind === 'dir') return readDirStore(location.dir, flags, paste);
   const store = await openStoreFor({ ...flags, paste }, location);
   try {
     // A PostgreSQL store's rows in the quiet shape are left as lines too (pg/record-lines.ts).
@@ -207,6 +210,25 @@ async function readRecorded(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A directory store no snapshot serves (a first plan, one with no store yet, snapshots off), read
+ * as FileStateStore.readAll reads it, without opening the store: its writers (the lock, the record
+ * writes, their zod schemas) were loaded by every such plan, 480 KB of bundle, to write nothing.
+ * What opening checks (a migrate's interrupted swap, a folder that is no store) the plan checked
+ * first (stateStoreExists); a store that does not exist reads as empty.
+ */
+async function readDirStore(
+  dir: string,
+  flags: Flags,
+  paste: PasteFlags,
+): Promise<{ state: RecordedState; save: () => void; identity?: string }> {
+  const state = await readState(path.resolve(dir), paste);
+  // As the store says it is (StateStore.identity), for a saved plan of a store never written.
+  const identity =
+    flags.output === 'json' && state.meta?.lineage === undefined ? await dirStoreIdentity(dir) : undefined;
+  return { state, save: () => undefined, ...(identity === undefined ? {} : { identity }) };
 }
 
 /** Whether `dir` is missing from the working tree (a link to nothing is missing too). */
