@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -317,6 +318,26 @@ describe('findManifestsElsewhere: manifests a plan did not read, for the records
       ]);
     });
   });
+
+  // Linux's count of the bytes this thread has read (/proc/thread-self/io): the search reads
+  // synchronously, on the thread that calls it.
+  const bytesRead = () => Number(/^rchar: (\d+)$/m.exec(readFileSync('/proc/thread-self/io', 'utf8'))?.[1]);
+
+  it.skipIf(!existsSync('/proc/thread-self/io'))(
+    "does not look through the bytes of a file too large that claims to be a manifest (a store's manifest cache): only a manifest parsed from it names a record",
+    async () => {
+      await withTempDir(async (tmp) => {
+        // 8 MB, claiming in its first line, naming gold as a word in its last.
+        const cache = `{"apiVersion":"audiencectl/v1"}\n${'"tin"\n'.repeat(1400 * 1024)}"gold"\n`;
+        await writeFiles(tmp, { 'x/news.yaml': manifestYaml('news'), 'y/manifest-cache.jsonl': cache });
+        const filtered = { dir: tmp, include: ['x/**'], defaultSandbox: 'prod', above: false };
+        const before = bytesRead();
+        expect(await findManifestsElsewhere([record('gold')], filtered)).toEqual([]);
+        // Its head is read (does it claim?), not its 8 MB.
+        expect(bytesRead() - before).toBeLessThan(1024 * 1024);
+      });
+    },
+  );
 
   it('namePiece: the longest run of ASCII letters and digits, or caseless characters, of a name', () => {
     expect(namePiece('Audience silver')).toBe('Audience');

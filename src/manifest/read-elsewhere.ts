@@ -293,6 +293,9 @@ async function naming(
   const unreadable = new Set(['source/file-too-large', 'text/invalid-utf8']);
   for (const { file, absolute } of files) {
     if (!('unreadable' in file) || absolute === undefined || !unreadable.has(file.unreadable.rule)) continue;
+    // A claimant names a key only through a manifest parsed from it (mayName refuses it): its
+    // bytes are not looked through (a directory store's 10 MB manifest cache claims, and is too large).
+    if (claimants.has(file.path)) continue;
     for (const key of keysInBytes(absolute, [...keys])) {
       mayName(file.path, key, 'unreadable', file.unreadable.message);
     }
