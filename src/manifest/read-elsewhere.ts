@@ -15,14 +15,7 @@ import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync, type FoundFile } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
-import {
-  filesAt,
-  filesNaming,
-  listable,
-  notCheckedOut,
-  otherFilesNaming,
-  placeRemovals,
-} from './read-moved.js';
+import { filesAndOthersNaming, filesAt, listable, notCheckedOut, placeRemovals } from './read-moved.js';
 import { claimsOurs, looksLikeManifest } from './read-left-out.js';
 import { sourceFileFromBytes } from './decode.js';
 import { recordRevision } from '../plan/older-checkout.js';
@@ -600,21 +593,17 @@ async function movedManifests(
       ? planned.split(path.sep).join('/')
       : undefined;
   // Of any other name, those that claim to be a manifest: one renamed as it moved (`old/gold.ymal`).
-  // Both asked at once: each waits on git (reading the whole work tree but the directory planned).
-  const [grepped, others] = pieces.includes(undefined)
-    ? [undefined, undefined]
-    : await Promise.all([
-        filesNaming(top, keys, new Set(pieces as string[]), leftOut),
-        otherFilesNaming(top, keys, new Set(pieces as string[]), leftOut),
-      ]);
+  const grepped = pieces.includes(undefined)
+    ? undefined
+    : await filesAndOthersNaming(top, keys, new Set(pieces as string[]), leftOut);
   // A name of the grep's (`*.yaml.*`, `*.json`) that is not named like a manifest (a renamed one
   // in a dot folder, `.archive/gold.yaml.bak`, or a dotfile) is one of any other name: the look
   // at other names excludes it, and dropping it here deleted the audience (review scope-43, H-1).
   const files =
-    grepped === undefined || others === undefined
+    grepped === undefined
       ? readLeftOutTree(top, elsewhere, maxBytes)
       : readLeftOut(
-          [...grepped, ...others]
+          [...grepped.manifests, ...grepped.others]
             .filter((relative) => !isSwapFile(relative) && elsewhere(relative))
             .map((relative) => ({ relative, absolute: path.resolve(top, relative) })),
           maxBytes,

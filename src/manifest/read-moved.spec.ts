@@ -1,10 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { GIT_ENV, withTempDir, writeFiles } from '../../test/helpers/cli.js';
-import { filesAt, filesNaming, notCheckedOut, otherFilesNaming, placeRemovals } from './read-moved.js';
+import {
+  filesAndOthersNaming,
+  filesAt,
+  filesNaming,
+  manifestNamed,
+  MANIFEST_NAMES,
+  notCheckedOut,
+  otherFilesNaming,
+  placeRemovals,
+} from './read-moved.js';
 
 /** A real git repository in `dir` holding `files`, committed; `git` runs in it, `head` says its HEAD. */
 async function repository(dir: string, files: Record<string, string>) {
@@ -198,6 +207,85 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         expect(byName).toContain('state/moved.json');
         expect(byName).not.toContain('state/audiences/prod/gold.json');
       }
+    });
+  });
+
+  it('asks git four greps in a work tree, two outside one; the greps for a key only of files it may take: a store record is read by git for the claim alone', async () => {
+    await withTempDir(async (tmp) => {
+      const claim = 'apiVersion: audiencectl/v1\n';
+      const record = '{"sandbox": "prod", "key": "gold", "applied": {"spec": {"name": "Gold"}}}\n';
+      const files = {
+        'state/audiences/prod/gold.json': record,
+        'state/audiences/prod/tin.json': record.replaceAll('gold', 'tin'),
+        'state/moved.json': `{"apiVersion": "audiencectl/v1", "metadata": {"name": "gold"}}\n`,
+        'old/gold.bak': `${claim}metadata:\n  name: gold\n`,
+        'a/gold.yaml': 'name: gold\n',
+      };
+      for (const top of await threeTops(tmp, files)) {
+        // What git was asked, as git tells it (trace2's event stream: each command's argv).
+        const trace = path.join(tmp, `trace-${path.basename(top)}.json`);
+        process.env.GIT_TRACE2_EVENT = trace;
+        let found;
+        try {
+          found = await filesAndOthersNaming(top, new Set(['gold']), new Set(['Gold']));
+        } finally {
+          delete process.env.GIT_TRACE2_EVENT;
+        }
+        expect(found).toEqual({ manifests: ['a/gold.yaml', 'state/moved.json'], others: ['old/gold.bak'] });
+        const greps = (await readFile(trace, 'utf8'))
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line) as { event: string; argv?: string[] })
+          .flatMap((event) => (event.event === 'start' && event.argv?.[1] === 'grep' ? [event.argv] : []));
+        expect(greps.length).toBe(path.basename(top) === 'outside' ? 2 : 4);
+        if (path.basename(top) === 'outside') continue;
+        // The files each grep for a key may read, as git lists its pathspecs: never a record.
+        for (const argv of greps.filter((args) => args.includes('-f'))) {
+          const pathspecs = argv.slice(argv.indexOf('--') + 1);
+          const listed = await promisify(execFile)(
+            'git',
+            ['ls-files', '-c', '-o', '-z', '--', ...pathspecs],
+            {
+              cwd: top,
+            },
+          );
+          const asked = listed.stdout.split('\0').filter((file) => file !== '');
+          expect(asked).toContain('state/moved.json');
+          expect(asked).toContain('a/gold.yaml');
+          expect(asked).not.toContain('state/audiences/prod/gold.json');
+          expect(asked).not.toContain('state/audiences/prod/tin.json');
+        }
+      }
+    });
+  });
+
+  it('tells the files MANIFEST_NAMES matches as git does (filesNaming) from the others (otherFilesNaming)', async () => {
+    await withTempDir(async (tmp) => {
+      const names = [
+        'a.yaml',
+        'b/c.YAML',
+        'b/c.yml~',
+        'b/c.Yaml.bak',
+        'b/c.json',
+        'b/c.JSON',
+        'b/.yaml',
+        'b/x.yml.',
+        'a.yaml.d/x',
+        '*.json/x.txt',
+        '*.YML~/x.txt',
+        'b/c.txt',
+        'b/x.json.bak',
+        'b/x.yamlx',
+        'x.yaml~/y',
+        'b/yaml',
+        'b/c.json ',
+      ];
+      await repository(tmp, Object.fromEntries(names.map((name) => [name, 'x\n'])));
+      const { stdout } = await promisify(execFile)('git', ['ls-files', '-z', '--', ...MANIFEST_NAMES], {
+        cwd: tmp,
+      });
+      const matched = new Set(stdout.split('\0').filter((file) => file !== ''));
+      for (const name of names) expect([name, manifestNamed(name)]).toEqual([name, matched.has(name)]);
     });
   });
 

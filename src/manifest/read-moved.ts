@@ -24,7 +24,7 @@ const literal = (files: readonly string[]) => files.map((file) => `:(literal)${f
  * of `keys`, one of `names` in any ASCII case (a piece of a recorded audience name, spec.name: a
  * manifest renamed as it moved names its audience so), or a backslash (a key spelled with an
  * escape in a double-quoted scalar, `"g\x6Fld"`, is the key once parsed: the caller's parse
- * decides), found by one `git grep`, as bytes (a file too large or not UTF-8 too): in a work tree,
+ * decides), found by `git grep`, as bytes (a file too large or not UTF-8 too): in a work tree,
  * the files git tracks (a folder .gitignore names included, for a file added with --force) and
  * those it does not but would; in a directory without `.git` (the controller's checkout: every
  * file committed), every file; of those the search reads only when they claim to be a manifest
@@ -32,7 +32,7 @@ const literal = (files: readonly string[]) => files.map((file) => `:(literal)${f
  * Undefined when git cannot say (no git, a key it cannot be
  * given): the caller reads the tree itself. `leftOut`: a directory under `top` (a path from it)
  * none of whose files is wanted (git matches it as a whole path segment: `m` leaves out `m/a.yaml`,
- * not `m2/a.yaml` nor `m.yaml`).
+ * not `m2/a.yaml` nor `m.yaml`). filesAndOthersNaming's `manifests`.
  */
 export async function filesNaming(
   top: string,
@@ -40,7 +40,7 @@ export async function filesNaming(
   names: ReadonlySet<string> = new Set(),
   leftOut?: string,
 ): Promise<string[] | undefined> {
-  return grepNaming(top, keys, names, MANIFEST_NAMES, leftOut);
+  return (await filesAndOthersNaming(top, keys, names, leftOut))?.manifests;
 }
 
 /**
@@ -49,6 +49,7 @@ export async function filesNaming(
  * the removal as one moved under a manifest's name does (read-elsewhere.ts readLeftOut; review
  * scope-42, H-1). As filesNaming, those holding `audiencectl/` only (CLAIMED), but for a name
  * read as a manifest's (`b.yaml `: readOnlyIfClaimed). Undefined when git cannot say.
+ * filesAndOthersNaming's `others`.
  */
 export async function otherFilesNaming(
   top: string,
@@ -56,16 +57,23 @@ export async function otherFilesNaming(
   names: ReadonlySet<string> = new Set(),
   leftOut?: string,
 ): Promise<string[] | undefined> {
-  return grepNaming(top, keys, names, OTHER_NAMES, leftOut);
+  return (await filesAndOthersNaming(top, keys, names, leftOut))?.others;
 }
 
-async function grepNaming(
+/** The files naming a key, each sorted: those MANIFEST_NAMES matches (filesNaming), and the others (otherFilesNaming). */
+export type FilesNaming = { manifests: string[]; others: string[] };
+
+/**
+ * filesNaming and otherFilesNaming at once, from one look of git at each file: four `git grep`
+ * in a work tree (two outside one) where the two asked apart took eight, and the files of a name
+ * read only when they claim (a directory store's 10,000 records) read by git once, not twice.
+ */
+export async function filesAndOthersNaming(
   top: string,
   keys: ReadonlySet<string>,
-  names: ReadonlySet<string>,
-  pathspecs: readonly string[],
-  leftOut: string | undefined,
-): Promise<string[] | undefined> {
+  names: ReadonlySet<string> = new Set(),
+  leftOut?: string,
+): Promise<FilesNaming | undefined> {
   if (![...keys, ...names].every(listable)) return undefined;
   // The directory the caller reads itself (the one planned), left out by git: it would name
   // each of its files (thousands, all read by git and filtered out after) for a common word.
@@ -74,19 +82,52 @@ async function grepNaming(
   const patterns = [...keys, ...names, '\\'].map((pattern) => `${pattern}\n`).join('');
   // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
   // .gitignore names, so the tracked ones are asked for apart.
-  const grep = (where: string[], matching: string[], input: string) =>
+  const grep = (where: string[], matching: string[], pathspecs: readonly string[], input: string) =>
     git(top, ['grep', ...where, '-l', '-z', ...matching, '--', ...pathspecs, ...without], input, 1);
   const wheres = existsSync(path.join(top, '.git')) ? [[], ['--untracked']] : [['--no-index']];
-  // Apart, not one grep of both (--all-match): each stops at a file's first line that answers,
-  // where one of both reads every line of every file (a 10 MB cache: a fifth of a second).
-  const [naming, claiming] = await Promise.all([
-    Promise.all(wheres.map((where) => grep(where, ['-i', '-F', '-f', '-'], patterns))),
-    Promise.all(wheres.map((where) => grep(where, ['-F', '-e', CLAIMED], ''))),
-  ]);
-  const named = filesOf(naming);
-  const claimed = filesOf(claiming);
-  if (named === undefined || claimed === undefined) return undefined;
-  return [...named].filter((file) => claimed.has(file) || !readOnlyIfClaimed(file)).sort();
+  // The files that claim first, then those naming a key among the files the search may take:
+  // one that claims, or one whose name it reads without a claim (readOnlyIfClaimed). Apart,
+  // not one grep of both (--all-match): each stops at a file's first line that answers, where
+  // one of both reads every line of every file (a 10 MB cache: a fifth of a second). In that
+  // order, not at once: a file read only when it claims (a store's records, naming every key
+  // and name) is then read by git for the claim alone.
+  const claimed = filesOf(
+    await Promise.all(wheres.map((where) => grep(where, ['-F', '-e', CLAIMED], [], ''))),
+  );
+  if (claimed === undefined) return undefined;
+  const asked = mayBeTaken(claimed);
+  const named = filesOf(
+    await Promise.all(wheres.map((where) => grep(where, ['-i', '-F', '-f', '-'], asked, patterns))),
+  );
+  if (named === undefined) return undefined;
+  const taken = [...named].filter((file) => claimed.has(file) || !readOnlyIfClaimed(file)).sort();
+  return {
+    manifests: taken.filter(manifestNamed),
+    others: taken.filter((file) => !manifestNamed(file)),
+  };
+}
+
+/**
+ * Pathspecs of the files the search may take once they name a key: every file with `.yaml` or
+ * `.yml` in its path in any case (all that readOnlyIfClaimed takes without a claim, and more),
+ * and the files that claim (`claimed`), by name. None (every file) for more of those than a
+ * command is given at once, or a name git gave in bytes that are not UTF-8 (as text it is no
+ * longer the name git knows).
+ */
+function mayBeTaken(claimed: ReadonlySet<string>): string[] {
+  if (claimed.size > PATHS_AT_ONCE || [...claimed].some((file) => file.includes('\uFFFD'))) return [];
+  return [':(icase)*.yaml*', ':(icase)*.yml*', ...literal([...claimed])];
+}
+
+/**
+ * What MANIFEST_NAMES matches, as git matches it (no glob magic: `*` takes `/` too; and a path
+ * below one that is the pattern as written, `*.json/a.txt`), in ASCII case: a file
+ * filesNaming returns, not otherFilesNaming.
+ */
+export function manifestNamed(file: string): boolean {
+  return (
+    /\.(?:ya?ml|ya?ml~|json)$|\.ya?ml\./i.test(file) || /^\*\.(?:ya?ml|ya?ml\.\*|ya?ml~|json)\//i.test(file)
+  );
 }
 
 /**
@@ -121,9 +162,6 @@ export const MANIFEST_NAMES = [
   ':(icase)*.yml~',
   ':(icase)*.json',
 ];
-
-/** Every file but MANIFEST_NAMES, as pathspecs (only exclusions: git takes everything else). */
-const OTHER_NAMES = MANIFEST_NAMES.map((name) => name.replace(':(icase)', ':(exclude,icase)'));
 
 /** Paths given a git command at a time: thousands of long ones pass the system's limit (E2BIG). */
 const PATHS_AT_ONCE = 500;
