@@ -17,9 +17,14 @@ import type { ReadDirOptions } from './read-dir.js';
 /** How many bytes of a file in a dot folder are looked through for `apiVersion: audiencectl/`. */
 const LOOKED_AT_BYTES = 64 * 1024;
 
-/** Whether `text` holds `apiVersion: audiencectl/...`: it claims to be an audiencectl manifest. */
+/**
+ * Whether `text` holds `apiVersion: audiencectl/...`: it claims to be an audiencectl manifest. As
+ * writers spell that value: quoted, tagged `!!str`, its slash escaped (`audiencectl\/v1`, as PHP's
+ * json_encode writes every slash; `\x2F`, `\u002f`: a backslash after the name, the parse decides).
+ * A manifest moved to `old/gold.json` so written was planned as deleted.
+ */
 export function claimsOurs(text: string): boolean {
-  return /apiVersion["']?\s*:\s*["']?audiencectl\//.test(text);
+  return /apiVersion["']?\s*:\s*(?:!!str\s+)?["']?audiencectl[/\\]/.test(text);
 }
 
 /**

@@ -185,6 +185,8 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         'state/moved.yaml.bak': `${claim}metadata:\n  name: gold\n`,
         'old/gold.bak': `metadata:\n  name: gold\n# ${claim}`,
         '.archive/gold.json': `${claim}metadata: {name: gold}\n`,
+        // Its slash escaped, as PHP's json_encode writes it: the same manifest once parsed.
+        'old/escaped.json': `{"apiVersion": "audiencectl\\/v1", "metadata": {"name": "gold"}}\n`,
         // Named as a manifest (one the default reads, or leaves out for its case, a dot or a blank
         // after it): returned as before, claim or none.
         'state/audiences/prod/gold.yaml': record,
@@ -196,6 +198,7 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         expect(await filesNaming(top, new Set(['gold']))).toEqual([
           '.archive/gold.json',
           '.state/gold.yaml',
+          'old/escaped.json',
           'state/GOLD.YML',
           'state/audiences/prod/gold.yaml',
           'state/moved.json',

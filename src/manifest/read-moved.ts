@@ -28,7 +28,7 @@ const literal = (files: readonly string[]) => files.map((file) => `:(literal)${f
  * the files git tracks (a folder .gitignore names included, for a file added with --force) and
  * those it does not but would; in a directory without `.git` (the controller's checkout: every
  * file committed), every file; of those the search reads only when they claim to be a manifest
- * (readOnlyIfClaimed: `b.json`, `b.yaml.bak`), only those holding `audiencectl/` too (CLAIMED).
+ * (readOnlyIfClaimed: `b.json`, `b.yaml.bak`), only those holding `audiencectl/` (or `audiencectl\/`) too (CLAIMED).
  * Undefined when git cannot say (no git, a key it cannot be
  * given): the caller reads the tree itself. `leftOut`: a directory under `top` (a path from it)
  * none of whose files is wanted (git matches it as a whole path segment: `m` leaves out `m/a.yaml`,
@@ -92,7 +92,9 @@ export async function filesAndOthersNaming(
   // order, not at once: a file read only when it claims (a store's records, naming every key
   // and name) is then read by git for the claim alone.
   const claimed = filesOf(
-    await Promise.all(wheres.map((where) => grep(where, ['-F', '-e', CLAIMED], [], ''))),
+    await Promise.all(
+      wheres.map((where) => grep(where, ['-F', ...CLAIMED.flatMap((c) => ['-e', c])], [], '')),
+    ),
   );
   if (claimed === undefined) return undefined;
   const asked = mayBeTaken(claimed);
@@ -131,11 +133,12 @@ export function manifestNamed(file: string): boolean {
 }
 
 /**
- * What claimsOurs (read-left-out.ts) asks a file's text for, `apiVersion: audiencectl/`, in
- * part: the text is the file's bytes decoded (UTF-8, where no other bytes decode to ASCII), so
- * a file whose bytes lack it never claims to be a manifest, whatever else it holds.
+ * What claimsOurs (read-left-out.ts) asks a file's text for, `apiVersion: audiencectl/` (or its
+ * slash escaped, `audiencectl\/`), in part: the text is the file's bytes decoded (UTF-8, where no
+ * other bytes decode to ASCII), so a file whose bytes hold neither never claims to be a
+ * manifest, whatever else it holds. Either answers one grep (-e each).
  */
-const CLAIMED = 'audiencectl/';
+const CLAIMED = ['audiencectl/', 'audiencectl\\'];
 
 /** The files of grep answers (`-l -z`); undefined when one could not be had. */
 function filesOf(answers: ReadonlyArray<GitAnswer<string>>): Set<string> | undefined {
