@@ -187,6 +187,8 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         '.archive/gold.json': `${claim}metadata: {name: gold}\n`,
         // Its slash escaped, as PHP's json_encode writes it: the same manifest once parsed.
         'old/escaped.json': `{"apiVersion": "audiencectl\\/v1", "metadata": {"name": "gold"}}\n`,
+        // Its non-ASCII name escaped, as Python's json.dumps writes it (高額): found by its backslash.
+        'old/ascii.json': `{"apiVersion": "audiencectl/v1", "spec": {"name": "\\u9ad8\\u984d"}}\n`,
         // Named as a manifest (one the default reads, or leaves out for its case, a dot or a blank
         // after it): returned as before, claim or none.
         'state/audiences/prod/gold.yaml': record,
@@ -198,6 +200,8 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         expect(await filesNaming(top, new Set(['gold']))).toEqual([
           '.archive/gold.json',
           '.state/gold.yaml',
+          // Any backslash may spell the key (a YAML or JSON escape): the parse decides.
+          'old/ascii.json',
           'old/escaped.json',
           'state/GOLD.YML',
           'state/audiences/prod/gold.yaml',
@@ -209,6 +213,7 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         const byName = await filesNaming(top, new Set(['tin']), new Set(['gold']));
         expect(byName).toContain('state/moved.json');
         expect(byName).not.toContain('state/audiences/prod/gold.json');
+        expect(await filesNaming(top, new Set(['tin']), new Set(['高額']))).toContain('old/ascii.json');
       }
     });
   });
