@@ -8,6 +8,7 @@ import { generateRepo } from '../../bench/lib/generate.js';
 import { loadManifestDir } from '../../src/manifest/read-source.js';
 import { readStateThroughSnapshot } from '../../src/state/read-snapshot.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { runs } from '../helpers/property-runs.js';
 
 const roots: string[] = [];
@@ -26,8 +27,9 @@ async function warmRepo(
   prepare(manifests, state);
   ageFiles(manifests);
   ageFiles(state);
-  // Exit 1 with an invalid file: the caches are written all the same.
-  const first = await runCli(['plan', manifests, '--state', state]);
+  // Exit 1 with an invalid file: the caches are written all the same. The CLI's entry in this
+  // process (the caches are the premise; the warm plans below are spawned, as users run them).
+  const first = await runCliInProcess(['plan', manifests, '--state', state]);
   expect(first.stderr).not.toMatch(/at .*\.js:\d+/);
   cacheWrittenLater(path.join(state, 'manifest-cache.jsonl'));
   cacheWrittenLater(path.join(state, 'state-snapshot.jsonl'));
@@ -165,7 +167,9 @@ describe('plan with audiences of two kinds (src/plan/quiet.ts)', () => {
         rmSync(path.join(cold, 'manifest-cache.jsonl'));
         rmSync(path.join(cold, 'state-snapshot.jsonl'));
         const warm = await runCli(['plan', manifests, '--state', state, '--detailed-exitcode']);
-        const reference = await runCli(['plan', manifests, '--state', cold, '--detailed-exitcode']);
+        // The expected plan: the CLI's entry in this process, every file parsed here and every
+        // record read (no thread, no cache), against the built CLI's warm and cold plans below.
+        const reference = await runCliInProcess(['plan', manifests, '--state', cold, '--detailed-exitcode']);
         const same = (text: string) => text.replaceAll(cold, state);
         expect({ code: warm.code, stdout: warm.stdout, stderr: warm.stderr }).toEqual({
           code: reference.code,

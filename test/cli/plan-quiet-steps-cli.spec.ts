@@ -13,6 +13,7 @@ import { splitQuiet } from '../../src/plan/quiet-pairs.js';
 import { renderText } from '../../src/plan/render/text.js';
 import { readStateThroughSnapshot } from '../../src/state/read-snapshot.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { options } from '../helpers/planning.js';
 
 // A plan with one change among many audiences in sync (issue 15): the audiences the caches
@@ -75,7 +76,8 @@ async function changedRepo(change: keyof typeof CHANGES, inGit = false) {
   }
   ageFiles(manifests);
   ageFiles(state);
-  const first = await runCli(['plan', manifests, '--state', state]);
+  // The caches written: the CLI's entry in this process (a premise; the plans compared are spawned).
+  const first = await runCliInProcess(['plan', manifests, '--state', state]);
   expect(first).toMatchObject({ code: 0, stderr: '' });
   cacheWrittenLater(path.join(state, 'manifest-cache.jsonl'));
   cacheWrittenLater(path.join(state, 'state-snapshot.jsonl'));
@@ -121,14 +123,17 @@ async function planOfKinds(manifests: string, state: string) {
   return { quiet: split.quiet.length, made, text: renderText(result.plan, { color: false }) };
 }
 
-/** The built CLI's plan of `manifests`, with the store's caches and with a copy without them. */
+/**
+ * The built CLI's plan of `manifests` with the store's caches, and the expected one: the CLI's
+ * entry in this process on a copy without them (every file parsed, every record read).
+ */
 async function warmAndCold(root: string, manifests: string, state: string) {
   const cold = path.join(root, 'cold-state');
   cpSync(state, cold, { recursive: true });
   rmSync(path.join(cold, 'manifest-cache.jsonl'));
   rmSync(path.join(cold, 'state-snapshot.jsonl'));
   const warm = await runCli(['plan', manifests, '--state', state, '--detailed-exitcode']);
-  const reference = await runCli(['plan', manifests, '--state', cold, '--detailed-exitcode']);
+  const reference = await runCliInProcess(['plan', manifests, '--state', cold, '--detailed-exitcode']);
   const same = (text: string) => text.replaceAll(cold, state);
   return {
     warm: { code: warm.code, stdout: warm.stdout, stderr: warm.stderr },
