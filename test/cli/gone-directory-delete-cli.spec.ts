@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { quiet } from '../helpers/held-elsewhere-env.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -33,7 +34,8 @@ describe('records applied from a directory outside git that is no longer there',
         for (const key of ['gold', 'silver']) await writeFile(path.join(mkt, `${key}.yaml`), quiet(key));
         await writeFile(path.join(web, 'bronze.yaml'), quiet('bronze'));
         const env = emulatorEnv(emulator);
-        const first = await runCli(['apply', mkt, '--state', state, '--auto-approve'], { env });
+        // The premise, applied by the CLI's entry in this process; the plan and apply of web are spawned.
+        const first = await runCliInProcess(['apply', mkt, '--state', state, '--auto-approve'], { env });
         expect(first.code).toBe(0);
         expect(emulator.control.listAudiences(emulator.client.orgId, 'prod')).toHaveLength(2);
 
@@ -78,8 +80,11 @@ describe('outside git, what another directory applied holds, and what still dele
         const env = emulatorEnv(emulator);
         const cli = (dir: string, ...more: string[]) =>
           runCli(['apply', dir, '--state', state, '--auto-approve', ...more], { env });
-        expect((await cli(mkt)).code).toBe(0);
-        expect((await cli(web)).code).toBe(0);
+        // The premises (both directories applied) by the CLI's entry in this process.
+        const premise = (dir: string) =>
+          runCliInProcess(['apply', dir, '--state', state, '--auto-approve'], { env });
+        expect((await premise(mkt)).code).toBe(0);
+        expect((await premise(web)).code).toBe(0);
         await rm(mkt, { recursive: true });
 
         // web's own removal deletes; mkt's audiences are held, each with why and the way out.
@@ -122,7 +127,10 @@ describe('outside git, what another directory applied holds, and what still dele
         const env = emulatorEnv(emulator);
         const cli = (dir: string, ...more: string[]) =>
           runCli(['apply', dir, '--state', state, '--auto-approve', ...more], { env });
-        expect((await cli(mkt)).code).toBe(0);
+        // The premise by the CLI's entry in this process; the apply of web is spawned.
+        expect(
+          (await runCliInProcess(['apply', mkt, '--state', state, '--auto-approve'], { env })).code,
+        ).toBe(0);
         await rm(path.join(mkt, 'gold.yaml'));
         await rm(path.join(mkt, 'silver.yaml'));
 
@@ -146,7 +154,10 @@ describe('outside git, what another directory applied holds, and what still dele
         for (const key of ['gold', 'silver']) await writeFile(path.join(job1, `${key}.yaml`), quiet(key));
         await mkdir(state);
         const env = emulatorEnv(emulator);
-        expect((await runCli(['apply', job1, '--state', state, '--auto-approve'], { env })).code).toBe(0);
+        // The first job's apply (the premise) by the CLI's entry in this process.
+        expect(
+          (await runCliInProcess(['apply', job1, '--state', state, '--auto-approve'], { env })).code,
+        ).toBe(0);
         // The next job's checkout, at its own path, with silver removed; the first job's is gone.
         await mkdir(job2, { recursive: true });
         await rename(path.join(job1, 'gold.yaml'), path.join(job2, 'gold.yaml'));

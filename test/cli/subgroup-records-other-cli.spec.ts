@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { bothStores } from '../helpers/marks.js';
 import { audienceNames, repositoryWithRemote } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -40,7 +41,15 @@ describe("records of a repository whose path differs by a prefix and whose histo
             runCli(['plan', 'audiences', '--state', state, ...flags], { cwd: repo, env });
           const flat = (text: string) => text.replace(/\s+/g, ' ');
 
-          expect((await apply(a.repo)).code).toBe(0);
+          // The first repository applied (the premise) by the CLI's entry in this process.
+          expect(
+            (
+              await runCliInProcess(['apply', 'audiences', '--state', state, '--auto-approve'], {
+                cwd: a.repo,
+                env,
+              })
+            ).code,
+          ).toBe(0);
 
           const planned = await plan(b.repo);
           expect(planned.code, planned.stderr).toBe(0);
