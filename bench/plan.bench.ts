@@ -7,7 +7,7 @@
 // manifest and state file), the bound (bench/lib/parse-bound.ts: as many threads as a
 // plan parses with only read and parse the manifests, as a plan does, nothing else)
 // and node alone (an empty script), measured in the same rounds, so the ratios hold
-// on a busy machine. Wall time, CPU time (all threads) and peak RSS. Default sizes:
+// on a busy machine. Wall time, CPU time (all threads, to the end, and git's) and peak RSS. Default sizes:
 // 1,000 and 10,000 (50,000 takes minutes; ask for it). BENCH_NODE=/path/to/node
 // measures under another node binary (bench/lib/measure.ts). BENCH_BEFORE=path/to/dist/cli/main.js
 // (another build: the code before a change) adds its cold and warm plans to the same rounds, on
@@ -156,7 +156,7 @@ console.log(
   `bench:plan on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${execFileSync(MEASURED_NODE, ['--version'], { encoding: 'utf8' }).trim()}, load ${load}; median of ${RUNS}`,
 );
 console.log(
-  "wall s / CPU s (all threads) / peak MB; ratios are wall time over the floor's wall time; " +
+  "wall s / CPU s (all threads to the process's end, git's too) / peak MB; ratios are wall time over the floor's wall time; " +
     'node alone: the same node running an empty script (its own start-up)',
 );
 if (process.env.NODE_EXTRA_CA_CERTS)
