@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { audienceNames } from '../helpers/work-tree.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -61,13 +62,19 @@ describe('two repositories applying to one sandbox keep a mark each', () => {
           const env = emulatorEnv(emulator);
           const apply = (repo: string) =>
             runCli(['apply', path.join(repo, 'audiences'), '--state', state, '--auto-approve'], { env });
+          // The applies that leave the marks (the premise) by the CLI's entry in this process; the
+          // stale clone's refused apply and its plan are spawned.
+          const setUp = (repo: string) =>
+            runCliInProcess(['apply', path.join(repo, 'audiences'), '--state', state, '--auto-approve'], {
+              env,
+            });
 
-          expect((await apply(a)).code).toBe(0);
+          expect((await setUp(a)).code).toBe(0);
           await rm(path.join(a, 'audiences/x.yaml'));
           await gitAt(a, ['commit', '--quiet', '--all', '-m', 'delete x'], A2_TIME);
           const a2 = await gitAt(a, ['rev-parse', 'HEAD']);
-          expect((await apply(a)).code).toBe(0);
-          expect((await apply(b)).code).toBe(0);
+          expect((await setUp(a)).code).toBe(0);
+          expect((await setUp(b)).code).toBe(0);
           expect(audienceNames(emulator)).toEqual(['Audience b1', 'Audience keep']);
           const meta = await metaOf(state);
           emulator.control.resetCounters();
