@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Copied, ManifestElsewhere, NamedElsewhere, RemovedIn, Unplaced } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
@@ -15,7 +15,14 @@ import type { SourceFile } from './load.js';
 import { isInside, listManifestFilesSync, type FoundFile } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
-import { filesAndOthersNaming, filesAt, listable, notCheckedOut, placeRemovals } from './read-moved.js';
+import {
+  filesAndOthersNaming,
+  filesAt,
+  listable,
+  notCheckedOut,
+  placeRemovals,
+  type Unread,
+} from './read-moved.js';
 import { claimsOurs, looksLikeManifest } from './read-left-out.js';
 import { sourceFileFromBytes } from './decode.js';
 import { recordRevision } from '../plan/older-checkout.js';
@@ -637,7 +644,64 @@ async function movedManifests(
       continue;
     moved.push({ named: m, file: path.resolve(top, m.file), dir: gone.at.from });
   }
+  // What git would have had the search read and it cannot (read-moved.ts Unread) may name the
+  // records: held, never deleted, and not looked for at the commit compared (git is asked by name).
+  for (const m of unreadNaming(top, grepped?.unread ?? [], records)) {
+    const gone = removed.get(recordId(m.sandbox, m.key));
+    if (gone === undefined || !elsewhere(m.file)) continue;
+    moved.push({ named: m, file: path.resolve(top, m.file), dir: gone.at.from });
+  }
   return moved;
+}
+
+/**
+ * What the files of `unread` (from `top`) may name of `records` (`by: 'text'`, fault
+ * `unreadable`): a name that is not UTF-8 is read by its bytes (fs takes them), and names those
+ * whose key or name its text may hold (keyPattern); every record when it cannot be read, or git
+ * could not read it (what it names cannot be known). A file gone since git named it names none.
+ * Held, not read as the manifest it may be: a plan of its directory refuses such a name too
+ * (source/unreadable), so "cannot be read" is what to fix, where "moved" sends the user there.
+ */
+function unreadNaming(top: string, unread: readonly Unread[], records: readonly Sought[]): Named[] {
+  const found: Named[] = [];
+  for (const u of unread) {
+    let text: string | undefined;
+    let detail: string;
+    if (u.by === 'name') {
+      detail = 'its name is not UTF-8 text: rename it';
+      try {
+        text = headOf(Buffer.concat([Buffer.from(top + path.sep), u.raw]));
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        detail = `${detail}; ${(cause as Error).message}`;
+      }
+    } else {
+      detail = `git grep: ${u.detail}: let audiencectl read it, or remove it`;
+    }
+    for (const r of records) {
+      if (text !== undefined && !keyPattern([r.key], r.name === undefined ? [] : [r.name]).test(text))
+        continue;
+      found.push({ sandbox: r.sandbox, key: r.key, file: u.file, by: 'text', fault: 'unreadable', detail });
+    }
+  }
+  return found;
+}
+
+/** The first SCANNED_BYTES of the file at `absolute` (a path in bytes), decoded as UTF-8 as it may be. */
+function headOf(absolute: Buffer): string {
+  const fd = openSync(absolute, 'r');
+  try {
+    const head = Buffer.allocUnsafe(Math.min(fstatSync(fd).size, SCANNED_BYTES));
+    let length = 0;
+    while (length < head.length) {
+      const read = readSync(fd, head, length, head.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    return head.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -239,7 +239,11 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
         } finally {
           delete process.env.GIT_TRACE2_EVENT;
         }
-        expect(found).toEqual({ manifests: ['a/gold.yaml', 'state/moved.json'], others: ['old/gold.bak'] });
+        expect(found).toEqual({
+          manifests: ['a/gold.yaml', 'state/moved.json'],
+          others: ['old/gold.bak'],
+          unread: [],
+        });
         const greps = (await readFile(trace, 'utf8'))
           .split('\n')
           .filter((line) => line !== '')
@@ -294,6 +298,29 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
       });
       const matched = new Set(stdout.split('\0').filter((file) => file !== ''));
       for (const name of names) expect([name, manifestNamed(name)]).toEqual([name, matched.has(name)]);
+    });
+  });
+
+  it('gives a name git gave in bytes that are not UTF-8 apart (unread, by its bytes), not as a name no file has, tracked, untracked or outside git; one that claims too', async () => {
+    await withTempDir(async (tmp) => {
+      const claim = 'apiVersion: audiencectl/v1\nmetadata:\n  name: gold\n';
+      const named = (top: string, dir: string, stem: string, tail: string) =>
+        Buffer.concat([Buffer.from(`${top}/${dir}/${stem}`), Buffer.from([0xff]), Buffer.from(tail)]);
+      for (const top of await threeTops(tmp, { 'a/gold.yaml': 'name: gold\n', 'other/.keep': '' })) {
+        await writeFile(named(top, 'other', 'g', 'old.yaml'), claim);
+        await writeFile(named(top, 'other', 'g', 'old.bak'), claim);
+        // Of a name read only when it claims, and claiming not: not the search's.
+        await writeFile(named(top, 'other', 'n', 'otes.bak'), 'gold\n');
+        const found = await filesAndOthersNaming(top, new Set(['gold']));
+        expect(found?.manifests).toEqual(['a/gold.yaml']);
+        expect(found?.others).toEqual([]);
+        expect(
+          found?.unread.map((u) => (u.by === 'name' ? [u.file, [...u.raw]] : [u.file, u.detail])).sort(),
+        ).toEqual([
+          ['other/g\uFFFDold.bak', [...Buffer.from('other/g'), 0xff, ...Buffer.from('old.bak')]],
+          ['other/g\uFFFDold.yaml', [...Buffer.from('other/g'), 0xff, ...Buffer.from('old.yaml')]],
+        ]);
+      }
     });
   });
 

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Unplaced } from '../plan/elsewhere.js';
@@ -60,8 +61,20 @@ export async function otherFilesNaming(
   return (await filesAndOthersNaming(top, keys, names, leftOut))?.others;
 }
 
-/** The files naming a key, each sorted: those MANIFEST_NAMES matches (filesNaming), and the others (otherFilesNaming). */
-export type FilesNaming = { manifests: string[]; others: string[] };
+/**
+ * The files naming a key, each sorted: those MANIFEST_NAMES matches (filesNaming), and the others
+ * (otherFilesNaming); and those the search would have read and cannot (`unread`).
+ */
+export type FilesNaming = { manifests: string[]; others: string[]; unread: Unread[] };
+
+/**
+ * A file git would have the search read that it cannot read (it may hold a removed manifest:
+ * its removal is held, never deleted). `name`: a name git gave in bytes that are not UTF-8
+ * (`raw`, from the top: fs reads it by them; `file`, those bytes decoded, shown); `grep`: one
+ * git could not read itself, as its `error:` line says (`detail`; `file` from its quotes, or
+ * the top), which git skips and answers without.
+ */
+export type Unread = { by: 'name'; file: string; raw: Buffer } | { by: 'grep'; file: string; detail: string };
 
 /**
  * filesNaming and otherFilesNaming at once, from one look of git at each file: four `git grep`
@@ -82,8 +95,9 @@ export async function filesAndOthersNaming(
   const patterns = [...keys, ...names, '\\'].map((pattern) => `${pattern}\n`).join('');
   // `git grep` exits 1 when nothing matches. `--untracked` leaves out tracked files that a
   // .gitignore names, so the tracked ones are asked for apart.
+  // As bytes: a name that is not UTF-8 is no name once decoded (Unread).
   const grep = (where: string[], matching: string[], pathspecs: readonly string[], input: string) =>
-    git(top, ['grep', ...where, '-l', '-z', ...matching, '--', ...pathspecs, ...without], input, 1);
+    gitBytes(top, ['grep', ...where, '-l', '-z', ...matching, '--', ...pathspecs, ...without], input, 1);
   const wheres = existsSync(path.join(top, '.git')) ? [[], ['--untracked']] : [['--no-index']];
   // The files that claim first, then those naming a key among the files the search may take:
   // one that claims, or one whose name it reads without a claim (readOnlyIfClaimed). Apart,
@@ -97,27 +111,41 @@ export async function filesAndOthersNaming(
     ),
   );
   if (claimed === undefined) return undefined;
-  const asked = mayBeTaken(claimed);
+  // A claimant whose name is not UTF-8 has no name to ask git by: every file is asked then.
+  const asked = claimed.raw.size > 0 ? [] : mayBeTaken(claimed.files);
   const named = filesOf(
     await Promise.all(wheres.map((where) => grep(where, ['-i', '-F', '-f', '-'], asked, patterns))),
   );
   if (named === undefined) return undefined;
-  const taken = [...named].filter((file) => claimed.has(file) || !readOnlyIfClaimed(file)).sort();
+  const taken = [...named.files].filter((file) => claimed.files.has(file) || !readOnlyIfClaimed(file)).sort();
+  // A name not UTF-8 that claims, or is one the search reads without a claim, and names a key.
+  const unreadNames = [...named.raw].filter(([file]) => claimed.raw.has(file) || !readOnlyIfClaimed(file));
+  const unread: Unread[] = [
+    ...unreadNames.map(([file, raw]): Unread => ({ by: 'name', file, raw })),
+    ...[...new Set([...claimed.errors, ...named.errors])].map(grepError),
+  ];
   return {
     manifests: taken.filter(manifestNamed),
     others: taken.filter((file) => !manifestNamed(file)),
+    unread,
   };
+}
+
+/** An `error:` line of git grep's as Unread: the file it names in quotes (else the top), and what git says. */
+function grepError(line: string): Unread {
+  const detail = line.replace(/^error:\s*/, '');
+  return { by: 'grep', file: /'([^']+)'/.exec(detail)?.[1] ?? '.', detail };
 }
 
 /**
  * Pathspecs of the files the search may take once they name a key: every file with `.yaml` or
  * `.yml` in its path in any case (all that readOnlyIfClaimed takes without a claim, and more),
  * and the files that claim (`claimed`), by name. None (every file) for more of those than a
- * command is given at once, or a name git gave in bytes that are not UTF-8 (as text it is no
- * longer the name git knows).
+ * command is given at once (the caller asks none too for a name git gave in bytes that are not
+ * UTF-8: as text it is no longer the name git knows).
  */
 function mayBeTaken(claimed: ReadonlySet<string>): string[] {
-  if (claimed.size > PATHS_AT_ONCE || [...claimed].some((file) => file.includes('\uFFFD'))) return [];
+  if (claimed.size > PATHS_AT_ONCE) return [];
   return [':(icase)*.yaml*', ':(icase)*.yml*', ...literal([...claimed])];
 }
 
@@ -140,14 +168,32 @@ export function manifestNamed(file: string): boolean {
  */
 const CLAIMED = ['audiencectl/', 'audiencectl\\'];
 
-/** The files of grep answers (`-l -z`); undefined when one could not be had. */
-function filesOf(answers: ReadonlyArray<GitAnswer<string>>): Set<string> | undefined {
+/**
+ * The files of grep answers (`-l -z`): `files`, their names UTF-8; `raw`, those whose names are
+ * not, by their bytes decoded (U+FFFD for each that is not UTF-8: no name of a file, so git is
+ * not asked by it); `errors`, git's `error:` lines (a file it could not read and skipped).
+ * Undefined when one could not be had.
+ */
+function filesOf(
+  answers: ReadonlyArray<GitAnswer<Buffer>>,
+): { files: Set<string>; raw: Map<string, Buffer>; errors: string[] } | undefined {
   const files = new Set<string>();
+  const raw = new Map<string, Buffer>();
+  const errors: string[] = [];
   for (const answer of answers) {
     if (!answer.ok) return undefined;
-    for (const file of answer.out.split('\0')) if (file !== '') files.add(file);
+    for (const line of (answer.stderr ?? '').split('\n')) if (/^error:/.test(line)) errors.push(line.trim());
+    for (let at = 0; at < answer.out.length;) {
+      const end = answer.out.indexOf(0, at);
+      const bytes = answer.out.subarray(at, end === -1 ? answer.out.length : end);
+      at = end === -1 ? answer.out.length : end + 1;
+      if (bytes.length === 0) continue;
+      const file = bytes.toString('utf8');
+      if (isUtf8(bytes)) files.add(file);
+      else raw.set(file, Buffer.from(bytes));
+    }
   }
-  return files;
+  return { files, raw, errors };
 }
 
 /**

@@ -2,7 +2,11 @@ import { spawn } from 'node:child_process';
 
 // git run as a process of its own, for answers read whole (read-moved.ts, work-tree-repository.ts).
 
-export type GitAnswer<T> = { ok: true; out: T } | { ok: false; why: string };
+/**
+ * `stderr`, of an answer had (gitBytes): what git printed there though it exited ok (`git grep`'s
+ * `error:` line for a file it could not read, which it skips: read-moved.ts).
+ */
+export type GitAnswer<T> = { ok: true; out: T; stderr?: string } | { ok: false; why: string };
 
 /**
  * How a git that talks to a remote is run (gitBytes): stopped once silent for `silenceMs` (no
@@ -71,7 +75,7 @@ export function gitBytes(
     child.on('close', (code) =>
       done(
         code !== null && code <= ok
-          ? { ok: true, out: Buffer.concat(chunks) }
+          ? { ok: true, out: Buffer.concat(chunks), stderr }
           : {
               ok: false,
               why:

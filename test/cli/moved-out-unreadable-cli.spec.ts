@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { appliedRepository } from '../helpers/work-tree.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+/**
+ * A manifest moved out of the directory given to a file the search elsewhere cannot read is
+ * held, never deleted ("only a removed manifest deletes"; "never read a failed call as an
+ * answer"): the same file in the directory planned holds deletions with an error.
+ */
+const run = promisify(execFile);
+const quiet = { ingestion: { onCreate: false } };
+
+describe('a manifest moved out to a file the search cannot read', () => {
+  it('is held when its name is not UTF-8 (git gives it as bytes)', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const files = {
+          'audiences/gold.yaml': manifestYaml('gold', quiet),
+          'audiences/keep.yaml': manifestYaml('keep', quiet),
+        };
+        const { repo, git, state, env } = await appliedRepository(root, emulator, files);
+        await mkdir(path.join(repo, 'other'));
+        // other/g<0xFF>old.yaml: a name no UTF-8 string spells.
+        const name = Buffer.concat([
+          Buffer.from(`${repo}/other/g`),
+          Buffer.from([0xff]),
+          Buffer.from('old.yaml'),
+        ]);
+        await writeFile(name, manifestYaml('gold', quiet));
+        await git('rm', '--quiet', 'audiences/gold.yaml');
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+        expect(planned.stdout).toContain(
+          'prod/gold: ../other/g\uFFFDold.yaml may name it but cannot be read (',
+        );
+        expect(planned.code, planned.stderr).toBe(0);
+      }),
+    );
+  });
+
+  // Root reads any file: the CLI runs as nobody for this case (CI runs as root).
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root)('is held when it cannot be read (EACCES: run as root, the CLI as nobody)', async () => {
+    await withTempDir(async (dir) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const files = {
+          'audiences/gold.yaml': manifestYaml('gold', quiet),
+          'audiences/keep.yaml': manifestYaml('keep', quiet),
+        };
+        const { repo, git, state, env } = await appliedRepository(dir, emulator, files);
+        await mkdir(path.join(repo, 'other'));
+        await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
+        await git('rm', '--quiet', 'audiences/gold.yaml');
+        await chmod(path.join(repo, 'other', 'gold.yaml'), 0o000);
+        await run('chown', ['-R', '65534:65534', dir]);
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], {
+          cwd: repo,
+          env: { ...env, HOME: dir },
+          uid: 65534,
+          gid: 65534,
+        });
+        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+        expect(planned.stdout).toContain('prod/gold: ../other/gold.yaml may name it but cannot be read (');
+        expect(planned.code, planned.stderr).toBe(0);
+      }),
+    );
+  });
+});
