@@ -25,7 +25,7 @@ import {
   type LookElsewhere,
   type PlannedAt,
 } from './held-elsewhere.js';
-import { checkSavedPlan, checkSettledPlan, originOf, savedPlanAsApplied, stateDigest } from './saved-plan.js';
+import { originOf, savedPlanAsApplied, stateDigest } from './saved-plan.js';
 import {
   checkoutCheck,
   plainMark,
@@ -255,6 +255,8 @@ async function checkBeforeCalls(
       input.desired,
       plannedAt(flow),
     );
+    // Loaded for a saved plan only: its schema costs an apply of a directory (saved-plan-check.ts).
+    const { checkSavedPlan } = await import('./saved-plan-check.js');
     checkSavedPlan(
       input.plan,
       input.source,
@@ -313,6 +315,7 @@ async function applyLocked(input: ApplyInput, flow: ApplyFlow): Promise<ApplyOut
       stateDigest(recorded) === originOf(saved, input.source).stateDigest
         ? checkedElsewhere
         : await savedPlanElsewhere(saved, recorded, input.lookElsewhere, input.desired, plannedAt(flow));
+    const { checkSettledPlan } = await import('./saved-plan-check.js');
     checkSettledPlan(saved, input.source, input.desired, recorded, { resumed, spent: toDrop }, elsewhere);
     // The plan made again, shown and executed: its summary and notes are the steps'.
     const shown = savedPlanAsApplied(saved, input.source, input.desired, recorded, elsewhere, flow.paste);

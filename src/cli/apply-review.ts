@@ -4,7 +4,6 @@ import { UsageError } from '../errors.js';
 import { readRegularText } from '../files/read-regular.js';
 import type { Plan, Step } from '../plan/schema.js';
 import { jsonErrorAt } from '../text/json-error-at.js';
-import { checkSavedPlan } from './saved-plan-problem.js';
 import { version as releaseVersion } from './version.js';
 
 /** Why a file could not be read: its errno code (EACCES, EISDIR), not a stack. */
@@ -38,6 +37,8 @@ export async function readSavedPlan(file: string): Promise<Plan> {
       },
     );
   }
+  // Loaded for a saved plan only: its schema (plan/schema.ts) costs an apply of a directory.
+  const { checkSavedPlan } = await import('./saved-plan-problem.js');
   const checked = checkSavedPlan(json);
   if (!checked.ok) throw new UsageError('PLAN_INVALID', invalidPlanMessage(file, json, checked.problem));
   return checked.plan;

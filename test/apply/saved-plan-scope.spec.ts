@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkSavedPlan, planOrigin } from '../../src/apply/saved-plan.js';
+import { planOrigin } from '../../src/apply/saved-plan.js';
+import { checkSavedPlan } from '../../src/apply/saved-plan-check.js';
 import { plan } from '../../src/plan/plan.js';
 import { Plan } from '../../src/plan/schema.js';
 import { planScopeOf } from '../../src/source/file-filter.js';

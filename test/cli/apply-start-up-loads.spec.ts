@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
-import { packagesLoaded, recordingLoads } from '../helpers/loads.js';
+import { distFilesLoaded, packagesLoaded, recordingLoads } from '../helpers/loads.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { NO_RUN } from '../helpers/partner-org.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -30,6 +31,26 @@ const NEVER_ON_THE_APPLY_PATH = ['yaml', 'pino'];
  * paid its loading (~0.04 CPU-s) for a file it was not given (src/config/check.ts).
  */
 const THE_FILE_READER = 'yaml';
+
+/**
+ * A saved plan's schema (zod's ~150 schemas of the plan format, built when its module loads) is
+ * read for a saved plan only: every apply of a directory built it to validate nothing.
+ */
+const THE_SAVED_PLAN_SCHEMA = 'src/plan/schema.ts';
+
+/** The source files (ours, `src/...`) bundled into the chunks of dist/ listed in `log`, read from their source maps. */
+function sourcesLoaded(log: string): Set<string> {
+  const dist = path.resolve(import.meta.dirname, '../../dist');
+  const sources = new Set<string>();
+  for (const file of distFilesLoaded(log)) {
+    const map = JSON.parse(readFileSync(path.join(dist, `${file}.map`), 'utf8')) as { sources: string[] };
+    for (const source of map.sources) {
+      const ours = /(?:^|\/)(src\/.+)$/.exec(source)?.[1];
+      if (ours && !source.includes('node_modules')) sources.add(ours);
+    }
+  }
+  return sources;
+}
 
 describe('apply: the HTTP client loads at the first call, the configuration file reader for a file', () => {
   it('an apply with nothing to do loads none of them (credentials in the environment); one given --config loads the reader; one with a change loads the client and applies the change', async () => {
@@ -58,6 +79,10 @@ describe('apply: the HTTP client loads at the first call, the configuration file
         const loaded = packagesLoaded(log);
         expect(THE_HTTP_CLIENT.filter((name) => loaded.has(name))).toEqual([]);
         expect(loaded.has(THE_FILE_READER)).toBe(false);
+        const unchangedSources = sourcesLoaded(log);
+        expect(unchangedSources.has(THE_SAVED_PLAN_SCHEMA)).toBe(false);
+        // The witness sees our sources (it would pass on an empty log otherwise).
+        expect(unchangedSources.has('src/cli/commands/apply.ts')).toBe(true);
         // The witness sees the bundle's packages (it would pass on an empty log otherwise).
         expect(loaded.has('commander')).toBe(true);
         expect(emulator.control.requestLog()).toEqual([]);
@@ -91,6 +116,7 @@ describe('apply: the HTTP client loads at the first call, the configuration file
         const applied = packagesLoaded(log);
         expect(THE_HTTP_CLIENT.filter((name) => applied.has(name))).toEqual(THE_HTTP_CLIENT);
         expect(NEVER_ON_THE_APPLY_PATH.filter((name) => applied.has(name))).toEqual([]);
+        expect(sourcesLoaded(log).has(THE_SAVED_PLAN_SCHEMA)).toBe(false);
         expect(emulator.control.requestLog().map((entry) => entry.method)).toContain('PATCH');
       });
     });
