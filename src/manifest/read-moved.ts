@@ -70,9 +70,9 @@ export type FilesNaming = { manifests: string[]; others: string[]; unread: Unrea
 /**
  * A file git would have the search read that it cannot read (it may hold a removed manifest:
  * its removal is held, never deleted). `name`: a name git gave in bytes that are not UTF-8
- * (`raw`, from the top: fs reads it by them; `file`, those bytes decoded, shown); `grep`: one
- * git could not read itself, as its `error:` line says (`detail`; `file` from its quotes, or
- * the top), which git skips and answers without.
+ * (`raw`, from the top: fs reads it by them; `file`, those bytes decoded, shown); `grep`: a file
+ * (or an untracked folder) git could not read itself, as its SKIPPED line says (`detail`; `file`
+ * from its quotes, or the top), which git skips and answers without.
  */
 export type Unread = { by: 'name'; file: string; raw: Buffer } | { by: 'grep'; file: string; detail: string };
 
@@ -131,9 +131,15 @@ export async function filesAndOthersNaming(
   };
 }
 
-/** An `error:` line of git grep's as Unread: the file it names in quotes (else the top), and what git says. */
+/**
+ * What git grep prints of a file or folder it skips, and answers without: an `error:` (a file it
+ * cannot read) and `warning: could not open directory` (an untracked folder it cannot list).
+ */
+const SKIPPED = /^(?:error:|warning: could not open directory)/;
+
+/** A SKIPPED line of git grep's as Unread: the file or folder it names in quotes (else the top), and what git says. */
 function grepError(line: string): Unread {
-  const detail = line.replace(/^error:\s*/, '');
+  const detail = line.replace(/^(?:error|warning):\s*/, '');
   return { by: 'grep', file: /'([^']+)'/.exec(detail)?.[1] ?? '.', detail };
 }
 
@@ -171,7 +177,7 @@ const CLAIMED = ['audiencectl/', 'audiencectl\\'];
 /**
  * The files of grep answers (`-l -z`): `files`, their names UTF-8; `raw`, those whose names are
  * not, by their bytes decoded (U+FFFD for each that is not UTF-8: no name of a file, so git is
- * not asked by it); `errors`, git's `error:` lines (a file it could not read and skipped).
+ * not asked by it); `errors`, git's SKIPPED lines (a file or folder it could not read).
  * Undefined when one could not be had.
  */
 function filesOf(
@@ -182,7 +188,7 @@ function filesOf(
   const errors: string[] = [];
   for (const answer of answers) {
     if (!answer.ok) return undefined;
-    for (const line of (answer.stderr ?? '').split('\n')) if (/^error:/.test(line)) errors.push(line.trim());
+    for (const line of (answer.stderr ?? '').split('\n')) if (SKIPPED.test(line)) errors.push(line.trim());
     for (let at = 0; at < answer.out.length;) {
       const end = answer.out.indexOf(0, at);
       const bytes = answer.out.subarray(at, end === -1 ? answer.out.length : end);

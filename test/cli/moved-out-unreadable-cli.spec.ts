@@ -73,4 +73,33 @@ describe('a manifest moved out to a file the search cannot read', () => {
       }),
     );
   });
+
+  it.skipIf(!root)('is held when its folder cannot be listed (EACCES: git warns, not errs)', async () => {
+    await withTempDir(async (dir) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const files = {
+          'audiences/gold.yaml': manifestYaml('gold', quiet),
+          'audiences/keep.yaml': manifestYaml('keep', quiet),
+        };
+        const { repo, git, state, env } = await appliedRepository(dir, emulator, files);
+        await mkdir(path.join(repo, 'other'));
+        await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
+        await git('rm', '--quiet', 'audiences/gold.yaml');
+        await run('chown', ['-R', '65534:65534', dir]);
+        await chmod(path.join(repo, 'other'), 0o000);
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], {
+          cwd: repo,
+          env: { ...env, HOME: dir },
+          uid: 65534,
+          gid: 65534,
+        });
+        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+        expect(planned.stdout).toContain(
+          'prod/gold: ../other may name it but cannot be read (git grep: could not open directory',
+        );
+        expect(planned.code, planned.stderr).toBe(0);
+      }),
+    );
+  });
 });
