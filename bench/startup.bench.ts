@@ -12,9 +12,12 @@
 // BENCH_BEFORE=path/to/other/dist/cli/main.js runs that build too, each command right before
 // or after this one's in every round (the order alternating), on a copy of the store, and
 // prints the median of the rounds' differences: on a shared machine only paired runs compare.
+// `apply, one change` is what the specs spawn most (an apply with --auto-approve that sends a
+// PATCH): each build its own one-manifest directory, store and audience, its description
+// changed before every run.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +35,33 @@ function flag(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 const RUNS = Number(flag('--runs') ?? 9);
+/**
+ * A one-manifest directory of its own for each build (`name` apart: the emulator refuses a second
+ * audience of the same name), its description saying `round`: an apply of it sends a PATCH.
+ */
+async function changingManifest(dir: string, name: string, round: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    path.join(dir, `${name}.yaml`),
+    [
+      'apiVersion: audiencectl/v1',
+      'kind: ExternalAudience',
+      'metadata:',
+      `  name: ${name}`,
+      'spec:',
+      `  name: Bench ${name}`,
+      `  description: Changed in round ${round}`,
+      '  fields:',
+      '    - { name: email, type: string, identityNs: email }',
+      `  sourceSpec: { path: bench/${name}.csv, type: file, sourceType: Cloud Storage, cloudType: DLZ }`,
+      '  originName: CUSTOM_UPLOAD',
+      'ingestion:',
+      '  onCreate: false',
+      '',
+    ].join('\n'),
+  );
+}
+
 /** Another build's CLI, run in the same rounds (the code before a change). */
 const BEFORE = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : undefined;
 
@@ -88,9 +118,28 @@ try {
   // parser's code, and would void the other's.
   const stateBefore = `${state}-before`;
   if (BEFORE) cpSync(state, stateBefore, { recursive: true });
+  // Each build's changing audience, created once here: in the rounds, each apply is one PATCH.
+  const changing = (store: string) => ({ dir: `${store}-changing`, name: path.basename(store) });
+  for (const [script, store] of [[CLI, state], ...(BEFORE ? [[BEFORE, stateBefore]] : [])] as const) {
+    const { dir, name } = changing(store);
+    await changingManifest(dir, name, -1);
+    for (const args of [
+      ['init', '--state', `${store}-own`],
+      ['apply', dir, '--state', `${store}-own`, '--auto-approve'],
+    ]) {
+      const run = await timed(script, args, env);
+      if (run.code !== 0) throw new Error(`the changing audience's ${args[0]} failed: ${run.stderr}`);
+    }
+  }
 
   /** `args` given the store a build uses. */
-  const commands: Array<{ name: string; cli: boolean; args: (store: string) => string[] }> = [
+  const commands: Array<{
+    name: string;
+    cli: boolean;
+    args: (store: string) => string[];
+    /** Run before each run of it (not measured), given the store a build uses and the round. */
+    before?: (store: string, round: number) => Promise<void>;
+  }> = [
     { name: 'node alone (node -e 0)', cli: false, args: () => [] },
     { name: '--version', cli: true, args: () => ['--version'] },
     { name: 'validate (one file)', cli: true, args: () => ['validate', ONE_FILE] },
@@ -102,6 +151,12 @@ try {
       name: 'apply, no change',
       cli: true,
       args: (store) => ['apply', EXAMPLES, '--state', store, '--auto-approve'],
+    },
+    {
+      name: 'apply, one change',
+      cli: true,
+      args: (store) => ['apply', changing(store).dir, '--state', `${store}-own`, '--auto-approve'],
+      before: (store, round) => changingManifest(changing(store).dir, changing(store).name, round),
     },
     { name: 'state list', cli: true, args: (store) => ['state', 'list', '--state', store] },
     {
@@ -120,6 +175,7 @@ try {
       // Which build goes first alternates by round.
       const order = round % 2 === 0 ? builds : [...builds].reverse();
       for (const build of command.cli ? order : builds.slice(0, 1)) {
+        await command.before?.(build.store, round);
         const run = await timed(command.cli ? build.script : EMPTY, command.args(build.store), env);
         // plan exits 2 when it has changes to show (the no-store plan), 0 when none.
         if (run.code !== 0 && !(command.name === 'plan, no store' && run.code === 2))
