@@ -89,6 +89,41 @@ const httpThroughRequire = {
   },
 };
 
+/**
+ * @sindresorhus/is (got's type checks) makes two Intl.ListFormat at load, for the words of an
+ * error about a value of the wrong type (typeErrorMessageMultipleValues). Making one loads
+ * ICU's list data: ~20 ms of CPU (Node 20 and 24) in every process that sends a request (an
+ * apply, plan --refresh, init), for an error none of them words. Made at their first use
+ * instead, with the same options: the same words. A version of the module without those lines
+ * fails the build, so that an upgrade is looked at again.
+ */
+const LIST_FORMATS_AT_LOAD = [
+  "const andFormatter = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });",
+  "const orFormatter = new Intl.ListFormat('en', { style: 'long', type: 'disjunction' });",
+];
+const listFormatAtFirstUse = (line) => {
+  const [, name, options] = /^const (\w+) = new Intl\.ListFormat\((.*)\);$/.exec(line);
+  return `let ${name}Made; const ${name} = { format: (values) => (${name}Made ??= new Intl.ListFormat(${options})).format(values) };`;
+};
+const listFormatsAtFirstUse = {
+  name: 'list-formats-at-first-use',
+  setup(context) {
+    const index = `${path.sep}node_modules${path.sep}@sindresorhus${path.sep}is${path.sep}distribution${path.sep}index.js`;
+    context.onLoad({ filter: /[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, (args) => {
+      if (!args.path.endsWith(index)) return undefined;
+      let contents = readFileSync(args.path, 'utf8');
+      for (const line of LIST_FORMATS_AT_LOAD) {
+        if (!contents.includes(line))
+          throw new Error(
+            `${args.path} no longer reads \`${line}\`: see listFormatsAtFirstUse in scripts/bundle.mjs`,
+          );
+        contents = contents.replace(line, listFormatAtFirstUse(line));
+      }
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 /** What the banner below defines, each part kept only in the chunks that use it (keepBannerWhereUsed). */
 const REQUIRE_BANNER = [
   "import { createRequire as __bundleRequire } from 'node:module';",
@@ -391,7 +426,7 @@ function reexportAll(group, member) {
 
 const { metafile } = await build({
   metafile: true,
-  plugins: [englishOnlyZod, withoutUnusedGotFeatures, httpThroughRequire],
+  plugins: [englishOnlyZod, withoutUnusedGotFeatures, httpThroughRequire, listFormatsAtFirstUse],
   entryPoints: {
     'cli/main': 'src/cli/main.ts',
     // Loaded by path at run time (src/manifest/load-isolated.ts).
