@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Copied, ManifestElsewhere, NamedElsewhere, RemovedIn, Unplaced } from '../plan/elsewhere.js';
 import { recordId } from '../state/record-id.js';
@@ -265,6 +265,16 @@ function keysInBytes(absolute: string, keys: readonly string[]): string[] {
   return [...found];
 }
 
+/** Whether something is at `absolute` (not followed: a broken link is its own rule, source/broken-link). */
+function present(absolute: string): boolean {
+  try {
+    lstatSync(absolute);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * What in `files` names one of `sought` (Named). Only a file whose text may name one
  * (keyPattern) is parsed, and the loader (zod, the YAML library) is loaded only then: a plan
@@ -292,7 +302,14 @@ async function naming(
   };
   const unreadable = new Set(['source/file-too-large', 'text/invalid-utf8']);
   for (const { file, absolute } of files) {
-    if (!('unreadable' in file) || absolute === undefined || !unreadable.has(file.unreadable.rule)) continue;
+    if (!('unreadable' in file) || absolute === undefined) continue;
+    // A read that failed on a file still there (EACCES, EIO): what it names cannot be known, so
+    // it may name each key. One gone since it was listed (ENOENT) names none: a race, not a failure.
+    if (file.unreadable.rule === 'source/unreadable' && present(absolute)) {
+      for (const key of keys) mayName(file.path, key, 'unreadable', file.unreadable.message);
+      continue;
+    }
+    if (!unreadable.has(file.unreadable.rule)) continue;
     // A claimant names a key only through a manifest parsed from it (mayName refuses it): its
     // bytes are not looked through (a directory store's 10 MB manifest cache claims, and is too large).
     if (claimants.has(file.path)) continue;

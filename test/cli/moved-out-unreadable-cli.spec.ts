@@ -102,4 +102,33 @@ describe('a manifest moved out to a file the search cannot read', () => {
       }),
     );
   });
+
+  it.skipIf(!root)(
+    'above the directory given, its own file there but unreadable (EACCES), is held',
+    async () => {
+      await withTempDir(async (dir) =>
+        withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+          const files = {
+            'audiences/gold.yaml': manifestYaml('gold', quiet),
+            'audiences/x/keep.yaml': manifestYaml('keep', quiet),
+          };
+          const { repo, state, env } = await appliedRepository(dir, emulator, files);
+          await run('chown', ['-R', '65534:65534', dir]);
+          await chmod(path.join(repo, 'audiences', 'gold.yaml'), 0o000);
+
+          const planned = await runCli(['plan', 'audiences/x', '--state', state], {
+            cwd: repo,
+            env: { ...env, HOME: dir },
+            uid: 65534,
+            gid: 65534,
+          });
+          expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+          expect(planned.stdout).toContain(
+            'prod/gold: ../gold.yaml may name it but cannot be read (cannot read file: EACCES',
+          );
+          expect(planned.code, planned.stderr).toBe(0);
+        }),
+      );
+    },
+  );
 });
