@@ -29,7 +29,7 @@ export function gitBytes(
 ): Promise<GitAnswer<Buffer>> {
   return new Promise((resolve) => {
     // A partial clone must not fetch what it lacks to answer: it is not there, so unknown.
-    const env = { ...process.env, GIT_NO_LAZY_FETCH: '1', ...watch?.env };
+    const env = { ...process.env, ...messagesInEnglish(process.env), GIT_NO_LAZY_FETCH: '1', ...watch?.env };
     // A group of its own, killed whole; ended with this process too (the exit hook below).
     const detached = watch !== undefined;
     const child = spawn('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached });
@@ -88,6 +88,22 @@ export function gitBytes(
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);
   });
+}
+
+/**
+ * git's messages in English, as they are read (read-moved.ts matches `error:` lines; a failure's
+ * first line is matched and shown): LC_MESSAGES=C, and LANGUAGE (which gettext reads before it)
+ * unset; a LC_ALL the user set, which would override LC_MESSAGES, kept as LC_CTYPE (how `git grep
+ * -i` folds case and reads characters). Under LANGUAGE=de git wrote `Fehler: Konnte … nicht lesen`
+ * for a file it skipped, and a removal's search took its silence for "no file names it".
+ */
+function messagesInEnglish(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return {
+    LC_ALL: undefined,
+    LANGUAGE: undefined,
+    LC_MESSAGES: 'C',
+    ...(env.LC_ALL ? { LC_CTYPE: env.LC_ALL } : {}),
+  };
 }
 
 /**
