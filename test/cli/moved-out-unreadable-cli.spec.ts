@@ -46,34 +46,51 @@ describe('a manifest moved out to a file the search cannot read', () => {
     );
   });
 
-  // Root reads any file: the CLI runs as nobody for this case (CI runs as root).
+  // Root reads any file: the CLI runs as nobody for these cases (CI runs as root). git translates
+  // its messages (`Fehler:`, `Warnung:`) in a user's locale, and the lines the search reads as
+  // skipped files must not depend on it: the CLI runs git with its messages in English (git-run.ts).
   const root = process.getuid?.() === 0;
-  it.skipIf(!root)('is held when it cannot be read (EACCES: run as root, the CLI as nobody)', async () => {
-    await withTempDir(async (dir) =>
-      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const files = {
-          'audiences/gold.yaml': manifestYaml('gold', quiet),
-          'audiences/keep.yaml': manifestYaml('keep', quiet),
-        };
-        const { repo, git, state, env } = await appliedRepository(dir, emulator, files);
-        await mkdir(path.join(repo, 'other'));
-        await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
-        await git('rm', '--quiet', 'audiences/gold.yaml');
-        await chmod(path.join(repo, 'other', 'gold.yaml'), 0o000);
-        await run('chown', ['-R', '65534:65534', dir]);
+  const german = existsSync('/usr/share/locale/de/LC_MESSAGES/git.mo');
+  const locales = [
+    {
+      title: 'is held when it cannot be read (EACCES: run as root, the CLI as nobody)',
+      env: {},
+      skip: !root,
+    },
+    {
+      title: 'is held when it cannot be read, in a locale git translates its messages to (LANGUAGE=de)',
+      env: { LANGUAGE: 'de', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
+      skip: !root || !german,
+    },
+  ];
+  for (const { title, env: locale, skip } of locales) {
+    it.skipIf(skip)(title, async () => {
+      await withTempDir(async (dir) =>
+        withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+          const files = {
+            'audiences/gold.yaml': manifestYaml('gold', quiet),
+            'audiences/keep.yaml': manifestYaml('keep', quiet),
+          };
+          const { repo, git, state, env } = await appliedRepository(dir, emulator, files);
+          await mkdir(path.join(repo, 'other'));
+          await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
+          await git('rm', '--quiet', 'audiences/gold.yaml');
+          await chmod(path.join(repo, 'other', 'gold.yaml'), 0o000);
+          await run('chown', ['-R', '65534:65534', dir]);
 
-        const planned = await runCli(['plan', 'audiences', '--state', state], {
-          cwd: repo,
-          env: { ...env, HOME: dir },
-          uid: 65534,
-          gid: 65534,
-        });
-        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-        expect(planned.stdout).toContain('prod/gold: ../other/gold.yaml may name it but cannot be read (');
-        expect(planned.code, planned.stderr).toBe(0);
-      }),
-    );
-  });
+          const planned = await runCli(['plan', 'audiences', '--state', state], {
+            cwd: repo,
+            env: { ...env, HOME: dir, ...locale },
+            uid: 65534,
+            gid: 65534,
+          });
+          expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+          expect(planned.stdout).toContain('prod/gold: ../other/gold.yaml may name it but cannot be read (');
+          expect(planned.code, planned.stderr).toBe(0);
+        }),
+      );
+    });
+  }
 
   it.skipIf(!root)('is held when its folder cannot be listed (EACCES: git warns, not errs)', async () => {
     await withTempDir(async (dir) =>
@@ -127,38 +144,6 @@ describe('a manifest moved out to a file the search cannot read', () => {
           expect(planned.stdout).toContain(
             'prod/gold: ../gold.yaml may name it but cannot be read (cannot read file: EACCES',
           );
-          expect(planned.code, planned.stderr).toBe(0);
-        }),
-      );
-    },
-  );
-  // git translates its messages (`Fehler:`, `Warnung:`) in a user's locale: the CLI does not run
-  // the search's greps under LC_ALL=C, so the lines read as skipped files must not depend on them.
-  const german = existsSync('/usr/share/locale/de/LC_MESSAGES/git.mo');
-  it.skipIf(!root || !german)(
-    'is held when it cannot be read, in a locale git translates its messages to (LANGUAGE=de)',
-    async () => {
-      await withTempDir(async (dir) =>
-        withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-          const files = {
-            'audiences/gold.yaml': manifestYaml('gold', quiet),
-            'audiences/keep.yaml': manifestYaml('keep', quiet),
-          };
-          const { repo, git, state, env } = await appliedRepository(dir, emulator, files);
-          await mkdir(path.join(repo, 'other'));
-          await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
-          await git('rm', '--quiet', 'audiences/gold.yaml');
-          await chmod(path.join(repo, 'other', 'gold.yaml'), 0o000);
-          await run('chown', ['-R', '65534:65534', dir]);
-
-          const planned = await runCli(['plan', 'audiences', '--state', state], {
-            cwd: repo,
-            env: { ...env, HOME: dir, LANGUAGE: 'de', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
-            uid: 65534,
-            gid: 65534,
-          });
-          expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-          expect(planned.stdout).toContain('prod/gold: ../other/gold.yaml may name it but cannot be read (');
           expect(planned.code, planned.stderr).toBe(0);
         }),
       );
