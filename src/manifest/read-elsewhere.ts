@@ -230,8 +230,15 @@ const sought = (record: AudienceRecord): Sought => ({
  * record's).
  */
 type Named = { sandbox: string; key: string; file: string } & (
-  { by: 'key' } | { by: 'name'; as: string } | { by: 'text'; fault: 'errors' | 'unreadable'; detail: string }
+  { by: 'key' } | { by: 'name'; as: string } | { by: 'text'; fault: Fault; detail: string }
 );
+
+/**
+ * Why a file that may name a record says nothing: it has errors, it cannot be read as text (too
+ * large, not UTF-8), or it cannot be read at all (EACCES or EIO, a name that is not UTF-8, a file
+ * or folder git could not read: `inaccessible`, whose advice differs).
+ */
+type Fault = 'errors' | 'unreadable' | 'inaccessible';
 
 /** How many bytes of a file that cannot be read as text are looked through for a key. */
 export const SCANNED_BYTES = 64 * 1024 * 1024;
@@ -294,7 +301,7 @@ async function naming(
   const names = records.flatMap((r) => (r.name === undefined ? [] : [r.name]));
   const pattern = keyPattern(keys, names);
   const found: Named[] = [];
-  const mayName = (file: string, key: string, fault: 'errors' | 'unreadable', detail: string) => {
+  const mayName = (file: string, key: string, fault: Fault, detail: string) => {
     if (claimants.has(file)) return;
     for (const r of records) {
       if (r.key === key) found.push({ sandbox: r.sandbox, key, file, by: 'text', fault, detail });
@@ -306,7 +313,7 @@ async function naming(
     // A read that failed on a file still there (EACCES, EIO): what it names cannot be known, so
     // it may name each key. One gone since it was listed (ENOENT) names none: a race, not a failure.
     if (file.unreadable.rule === 'source/unreadable' && present(absolute)) {
-      for (const key of keys) mayName(file.path, key, 'unreadable', file.unreadable.message);
+      for (const key of keys) mayName(file.path, key, 'inaccessible', file.unreadable.message);
       continue;
     }
     if (!unreadable.has(file.unreadable.rule)) continue;
@@ -673,7 +680,7 @@ async function movedManifests(
 
 /**
  * What the files of `unread` (from `top`) may name of `records` (`by: 'text'`, fault
- * `unreadable`): a name that is not UTF-8 is read by its bytes (fs takes them), and names those
+ * `inaccessible`): a name that is not UTF-8 is read by its bytes (fs takes them), and names those
  * whose key or name its text may hold (keyPattern); every record when it cannot be read, or git
  * could not read it (what it names cannot be known). A file gone since git named it names none.
  * Held, not read as the manifest it may be: a plan of its directory refuses such a name too
@@ -685,7 +692,7 @@ function unreadNaming(top: string, unread: readonly Unread[], records: readonly 
     let text: string | undefined;
     let detail: string;
     if (u.by === 'name') {
-      detail = 'its name is not UTF-8 text: rename it';
+      detail = 'its name is not UTF-8 text';
       try {
         text = headOf(Buffer.concat([Buffer.from(top + path.sep), u.raw]));
       } catch (cause) {
@@ -693,12 +700,12 @@ function unreadNaming(top: string, unread: readonly Unread[], records: readonly 
         detail = `${detail}; ${(cause as Error).message}`;
       }
     } else {
-      detail = `git grep: ${u.detail}: let audiencectl read it, or remove it`;
+      detail = `git grep: ${u.detail}`;
     }
     for (const r of records) {
       if (text !== undefined && !keyPattern([r.key], r.name === undefined ? [] : [r.name]).test(text))
         continue;
-      found.push({ sandbox: r.sandbox, key: r.key, file: u.file, by: 'text', fault: 'unreadable', detail });
+      found.push({ sandbox: r.sandbox, key: r.key, file: u.file, by: 'text', fault: 'inaccessible', detail });
     }
   }
   return found;

@@ -82,9 +82,10 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  *   that read it would block as a rename (src/plan/move-steps.ts), never delete.
  *
  * - `broken`: found there too, a file whose text holds the key that fails to parse, or cannot
- *   be read as text (over --max-file-bytes, not UTF-8: its bytes hold the key): it may name the
- *   record, in any sandbox (`fault`: which of the two; `detail`: its first error, or why it
- *   cannot be read).
+ *   be read as text (over --max-file-bytes, not UTF-8: its bytes hold the key), or cannot be read
+ *   at all (its owner or mode, a name that is not UTF-8, a file or folder git could not read:
+ *   what it names is unknown): it may name the record, in any sandbox (`fault`: which of the
+ *   three; `detail`: its first error, or why it cannot be read).
  *
  * - `emptied`: the record's own file in the directory it was applied from (`beside`), there
  *   still but holding no manifest: empty or only comments (`how`: `empty`), or no longer read as
@@ -138,7 +139,7 @@ export type NamedElsewhere =
       sandbox: string;
       key: string;
       file: string;
-      fault: 'errors' | 'unreadable';
+      fault: 'errors' | 'unreadable' | 'inaccessible';
       detail: string;
     }
   | { kind: 'emptied'; sandbox: string; key: string; file: string; dir: string; how: 'empty' | 'skipped' }
@@ -251,9 +252,12 @@ function foundReason(
     return `its manifest is now ${found.file} under another metadata.name ("${found.as}", its spec.name this audience's), outside what this plan reads; the audience is left as it is: to keep it, set metadata.name back to ${record.key}; a plan of the directory that holds the file shows the rename as a blocked move`;
   if (found.kind === 'broken') {
     const out = `if it is not this audience's manifest, take ${record.key} out of it`;
-    return found.fault === 'errors'
-      ? `${found.file} may name it but has errors (${found.detail}); the audience is left as it is: fix the file (validate its directory to see them), or, ${out}`
-      : `${found.file} may name it but cannot be read (${found.detail}); the audience is left as it is: make it UTF-8 text within --max-file-bytes (or give a larger one), or, ${out}`;
+    if (found.fault === 'errors')
+      return `${found.file} may name it but has errors (${found.detail}); the audience is left as it is: fix the file (validate its directory to see them), or, ${out}`;
+    // Not readable at all: what it holds is unknown to the user's command too.
+    if (found.fault === 'inaccessible')
+      return `${found.file} may name it but cannot be read (${found.detail}); the audience is left as it is: let audiencectl read it (its owner or mode; a name in UTF-8), or, if it is no manifest of this audience, move it out of the work tree or list it in .gitignore`;
+    return `${found.file} may name it but cannot be read (${found.detail}); the audience is left as it is: make it UTF-8 text within --max-file-bytes (or give a larger one), or, ${out}`;
   }
   if (found.kind === 'emptied') {
     const holds =
