@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { OlderCheckoutError, type ApplyRevision } from '../apply/checkout-guard.js';
 import type { ApplyInput } from '../apply/apply-flow.js';
 import type { AppliedRevision } from '../state/schema.js';
 import { originOf } from '../apply/saved-plan.js';
-import { gitTop, realDirectory } from '../manifest/read-source-root.js';
+import { outsideGitWorkTree } from '../manifest/read-source-root.js';
 import { workTreeRepository } from '../source/work-tree-repository.js';
 import { shellQuote } from '../text/shell-quote.js';
 import { gitSilenceMs } from './git-timeout.js';
@@ -47,10 +46,8 @@ export async function applyRevision(
     headName = `${input.source}'s commit`;
     advice = 'Plan again from a checkout of the newer commit';
   } else {
-    // Outside a git work tree (no `.git` above the manifests, as given or as resolved: git
-    // finds it from the real path) there is no commit to read, and simple-git is not loaded.
-    if (gitTop(path.resolve(target)) === undefined && gitTop(realDirectory(target)) === undefined)
-      return UNCHECKED({ kind: 'none' });
+    // Outside a git work tree there is no commit to read, and simple-git is not loaded.
+    if (outsideGitWorkTree(target)) return UNCHECKED({ kind: 'none' });
     // simple-git loads when an apply reads its commit, not with the command (`apply --help`).
     const { headRevision } = await import('../source/git-revision.js');
     const found = await headRevision(target);

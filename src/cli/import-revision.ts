@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { gitTop, realDirectory } from '../manifest/read-source-root.js';
+import { outsideGitWorkTree } from '../manifest/read-source-root.js';
 import type { AppliedRevision } from '../state/schema.js';
 
 /**
@@ -26,10 +25,9 @@ export async function importRevision(
   warn: (text: string) => void,
   abort: AbortSignal,
 ): Promise<AppliedRevision | undefined> {
-  // Outside a git work tree (no `.git` above the manifests, as given or as resolved: git finds
-  // it from the real path) there is no commit to read, and simple-git is not loaded, as for
+  // Outside a git work tree there is no commit to read, and simple-git is not loaded, as for
   // `apply` (apply-revision.ts).
-  if (gitTop(path.resolve(dir)) === undefined && gitTop(realDirectory(dir)) === undefined) return undefined;
+  if (outsideGitWorkTree(dir)) return undefined;
   // simple-git is loaded only here: `state list` and `show` never need it.
   const { headRevision } = await import('../source/git-revision.js');
   const found = await headRevision(dir, abort);

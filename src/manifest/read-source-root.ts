@@ -11,6 +11,14 @@ export function gitTop(dir: string): string | undefined {
   }
 }
 
+/**
+ * No `.git` above `dir`, as given or as resolved (git finds it from the real path): no commit
+ * or remote to ask git for, and no git process started to learn so.
+ */
+export function outsideGitWorkTree(dir: string): boolean {
+  return gitTop(path.resolve(dir)) === undefined && gitTop(realDirectory(dir)) === undefined;
+}
+
 /** `dir`'s real path; resolved only, when it has none (it does not exist). */
 export function realDirectory(dir: string): string {
   try {

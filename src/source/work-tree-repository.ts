@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { gitTop, realDirectory } from '../manifest/read-source-root.js';
+import { outsideGitWorkTree } from '../manifest/read-source-root.js';
 import { COMMIT_ID } from '../state/commit-id.js';
 import type { SandboxRevisions } from '../state/sandbox-revisions.js';
 import type { SandboxMark } from '../state/schema.js';
@@ -66,16 +66,10 @@ function localPathOf(url: string): string | undefined {
  * the clone's own repository is unknown: nothing is then recorded or compared.
  */
 export async function workTreeRemotes(dir: string): Promise<CloneRemotes> {
-  // Outside a git work tree (no `.git` above the manifests, as given or as resolved: git finds it
-  // from the real path) git has no remote to tell, and is not asked: a process per plan and
+  // Outside a git work tree git has no remote to tell, and is not asked: a process per plan and
   // apply, in every CI job's and spec's temporary directory. GIT_DIR names a repository wherever
   // the manifests are: git is asked then.
-  if (
-    !process.env.GIT_DIR &&
-    gitTop(path.resolve(dir)) === undefined &&
-    gitTop(realDirectory(dir)) === undefined
-  )
-    return { others: [] };
+  if (!process.env.GIT_DIR && outsideGitWorkTree(dir)) return { others: [] };
   const urls = await remoteUrls(dir);
   const primary = urls && primaryOf(urls);
   const repository = primary === undefined ? undefined : recordedRepositoryOf(urls!.get(primary)!);
