@@ -17,6 +17,12 @@ import { withEmulator } from '../helpers/with-emulator.js';
 const run = promisify(execFile);
 const quiet = { ingestion: { onCreate: false } };
 
+/** `audiencectl <args>` in `repo` as nobody (root reads any file), `dir` (the repository's, HOME) made nobody's. */
+async function cliAsNobody(dir: string, repo: string, args: string[], env: Record<string, string>) {
+  await run('chown', ['-R', '65534:65534', dir]);
+  return runCli(args, { cwd: repo, env: { ...env, HOME: dir }, uid: 65534, gid: 65534 });
+}
+
 describe('a manifest moved out to a file the search cannot read', () => {
   it('is held when its name is not UTF-8 (git gives it as bytes)', async () => {
     await withTempDir(async (root) =>
@@ -76,13 +82,10 @@ describe('a manifest moved out to a file the search cannot read', () => {
           await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
           await git('rm', '--quiet', 'audiences/gold.yaml');
           await chmod(path.join(repo, 'other', 'gold.yaml'), 0o000);
-          await run('chown', ['-R', '65534:65534', dir]);
 
-          const planned = await runCli(['plan', 'audiences', '--state', state], {
-            cwd: repo,
-            env: { ...env, HOME: dir, ...locale },
-            uid: 65534,
-            gid: 65534,
+          const planned = await cliAsNobody(dir, repo, ['plan', 'audiences', '--state', state], {
+            ...env,
+            ...locale,
           });
           expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
           expect(planned.stdout).toMatch(
@@ -105,15 +108,9 @@ describe('a manifest moved out to a file the search cannot read', () => {
         await mkdir(path.join(repo, 'other'));
         await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
         await git('rm', '--quiet', 'audiences/gold.yaml');
-        await run('chown', ['-R', '65534:65534', dir]);
         await chmod(path.join(repo, 'other'), 0o000);
 
-        const planned = await runCli(['plan', 'audiences', '--state', state], {
-          cwd: repo,
-          env: { ...env, HOME: dir },
-          uid: 65534,
-          gid: 65534,
-        });
+        const planned = await cliAsNobody(dir, repo, ['plan', 'audiences', '--state', state], env);
         expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
         expect(planned.stdout).toContain(
           'prod/gold: ../other may name it but cannot be read (git grep: could not open directory',
@@ -133,15 +130,9 @@ describe('a manifest moved out to a file the search cannot read', () => {
             'audiences/x/keep.yaml': manifestYaml('keep', quiet),
           };
           const { repo, state, env } = await appliedRepository(dir, emulator, files);
-          await run('chown', ['-R', '65534:65534', dir]);
           await chmod(path.join(repo, 'audiences', 'gold.yaml'), 0o000);
 
-          const planned = await runCli(['plan', 'audiences/x', '--state', state], {
-            cwd: repo,
-            env: { ...env, HOME: dir },
-            uid: 65534,
-            gid: 65534,
-          });
+          const planned = await cliAsNobody(dir, repo, ['plan', 'audiences/x', '--state', state], env);
           expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
           expect(planned.stdout).toContain(
             'prod/gold: ../gold.yaml may name it but cannot be read (cannot read file: EACCES',
