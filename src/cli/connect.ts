@@ -82,7 +82,7 @@ export async function resolveTarget(flags: ConnectFlags, warn: (message: string)
         const { createAepClient } = await import('../aep/client.js');
         // Before the emulator starts: the client refuses a bad proxy variable, and the
         // emulator's server would keep the process alive.
-        (await import('../aep/proxy.js')).assertProxySettings(process.env);
+        (await import('../aep/proxy-variables.js')).assertProxySettings(process.env);
         demoOrg = DEMO_CLIENT.orgId;
         const emulator = await startEmulator({ port: 0 });
         const client = createAepClient({
@@ -114,7 +114,7 @@ export async function resolveTarget(flags: ConnectFlags, warn: (message: string)
       // is refused here, as it was when it was made here.
       const learned = memory && (await compatMemory(memory, config.baseUrl, warn));
       const compat = learned ? { ...extras.compat, ...learned.options } : extras.compat;
-      (await import('../aep/proxy.js')).checkProxyVariables(process.env);
+      (await import('../aep/proxy-variables.js')).checkProxyVariables(process.env);
       const client = lazyAepClient({
         make: async () => {
           const { createAepClientFromConfig } = await import('../config/client.js');

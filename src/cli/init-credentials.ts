@@ -1,7 +1,8 @@
 import got from 'got';
 import { accessOrgOf, imsOrgOf, type AepCredentials } from '../aep/credentials.js';
 import { ImsToken } from '../aep/ims-token.js';
-import { assertProxySettings, proxyAgents } from '../aep/proxy.js';
+import { proxyAgents } from '../aep/proxy.js';
+import { assertProxySettings } from '../aep/proxy-variables.js';
 import type { OrgOf } from '../state/org-binding.js';
 import { safeUrl } from '../text/safe-url.js';
 import { loadConfigFor, warnOnStderr, type ConnectFlags } from './connect.js';

@@ -18,6 +18,14 @@ import { withEmulator } from '../helpers/with-emulator.js';
 const THE_HTTP_CLIENT = ['got', 'p-queue', 'eventemitter3'];
 
 /**
+ * The proxy agents (hpagent, and node:https and node:net through proxy.ts) are made
+ * with the client: an apply that connects checks only the proxy variables
+ * (src/aep/proxy-variables.ts), and loaded the agents' modules for that check.
+ */
+const THE_PROXY_AGENTS = 'hpagent';
+const THE_AGENTS_BUILTINS = ['node:https', 'node:net'];
+
+/**
  * Not even at the first call: the configuration file's reader (an apply with credentials in the
  * environment made its client through src/config.ts, whose re-exports load the file's reader and
  * yaml) and pino (the CLI gives the client no logger; the client imported pino's module for a
@@ -52,6 +60,15 @@ function sourcesLoaded(log: string): Set<string> {
   return sources;
 }
 
+/** The built-ins an ES module imported, as the loader hook saw them (`node:https`). */
+function builtinsLoaded(log: string): Set<string> {
+  return new Set(
+    readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((url) => url.startsWith('node:')),
+  );
+}
+
 describe('apply: the HTTP client loads at the first call, the configuration file reader for a file', () => {
   it('an apply with nothing to do loads none of them (credentials in the environment); one given --config loads the reader; one with a change loads the client and applies the change', async () => {
     await withEmulator({ clients: [DEMO_CLIENT], operationDelayMs: 10 }, async (emulator) => {
@@ -78,6 +95,8 @@ describe('apply: the HTTP client loads at the first call, the configuration file
         });
         const loaded = packagesLoaded(log);
         expect(THE_HTTP_CLIENT.filter((name) => loaded.has(name))).toEqual([]);
+        expect(loaded.has(THE_PROXY_AGENTS)).toBe(false);
+        expect(THE_AGENTS_BUILTINS.filter((name) => builtinsLoaded(log).has(name))).toEqual([]);
         expect(loaded.has(THE_FILE_READER)).toBe(false);
         const unchangedSources = sourcesLoaded(log);
         expect(unchangedSources.has(THE_SAVED_PLAN_SCHEMA)).toBe(false);
@@ -115,6 +134,11 @@ describe('apply: the HTTP client loads at the first call, the configuration file
         expect(changed.stdout).toMatch(/1 applied/);
         const applied = packagesLoaded(log);
         expect(THE_HTTP_CLIENT.filter((name) => applied.has(name))).toEqual(THE_HTTP_CLIENT);
+        // The witness sees the agents' modules where the client is made (it would pass on an empty log).
+        expect(applied.has(THE_PROXY_AGENTS)).toBe(true);
+        expect(THE_AGENTS_BUILTINS.filter((name) => builtinsLoaded(log).has(name))).toEqual(
+          THE_AGENTS_BUILTINS,
+        );
         expect(NEVER_ON_THE_APPLY_PATH.filter((name) => applied.has(name))).toEqual([]);
         expect(sourcesLoaded(log).has(THE_SAVED_PLAN_SCHEMA)).toBe(false);
         expect(emulator.control.requestLog().map((entry) => entry.method)).toContain('PATCH');
