@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
 import { CLI, GIT_ENV, runCli, withTempDir } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { deadPid, thisHostTag } from '../helpers/temp-names.js';
 import { audienceNames } from '../helpers/work-tree.js';
@@ -94,7 +95,12 @@ async function applied(root: string, emulator: TestEmulator) {
     runCli(['apply', path.join(dir, 'audiences'), '--state', state, '--auto-approve'], {
       env: { ...env, ...extraEnv },
     });
-  const first = await apply(work);
+  // The story's first apply (main at B) is its premise: the CLI's entry in this process
+  // (cli-in-process.ts); every apply and plan a case asserts on spawns the built CLI.
+  const first = await runCliInProcess(
+    ['apply', path.join(work, 'audiences'), '--state', state, '--auto-approve'],
+    { env },
+  );
   expect(first.code, first.stderr).toBe(0);
   expect(audienceNames(emulator)).toEqual(['Audience delta', 'Audience x']);
   /** `branch`'s depth-1 clone at `root/name`, its origin acme/audiences (url.insteadOf: the bare one). */
@@ -433,11 +439,9 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
         const state = path.join(root, 'state');
         await ensureDirStore(state);
         const env = emulatorEnv(emulator);
-        const first = await runCli(
+        const first = await runCliInProcess(
           ['apply', path.join(work, 'audiences'), '--state', state, '--auto-approve'],
-          {
-            env,
-          },
+          { env },
         );
         expect(first.code, first.stderr).toBe(0);
         // Then pushed to acme/audiences; sibling, cut at A, gets a later commit of its own.
