@@ -80,6 +80,8 @@ export type Unread = { by: 'name'; file: string; raw: Buffer } | { by: 'grep'; f
  * filesNaming and otherFilesNaming at once, from one look of git at each file: four `git grep`
  * in a work tree (two outside one) where the two asked apart took eight, and the files of a name
  * read only when they claim (a directory store's 10,000 records) read by git once, not twice.
+ * The git repositories inside the work tree (nestedRepositories), which git's own look skips,
+ * are looked through the same way, each by its own git.
  */
 export async function filesAndOthersNaming(
   top: string,
@@ -88,6 +90,17 @@ export async function filesAndOthersNaming(
   leftOut?: string,
 ): Promise<FilesNaming | undefined> {
   if (![...keys, ...names].every(listable)) return undefined;
+  const found = await searchTree(top, keys, names, leftOut);
+  return 'failed' in found ? undefined : found;
+}
+
+/** filesAndOthersNaming of one work tree and those inside it; `failed`: why git could not say. */
+async function searchTree(
+  top: string,
+  keys: ReadonlySet<string>,
+  names: ReadonlySet<string>,
+  leftOut: string | undefined,
+): Promise<FilesNaming | { failed: string }> {
   // The directory the caller reads itself (the one planned), left out by git: it would name
   // each of its files (thousands, all read by git and filtered out after) for a common word.
   const without = leftOut === undefined ? [] : [`:(exclude,literal)${leftOut}`];
@@ -98,37 +111,93 @@ export async function filesAndOthersNaming(
   // As bytes: a name that is not UTF-8 is no name once decoded (Unread).
   const grep = (where: string[], matching: string[], pathspecs: readonly string[], input: string) =>
     gitBytes(top, ['grep', ...where, '-l', '-z', ...matching, '--', ...pathspecs, ...without], input, 1);
-  const wheres = existsSync(path.join(top, '.git')) ? [[], ['--untracked']] : [['--no-index']];
+  const workTree = existsSync(path.join(top, '.git'));
+  const wheres = workTree ? [[], ['--untracked']] : [['--no-index']];
   // The files that claim first, then those naming a key among the files the search may take:
   // one that claims, or one whose name it reads without a claim (readOnlyIfClaimed). Apart,
   // not one grep of both (--all-match): each stops at a file's first line that answers, where
   // one of both reads every line of every file (a 10 MB cache: a fifth of a second). In that
   // order, not at once: a file read only when it claims (a store's records, naming every key
   // and name) is then read by git for the claim alone.
-  const claimed = filesOf(
-    await Promise.all(
-      wheres.map((where) => grep(where, ['-F', ...CLAIMED.flatMap((c) => ['-e', c])], [], '')),
-    ),
-  );
-  if (claimed === undefined) return undefined;
+  const [claims, inside] = await Promise.all([
+    Promise.all(wheres.map((where) => grep(where, ['-F', ...CLAIMED.flatMap((c) => ['-e', c])], [], ''))),
+    // Outside a work tree (--no-index) git reads every folder, a repository's too.
+    workTree ? nestedRepositories(top, without) : [],
+  ]);
+  const claimed = filesOf(claims);
+  if ('failed' in claimed) return claimed;
+  if ('failed' in inside) return inside;
   // A claimant whose name is not UTF-8 has no name to ask git by: every file is asked then.
   const asked = claimed.raw.size > 0 ? [] : mayBeTaken(claimed.files);
   const named = filesOf(
     await Promise.all(wheres.map((where) => grep(where, ['-i', '-F', '-f', '-'], asked, patterns))),
   );
-  if (named === undefined) return undefined;
+  if ('failed' in named) return named;
   const taken = [...named.files].filter((file) => claimed.files.has(file) || !readOnlyIfClaimed(file)).sort();
   // A name not UTF-8 that claims, or is one the search reads without a claim, and names a key.
   const unreadNames = [...named.raw].filter(([file]) => claimed.raw.has(file) || !readOnlyIfClaimed(file));
-  const unread: Unread[] = [
-    ...unreadNames.map(([file, raw]): Unread => ({ by: 'name', file, raw })),
-    ...[...new Set([...claimed.errors, ...named.errors])].map(grepError),
-  ];
-  return {
+  const found: FilesNaming = {
     manifests: taken.filter(manifestNamed),
     others: taken.filter((file) => !manifestNamed(file)),
-    unread,
+    unread: [
+      ...unreadNames.map(([file, raw]): Unread => ({ by: 'name', file, raw })),
+      ...[...new Set([...claimed.errors, ...named.errors])].map(grepError),
+    ],
   };
+  const within = await Promise.all(
+    inside.map((folder) => searchTree(path.join(top, folder), keys, names, undefined)),
+  );
+  inside.forEach((folder, index) => addInside(found, folder, within[index]!));
+  return found;
+}
+
+/**
+ * What the search of a git repository inside the work tree (`folder`, from its top) found,
+ * added to `found` by their paths from the top; a repository git could not search may hold a
+ * manifest moved into it: the folder is unread (held), never taken for holding none.
+ */
+function addInside(found: FilesNaming, folder: string, inner: FilesNaming | { failed: string }): void {
+  if ('failed' in inner) {
+    const detail = `could not search '${folder}', a git repository inside the work tree: ${inner.failed}`;
+    found.unread.push({ by: 'grep', file: folder, detail });
+    return;
+  }
+  const under = (file: string) => `${folder}/${file}`;
+  found.manifests = [...found.manifests, ...inner.manifests.map(under)].sort();
+  found.others = [...found.others, ...inner.others.map(under)].sort();
+  for (const u of inner.unread) {
+    if (u.by === 'name')
+      found.unread.push({
+        ...u,
+        file: under(u.file),
+        raw: Buffer.concat([Buffer.from(`${folder}/`), u.raw]),
+      });
+    else found.unread.push({ ...u, file: u.file === '.' ? folder : under(u.file) });
+  }
+}
+
+/**
+ * The git repositories inside the work tree `top` (paths from it) that `git grep` does not look
+ * into: those not checked in (`other/` with a `.git` of its own, `git init`, a clone, a
+ * `git worktree add` there; what `git ls-files --others` lists as a folder) and the checked-out
+ * submodules (gitlinks, mode 160000, with a `.git` in their folder). Ignored ones aside, as
+ * every ignored path is. Nested ones are found by each repository's own look.
+ */
+async function nestedRepositories(
+  top: string,
+  without: readonly string[],
+): Promise<string[] | { failed: string }> {
+  const args = ['ls-files', '-z', '--stage', '--others', '--exclude-standard', '--', ...without];
+  const answer = await gitBytes(top, args, '');
+  if (!answer.ok) return { failed: answer.why };
+  const found: string[] = [];
+  for (const entry of answer.out.toString('utf8').split('\0')) {
+    // `<name>/` untracked (a file's name never ends in `/`); `<mode> <object> <stage>\t<name>` tracked.
+    const gitlink = /^160000 [0-9a-f]+ \d\t(.+)$/s.exec(entry)?.[1];
+    if (entry.endsWith('/')) found.push(entry.slice(0, -1));
+    else if (gitlink !== undefined && existsSync(path.join(top, gitlink, '.git'))) found.push(gitlink);
+  }
+  return found;
 }
 
 /**
@@ -178,16 +247,16 @@ const CLAIMED = ['audiencectl/', 'audiencectl\\'];
  * The files of grep answers (`-l -z`): `files`, their names UTF-8; `raw`, those whose names are
  * not, by their bytes decoded (U+FFFD for each that is not UTF-8: no name of a file, so git is
  * not asked by it); `errors`, git's SKIPPED lines (a file or folder it could not read).
- * Undefined when one could not be had.
+ * `failed` when one could not be had.
  */
 function filesOf(
   answers: ReadonlyArray<GitAnswer<Buffer>>,
-): { files: Set<string>; raw: Map<string, Buffer>; errors: string[] } | undefined {
+): { files: Set<string>; raw: Map<string, Buffer>; errors: string[] } | { failed: string } {
   const files = new Set<string>();
   const raw = new Map<string, Buffer>();
   const errors: string[] = [];
   for (const answer of answers) {
-    if (!answer.ok) return undefined;
+    if (!answer.ok) return { failed: answer.why };
     for (const line of (answer.stderr ?? '').split('\n')) if (SKIPPED.test(line)) errors.push(line.trim());
     for (let at = 0; at < answer.out.length;) {
       const end = answer.out.indexOf(0, at);

@@ -1,0 +1,119 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, withTempDir } from '../helpers/cli.js';
+import { manifestYaml } from '../helpers/manifests.js';
+import { appliedRepository, gitIn, gitRepository } from '../helpers/work-tree.js';
+import { withEmulator } from '../helpers/with-emulator.js';
+
+/**
+ * A manifest moved into a git repository inside the work tree (a folder with a `.git` of its
+ * own: `git init`, a clone, a submodule), which git's own look at the work tree skips, is held as
+ * one moved anywhere else in it: the search looks inside such a repository with its git. Before,
+ * `- prod/gold delete: manifest removed`. One that the work tree's .gitignore names is out of
+ * the search, as every ignored path is. Real git, the built CLI, the emulator over HTTP.
+ */
+const quiet = { ingestion: { onCreate: false } };
+const FILES = {
+  'audiences/gold.yaml': manifestYaml('gold', quiet),
+  'audiences/keep.yaml': manifestYaml('keep', quiet),
+};
+const movedHeld = (file: string) =>
+  `  prod/gold: its manifest is now ${file}, moved out of the directory given, which it was applied from; the audience is left as it is:`;
+
+describe('a manifest moved into a git repository inside the work tree', () => {
+  it('not checked in there (git init, no commit yet): the removal is held', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, state, env } = await appliedRepository(root, emulator, FILES);
+        await mkdir(path.join(repo, 'other'));
+        await gitIn(path.join(repo, 'other'))('init', '--quiet');
+        await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+        expect(planned.stdout).toContain(movedHeld('../other/gold.yaml'));
+        expect(planned.code, planned.stderr).toBe(0);
+      }),
+    );
+  });
+
+  it('committed there, its removal committed, two levels of repositories deep: held', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git, state, env } = await appliedRepository(root, emulator, FILES);
+        const outer = path.join(repo, 'vendor/outer');
+        await mkdir(outer, { recursive: true });
+        await gitIn(outer)('init', '--quiet');
+        const inner = (await gitRepository(outer, { 'README.md': 'inner\n' }, 'inner')).git;
+        await mkdir(path.join(outer, 'inner/old'));
+        await rename(path.join(repo, 'audiences/gold.yaml'), path.join(outer, 'inner/old/gold.yaml'));
+        await inner('add', 'old/gold.yaml');
+        await inner('commit', '--quiet', '-m', 'gold moved in');
+        await git('add', '--all', 'audiences');
+        await git('commit', '--quiet', '-m', 'gold moved out');
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+        expect(planned.stdout).toContain(movedHeld('../vendor/outer/inner/old/gold.yaml'));
+        expect(planned.code, planned.stderr).toBe(0);
+      }),
+    );
+  });
+
+  it('a submodule (its .git a file: gitdir), the manifest moved in not checked in there: held', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git, state, env } = await appliedRepository(root, emulator, FILES);
+        const shared = await gitRepository(root, { 'README.md': 'shared\n' }, 'shared');
+        await git('-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', shared.repo, 'shared');
+        await git('commit', '--quiet', '-m', 'shared added');
+        await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'shared/gold.yaml'));
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+        expect(planned.stdout).toContain(movedHeld('../shared/gold.yaml'));
+        expect(planned.code, planned.stderr).toBe(0);
+      }),
+    );
+  });
+
+  it('one git cannot search (its index broken): held, naming the repository and why', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, state, env } = await appliedRepository(root, emulator, FILES);
+        await mkdir(path.join(repo, 'other'));
+        await gitIn(path.join(repo, 'other'))('init', '--quiet');
+        await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+        await writeFile(path.join(repo, 'other/.git/index'), 'not an index');
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+        expect(planned.stdout).toContain(
+          "  prod/gold: ../other may name it but cannot be read (git grep: could not search 'other', a git repository inside the work tree: fatal: .git/index: index file smaller than expected); the audience is left as it is:",
+        );
+        expect(planned.code, planned.stderr).toBe(0);
+      }),
+    );
+  });
+
+  it('one the work tree ignores (.gitignore) is out of the search, as any ignored path: deleted', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const { repo, git, state, env } = await appliedRepository(root, emulator, FILES);
+        await writeFile(path.join(repo, '.gitignore'), 'other/\n');
+        await git('add', '.gitignore');
+        await git('commit', '--quiet', '-m', 'other ignored');
+        await mkdir(path.join(repo, 'other'));
+        await gitIn(path.join(repo, 'other'))('init', '--quiet');
+        await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+        expect(planned.stdout).toContain(
+          '  - prod/gold delete: manifest removed (gold.yaml, not committed yet)',
+        );
+        expect(planned.code, planned.stderr).toBe(0);
+      }),
+    );
+  });
+});
