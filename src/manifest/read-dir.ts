@@ -404,8 +404,11 @@ function isSystemError(cause: unknown): cause is NodeJS.ErrnoException {
   return cause instanceof Error && typeof (cause as NodeJS.ErrnoException).syscall === 'string';
 }
 
+/** What the error of a folder that cannot be listed says after why (unlistable). */
+export const UNLISTABLE_HELD = '; the manifests in it are not read, and deletions are held until it is fixed';
+
 function unlistable(folder: string, cause: Error): Diagnostic {
-  const message = `cannot read folder: ${cause.message}; the manifests in it are not read, and deletions are held until it is fixed`;
+  const message = `cannot read folder: ${cause.message}${UNLISTABLE_HELD}`;
   return fileDiagnostic(folder, 'error', 'source/unreadable', message);
 }
 

@@ -12,7 +12,7 @@ import {
   type FileFilters,
 } from '../source/file-filter.js';
 import type { SourceFile } from './load.js';
-import { isInside, listManifestFilesSync, type FoundFile } from './read-dir.js';
+import { isInside, listManifestFilesSync, UNLISTABLE_HELD, type FoundFile } from './read-dir.js';
 import { DEFAULT_MAX_FILE_BYTES, readManifestFile } from './read-file.js';
 import { gitTop, realDirectory } from './read-source-root.js';
 import {
@@ -23,7 +23,7 @@ import {
   placeRemovals,
   type Unread,
 } from './read-moved.js';
-import { claimsOurs, looksLikeManifest } from './read-left-out.js';
+import { claimsOurs, headClaim } from './read-left-out.js';
 import { sourceFileFromBytes } from './decode.js';
 import { recordRevision } from '../plan/older-checkout.js';
 import { rootDirectory } from './source-root.js';
@@ -205,7 +205,9 @@ function read(relative: string, absolute: string, maxBytes: number): Read {
  */
 function claimedIfRenamed({ file }: Read): boolean {
   if (unselectedByDefault(file.path)?.why !== 'renamed') return true;
-  return 'text' in file && claimsOurs(file.text);
+  // One that cannot be read at all may claim: held, as git's search holds it (read-moved.ts Unread).
+  if ('unreadable' in file) return file.unreadable.rule === 'source/unreadable';
+  return claimsOurs(file.text);
 }
 
 /**
@@ -400,7 +402,11 @@ function readLeftOut(left: readonly FoundFile[], maxBytes: number): Read[] {
   // readOnlyIfClaimed): a change here is one there.
   return left.flatMap((file): Read[] => {
     if (namedLikeManifest(file.relative)) return [read(file.relative, file.absolute, maxBytes)];
-    if (!looksLikeManifest(file.absolute)) return [];
+    const head = headClaim(file.absolute);
+    if (head === 'no') return [];
+    // One that cannot be read may be a manifest renamed: its failed read holds the removal
+    // (naming), as git's search holds a file it cannot read (read-moved.ts Unread).
+    if (head === 'unreadable') return [read(file.relative, file.absolute, maxBytes)];
     return [{ ...read(file.relative, file.absolute, maxBytes), claimant: true }];
   });
 }
@@ -411,12 +417,20 @@ function readLeftOutTree(root: string, select: (relative: string) => boolean, ma
   try {
     listed = listManifestFilesSync(root, {
       select: (relative) => !isSwapFile(relative) && select(relative),
-    }).found;
+    });
   } catch {
     // As readTree: a tree that cannot be listed holds nothing found.
     return [];
   }
-  return readLeftOut(listed, maxBytes);
+  // A folder in it that cannot be listed (EACCES) may hold the manifest: held, as git's search
+  // holds one it cannot open (read-moved.ts Unread), with why (the hold says what to do); a
+  // FIFO or socket is no manifest.
+  const unlisted = listed.refused.flatMap(({ path: folder, unreadable }): Read[] => {
+    if (unreadable.rule !== 'source/unreadable' || !select(folder)) return [];
+    const why = { ...unreadable, message: unreadable.message.replace(UNLISTABLE_HELD, '') };
+    return [{ file: { path: folder, unreadable: why }, absolute: path.join(root, folder) }];
+  });
+  return [...readLeftOut(listed.found, maxBytes), ...unlisted];
 }
 
 /**

@@ -50,14 +50,23 @@ const YAML_IN_NAME = /\.ya?ml/i;
  * (`.github/workflows/*.yml`), which is never named. False when it cannot be read.
  */
 export function looksLikeManifest(absolute: string): boolean {
+  return headClaim(absolute) === 'claims';
+}
+
+/**
+ * looksLikeManifest, telling a file that is there and cannot be read (EACCES, EIO: `unreadable`,
+ * what it claims unknown) from one that does not claim (`no`), or is gone since it was listed.
+ */
+export function headClaim(absolute: string): 'claims' | 'no' | 'unreadable' {
   let fd: number | undefined;
   try {
     fd = openSync(absolute, 'r');
     const head = Buffer.alloc(LOOKED_AT_BYTES);
     const length = readSync(fd, head, 0, LOOKED_AT_BYTES, 0);
-    return claimsOurs(head.toString('utf8', 0, length));
-  } catch {
-    return false;
+    return claimsOurs(head.toString('utf8', 0, length)) ? 'claims' : 'no';
+  } catch (cause) {
+    const { code } = cause as NodeJS.ErrnoException;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'no' : 'unreadable';
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
