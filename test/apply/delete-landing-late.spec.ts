@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { CLI, runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { lateLandingGateway, pathOf, type LateLandingGateway } from '../helpers/late-landing-gateway.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
@@ -40,7 +41,9 @@ async function killedMidDelete(
 ): Promise<string> {
   await mkdir(path.join(root, 'state'));
   await writeFiles(path.join(root, 'm'), { 'gold.yaml': manifestYaml('gold') });
-  expect((await runCli(APPLY, { cwd: root, env })).code).toBe(0);
+  // gold's first apply is the story's premise: the CLI's entry in this process
+  // (cli-in-process.ts); the apply killed mid-DELETE and every command after it spawn.
+  expect((await runCliInProcess(APPLY, { cwd: root, env })).code).toBe(0);
   const [gold] = audiences(emulator);
   expect(gold).toBeDefined();
   await rm(path.join(root, 'm/gold.yaml'));

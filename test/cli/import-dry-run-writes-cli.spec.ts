@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { quiet } from '../helpers/held-elsewhere-env.js';
 import { withEmulator, colleagueAudience } from '../helpers/with-emulator.js';
 
@@ -76,7 +77,10 @@ describe('state import <key> --dry-run says what the import would do', () => {
         await mkdir(state);
         await writeFiles(dir, { 'gold.yaml': quiet('gold') });
         const env = emulatorEnv(emulator);
-        expect((await runCli(['apply', dir, '--state', state, '--auto-approve'], { env })).code).toBe(0);
+        // gold applied is the case's premise: the CLI's entry in this process (cli-in-process.ts).
+        expect(
+          (await runCliInProcess(['apply', dir, '--state', state, '--auto-approve'], { env })).code,
+        ).toBe(0);
         const recorded = async () =>
           (
             JSON.parse(
