@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
@@ -13,6 +15,7 @@ import { withEmulator } from '../helpers/with-emulator.js';
  * `- prod/gold delete: manifest removed`. One that the work tree's .gitignore names is out of
  * the search, as every ignored path is. Real git, the built CLI, the emulator over HTTP.
  */
+const run = promisify(execFile);
 const quiet = { ingestion: { onCreate: false } };
 const FILES = {
   'audiences/gold.yaml': manifestYaml('gold', quiet),
@@ -96,6 +99,28 @@ describe('a manifest moved into a git repository inside the work tree', () => {
       }),
     );
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "one of another user's, which git refuses (safe.directory): held, naming it and git's reason",
+    async () => {
+      await withTempDir(async (root) =>
+        withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+          const { repo, state, env } = await appliedRepository(root, emulator, FILES);
+          await mkdir(path.join(repo, 'other'));
+          await gitIn(path.join(repo, 'other'))('init', '--quiet');
+          await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+          await run('chown', ['-R', '65534:65534', path.join(repo, 'other')]);
+
+          const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+          expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+          expect(planned.stdout).toContain(
+            "  prod/gold: ../other may name it but cannot be read (git grep: could not search 'other', a git repository inside the work tree: fatal: detected dubious ownership in repository at ",
+          );
+          expect(planned.code, planned.stderr).toBe(0);
+        }),
+      );
+    },
+  );
 
   it('one the work tree ignores (.gitignore) is out of the search, as any ignored path: deleted', async () => {
     await withTempDir(async (root) =>
