@@ -330,6 +330,50 @@ describe('filesNaming: the manifest files that name a key, by one git grep', () 
       expect(await filesNaming(tmp, new Set(['gold']))).toEqual(['m/gold.yaml']);
     });
   });
+
+  it('looks inside the git repositories in the work tree, by their paths from its top; one git cannot search is unread, by its folder', async () => {
+    await withTempDir(async (tmp) => {
+      await repository(tmp, { 'a/keep.yaml': 'name: keep\n' });
+      // Untracked in one (no commit), committed in one inside that, and a name not UTF-8.
+      await mkdir(path.join(tmp, 'other'));
+      await promisify(execFile)('git', ['init', '--quiet'], { cwd: path.join(tmp, 'other') });
+      await writeFiles(path.join(tmp, 'other'), { 'gold.yaml': 'name: gold\n' });
+      await mkdir(path.join(tmp, 'other/deep'));
+      await repository(path.join(tmp, 'other/deep'), {
+        'old/gold.bak': 'apiVersion: audiencectl/v1\nname: gold\n',
+      });
+      const raw = Buffer.concat([Buffer.from('g'), Buffer.from([0xff]), Buffer.from('old.yaml')]);
+      await writeFile(Buffer.concat([Buffer.from(`${tmp}/other/deep/`), raw]), 'name: gold\n');
+      expect(await filesAndOthersNaming(tmp, new Set(['gold']))).toEqual({
+        manifests: ['other/gold.yaml'],
+        others: ['other/deep/old/gold.bak'],
+        unread: [
+          {
+            by: 'name',
+            file: 'other/deep/g\uFFFDold.yaml',
+            raw: Buffer.concat([Buffer.from('other/deep/'), raw]),
+          },
+        ],
+      });
+      // The folder the caller reads itself, left out, is not looked into.
+      expect(await filesAndOthersNaming(tmp, new Set(['gold']), new Set(), 'other')).toEqual({
+        manifests: [],
+        others: [],
+        unread: [],
+      });
+      await writeFile(path.join(tmp, 'other/.git/index'), 'not an index');
+      const broken = await filesAndOthersNaming(tmp, new Set(['gold']));
+      expect(broken?.manifests).toEqual([]);
+      expect(broken?.unread).toEqual([
+        {
+          by: 'grep',
+          file: 'other',
+          detail:
+            "could not search 'other', a git repository inside the work tree: fatal: .git/index: index file smaller than expected",
+        },
+      ]);
+    });
+  });
 });
 
 describe('placeRemovals: whether this work tree removed a file since the commit it was applied from', () => {
