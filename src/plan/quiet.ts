@@ -90,18 +90,15 @@ export function planQuiet(
     return undefined;
   const ids = new Set<string>();
   const names = new Set<string>();
-  const keys = new Set<string>();
-  const audienceIds = new Set<string>();
   for (const q of quiet) {
     if (rerooted(q.sourceRoot, options.sourceRoot)) return undefined;
     if (rerecordsRepository(q.repository, options.repository)) return undefined;
-    const id = recordId(q.sandbox, q.key);
-    const name = `${q.sandbox}\u0000${audienceNameKey(q.name)}`;
-    if (ids.has(id) || names.has(name)) return undefined;
-    ids.add(id);
-    names.add(name);
-    keys.add(q.key);
-    audienceIds.add(q.audienceId);
+    // Added, then counted: a pair whose id or name is already there leaves its set's size as
+    // it was. One lookup of each string, not two: these loops run once, cold, over every pair.
+    const size = ids.size;
+    ids.add(recordId(q.sandbox, q.key));
+    names.add(`${q.sandbox}\u0000${audienceNameKey(q.name)}`);
+    if (ids.size === size || names.size === size) return undefined;
   }
   const restIds = new Set<string>();
   for (const m of rest.manifests) {
@@ -115,6 +112,9 @@ export function planQuiet(
   }
   // A held key (a file with errors, a duplicate) of a quiet pair's: its file may be the one.
   for (const h of rest.held) if (ids.has(recordId(h.sandbox, h.key))) return undefined;
+  // Read only for a record of the rest without its manifest there (a removal or move): a plan
+  // with none (no change, or changes only) does not make them.
+  let ofQuiet: { keys: ReadonlySet<string>; audienceIds: ReadonlySet<string> } | undefined;
   for (const r of restState.audiences) {
     const id = recordId(r.sandbox, r.key);
     if (ids.has(id)) return undefined;
@@ -125,11 +125,27 @@ export function planQuiet(
     // audience), and, for a record of no audience, the records of its operation (removal-step.ts
     // carriedTo; a quiet record's line skips its operation id). (A stray record's hold reads the
     // manifest its file holds: any hold ends the quiet path below.)
-    if (r.audienceId === undefined || audienceIds.has(r.audienceId) || keys.has(r.key)) return undefined;
+    if (r.audienceId === undefined) return undefined;
+    ofQuiet ??= keysAndAudiences(quiet);
+    if (ofQuiet.audienceIds.has(r.audienceId) || ofQuiet.keys.has(r.key)) return undefined;
   }
   const result = plan(rest, restState, { ...options, quietPairs: quiet.length });
   if (result.held.length > 0) return undefined;
   for (const step of result.steps)
     if (!OWN_KINDS.has(step.kind) || step.goneAudienceId !== undefined) return undefined;
   return result;
+}
+
+/** The quiet pairs' keys (in any sandbox) and audiences. */
+function keysAndAudiences(quiet: readonly QuietAudience[]): {
+  keys: ReadonlySet<string>;
+  audienceIds: ReadonlySet<string>;
+} {
+  const keys = new Set<string>();
+  const audienceIds = new Set<string>();
+  for (const q of quiet) {
+    keys.add(q.key);
+    audienceIds.add(q.audienceId);
+  }
+  return { keys, audienceIds };
 }
