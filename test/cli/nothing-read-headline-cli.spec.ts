@@ -2,6 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 
@@ -24,7 +25,9 @@ describe('a plan of a directory that holds no manifest', () => {
         const state = path.join(dir, 'state');
         await ensureDirStore(state);
         const env = emulatorEnv(emulator);
-        const applied = await runCli(['apply', 'audiences', '--state', state, '--auto-approve'], {
+        // gold and silver applied is the premise: the CLI's entry in this process
+        // (cli-in-process.ts); the plans the case reads spawn the built CLI.
+        const applied = await runCliInProcess(['apply', 'audiences', '--state', state, '--auto-approve'], {
           cwd: dir,
           env,
         });

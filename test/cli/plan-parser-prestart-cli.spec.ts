@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { useTempDirs } from '../state/helpers.js';
 
@@ -69,7 +70,8 @@ async function coldStore(snapshotBytes: number): Promise<{ root: string; manifes
   const state = path.join(root, 'state');
   await mkdir(manifests);
   await writeFile(path.join(manifests, 'gold.yaml'), manifestYaml('gold'));
-  const init = await runCli(['init', '--state-only', '--state', state]);
+  // The store made is a premise: the CLI's entry in this process (cli-in-process.ts).
+  const init = await runCliInProcess(['init', '--state-only', '--state', state]);
   expect(init.code, init.stderr).toBe(0);
   // What is in it does not matter here: only its size says the repository is large (unreadable, it is not used).
   await writeFile(path.join(state, 'state-snapshot.jsonl'), 'x'.repeat(snapshotBytes));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../src/emulator/index.js';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { usePostgres } from '../state/pg.js';
 import { controllerEnv, eventually, eventuallyLogged } from './helpers/controller.js';
@@ -96,8 +96,9 @@ describe('two controllers of different directories on one PostgreSQL schema', ()
   it("neither deletes the audiences of the other's directory, as standby or after taking over", async () => {
     const { em, teamA, teamB } = await teams();
     const state = await postgres.freshLocation();
-    // Team b's audience applied by the CLI, as a store shared by several directories allows.
-    const applied = await runCli(['apply', teamB, '--state', state, '--auto-approve'], {
+    // Team b's audience applied by the CLI, as a store shared by several directories allows: a
+    // premise, the CLI's entry in this process (cli-in-process.ts); the controllers are spawned.
+    const applied = await runCliInProcess(['apply', teamB, '--state', state, '--auto-approve'], {
       env: emulatorEnv(em),
     });
     expect(applied.code).toBe(0);

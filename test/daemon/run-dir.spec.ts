@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, DEMO_SANDBOX, type RunningEmulator } from '../../src/emulator/index.js';
 import { lockPath, recordPath } from '../../src/state/paths.js';
 import { GIT_ENV, runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { audienceBody } from '../helpers/with-emulator.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { controllerEnv, eventually, eventuallyLogged, sleep } from './helpers/controller.js';
@@ -176,7 +177,8 @@ describe('audiencectl run --dir', () => {
     await git(other, 'init', '--quiet');
     await git(other, 'remote', 'add', 'origin', 'https://github.com/acme/other.git');
     await mkdir(state);
-    const applied = await runCli(['apply', 'audiences', '--state', state, '--auto-approve'], {
+    // A premise: the CLI's entry in this process (cli-in-process.ts); the controller is spawned.
+    const applied = await runCliInProcess(['apply', 'audiences', '--state', state, '--auto-approve'], {
       cwd: other,
       env,
     });

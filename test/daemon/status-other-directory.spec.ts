@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emulatorEnv } from '../helpers/apply-env.js';
-import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { controllerEnv } from './helpers/controller.js';
 import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
@@ -26,7 +26,8 @@ describe("run: another directory's audiences in a shared store", () => {
     const quiet = { ingestion: { onCreate: false } };
     await writeFile(path.join(teamA, 'alpha.yaml'), manifestYaml('alpha', quiet));
     await writeFile(path.join(teamB, 'beta.yaml'), manifestYaml('beta', quiet));
-    const applied = await runCli(['apply', teamB, '--state', state, '--auto-approve'], {
+    // A premise: the CLI's entry in this process (cli-in-process.ts); the controller is spawned.
+    const applied = await runCliInProcess(['apply', teamB, '--state', state, '--auto-approve'], {
       env: emulatorEnv(em),
     });
     expect(applied.code).toBe(0);

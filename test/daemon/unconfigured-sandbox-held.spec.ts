@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT, type RunningEmulator } from '../../src/emulator/index.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { runCli } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { NO_RUN, PROD_ONLY_CONFIG } from '../helpers/partner-org.js';
 import { controllerEnv } from './helpers/controller.js';
 import { controllerSpec, statusWhen } from './helpers/controller-spec.js';
@@ -69,7 +70,10 @@ describe('run: a manifest naming a sandbox without credentials', () => {
   it('apply (the CLI) stops before any call, naming the sandbox, and applies nothing', async () => {
     const { em, root } = await spec.setUp();
     const { dir, config, env } = await prodOnly(em, root);
-    const init = await runCli(['init', '--state', path.join(root, 'state'), '--config', config], { env });
+    // The store made is a premise: the CLI's entry in this process (cli-in-process.ts).
+    const init = await runCliInProcess(['init', '--state', path.join(root, 'state'), '--config', config], {
+      env,
+    });
     expect(init.code).toBe(0);
     const result = await runCli(
       ['apply', dir, '--auto-approve', '--state', path.join(root, 'state'), '--config', config],
