@@ -179,6 +179,10 @@ const LOAD_ROOTS = {
   // A directory store's records read (a cold plan's, one the snapshot does not serve): validated
   // without zod (validate-record-fast.ts), so apart from the store's writers, which load it.
   'read-records': ['src/state/read-record.ts'],
+  // What a store's writes validate records with (zod's schemas; record-writes.ts), loaded as the
+  // store is locked, and compat.json's schema, for such a file: apart from opening the store,
+  // which is all state list and show do.
+  'store-writes': ['src/state/normalise-record.ts', 'src/state/compat-file-schema.ts'],
   // The manifest cache written, by a parser thread or the write thread (a cold plan's).
   'cache-write': ['src/cache/cache-file.ts'],
   // A small source's files are parsed in the main thread (a validate of a file, a cold plan's share).
@@ -189,7 +193,7 @@ const LOAD_ROOTS = {
 };
 const COMMANDS = ['validate', 'plan', 'apply'];
 /** The main thread's lazy paths among LOAD_ROOTS. */
-const LAZY = new Set(['env-credentials', 'open-store', 'read-records', 'parse-here']);
+const LAZY = new Set(['env-credentials', 'open-store', 'read-records', 'store-writes', 'parse-here']);
 /** The loaders that run in other threads than the CLI's main thread (which loads boot, then cli). */
 const THREADS = new Set(['parse-thread', 'scan-thread', 'write-thread', 'cache-write']);
 

@@ -2,16 +2,16 @@ import type { Logger } from '../log.js';
 import { sourceParams, type AudienceSpec } from '../manifest/schema.js';
 import { AepError, aepErrorInit } from './errors.js';
 import { SERVICE_SAID } from './http-error.js';
-import {
-  withLearned,
-  type AudienceIds,
-  type AudiencesTotalCount,
-  type CompatChoices,
-  type DeleteSpelling,
-  type LearnedChoice,
-  type OperationsSpelling,
-  type PatchRefusals,
-  type SourceSpecShape,
+import { withLearned } from './compat-choices.js';
+import type {
+  AudienceIds,
+  AudiencesTotalCount,
+  CompatChoices,
+  DeleteSpelling,
+  LearnedChoice,
+  OperationsSpelling,
+  PatchRefusals,
+  SourceSpecShape,
 } from './compat-schema.js';
 
 /**

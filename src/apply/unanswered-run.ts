@@ -1,6 +1,7 @@
 import type { AepClient, RunsListed } from '../aep/types.js';
 import { epochSecondsOf } from '../state/instant.js';
-import { applyChanges, normaliseRecord } from '../state/record-changes.js';
+import { applyChanges } from '../state/record-changes.js';
+import { normaliseRecord } from '../state/normalise-record.js';
 import type { AudienceRecord, RunRecord } from '../state/schema.js';
 import type { StateStore } from '../state/store.js';
 import { matchRun } from './adopt-run.js';

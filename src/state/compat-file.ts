@@ -1,28 +1,33 @@
-import { z } from 'zod';
-import { CompatChoices, compatKey, withLearned, type LearnedChoice } from '../aep/compat-schema.js';
+import { compatKey, withLearned } from '../aep/compat-choices.js';
+import type { CompatChoices, LearnedChoice } from '../aep/compat-schema.js';
+import type { CompatFile } from './compat-file-schema.js';
 import { writeFileDurable } from './durable-fs.js';
 import { compatPath } from './paths.js';
-import { readJsonFile } from './read-json.js';
+import { parseStateJson, readStateText } from './read-json.js';
 
-/**
- * `compat.json` of a state directory: what the client learned about the readings of the API
- * page, per base URL (src/aep/compat.ts), so that the next process does not probe again.
- * A cache, not state: no lock, no serial, and deleting it only costs a probe.
- */
-export const CompatFile = z.object({
-  schemaVersion: z.literal(1),
-  /** By base URL (compatKey: no user info, no query). */
-  baseUrls: z.record(z.string(), CompatChoices),
-});
-export type CompatFile = z.infer<typeof CompatFile>;
+// `compat.json` of a state directory: what the client learned about the readings of the API
+// page, per base URL (src/aep/compat.ts), so that the next process does not probe again.
+// A cache, not state: no lock, no serial, and deleting it only costs a probe.
 
 const COMPAT_REPAIR_HINT = 'delete it: audiencectl learns the readings again on the next calls';
+
+/**
+ * The file, validated; undefined when there is none. Its schema (zod's) is loaded for a file
+ * only: every command that opens a directory store and connects read it, most with no file.
+ */
+async function readCompat(dir: string): Promise<CompatFile | undefined> {
+  const file = compatPath(dir);
+  const text = await readStateText(file);
+  if (text === undefined) return undefined;
+  const { CompatFile } = await import('./compat-file-schema.js');
+  return parseStateJson(file, text, CompatFile, COMPAT_REPAIR_HINT);
+}
 
 /** What is remembered for `baseUrl`; `{}` when nothing. A corrupt file is a StateReadError. */
 export async function readCompatFile(dir: string, baseUrl: string): Promise<CompatChoices> {
   const key = compatKey(baseUrl);
   if (key === '') return {};
-  const file = await readJsonFile(compatPath(dir), CompatFile, COMPAT_REPAIR_HINT);
+  const file = await readCompat(dir);
   return file?.baseUrls[key] ?? {};
 }
 
@@ -39,9 +44,7 @@ export class CompatFileWriter {
     if (key === '') return Promise.resolve();
     const write = this.#chain.then(async () => {
       // A corrupt copy is replaced: it only held what can be learned again.
-      const current = await readJsonFile(compatPath(dir), CompatFile, COMPAT_REPAIR_HINT).catch(
-        () => undefined,
-      );
+      const current = await readCompat(dir).catch(() => undefined);
       const baseUrls = current?.baseUrls ?? {};
       const next: CompatFile = {
         schemaVersion: 1,

@@ -36,7 +36,7 @@ import {
 } from './record-version.js';
 import { readRecordFile } from './read-record.js';
 import { assertValidId, assertWriteId, type WriteIds } from './record-id.js';
-import { RecordWrites } from './record-writes.js';
+import { RecordWrites, loadRecordValidation } from './record-writes.js';
 import type { AudienceRecord, RecordedState, SandboxMark, StateMeta } from './schema.js';
 import { recordId } from './record-id.js';
 import type { CompatStore, StateStore } from './store.js';
@@ -236,6 +236,7 @@ export class FileStateStore extends RecordWrites implements StateStore, CompatSt
     // would stand in the moved-aside store's place (a controller opened the store before the migrate).
     await refuseInterruptedSwap(this.location);
     await ensureDirDurable(this.location);
+    await loadRecordValidation();
     const held = await acquireLock(lockPath(this.location), options);
     try {
       // Holding the lock, what is on disk is ours alone: load it once.

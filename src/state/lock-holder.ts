@@ -1,35 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { link, open, unlink } from 'node:fs/promises';
 import os from 'node:os';
-import { z } from 'zod';
 import { hostTag } from '../files/stale-temps.js';
 import { escapeText } from '../text/safe-text.js';
 import type { GuardLeft } from './lock.js';
+import type { LockHolder } from './lock-holder-schema.js';
 
-/** Content of the lock file: who holds the store, so that others can say so. */
-export const LockHolder = z.object({
-  pid: z.number().int(),
-  hostname: z.string(),
-  /**
-   * Where its pid means something (stale-temps.ts hostTag: a hash of the host name, machine id
-   * and pid namespace). Containers sharing a host name have their own pids. Absent from the
-   * locks of releases before it: those are judged by their host name alone, as then.
-   */
-  hostTag: z.string().optional(),
-  /** ISO time the lock was taken. */
-  since: z.string(),
-  /** What the holder runs, e.g. `audiencectl apply`. */
-  command: z.string(),
-  /** Random; tells this holding apart from an earlier one with the same pid. */
-  nonce: z.string(),
-  /**
-   * A controller's leader: what it reconciles (controllerSource in daemon/controller-source.ts),
-   * so that a controller of another source finding the lock held can say that it will never
-   * lead (replicas of one controller share it). Absent for other commands and older releases.
-   */
-  source: z.string().optional(),
-});
-export type LockHolder = z.infer<typeof LockHolder>;
+export type { LockHolder };
 
 /** This process as a lock's holder, running `command`, from now. */
 export function holderHere(command: string): LockHolder {
@@ -54,14 +31,43 @@ export function pidsMeanHere(holder: LockHolder): boolean {
   return holder.hostTag === undefined || holder.hostTag === hostTag();
 }
 
-/** The holder a lock file's text names; undefined when it is not one (damaged, another format). */
+/** `value[name]` when it is a string, or absent; `false` for anything else. */
+function optionalString(value: Record<string, unknown>, name: string): string | undefined | false {
+  if (!Object.hasOwn(value, name) || value[name] === undefined) return undefined;
+  return typeof value[name] === 'string' ? value[name] : false;
+}
+
+/**
+ * The holder a lock file's text names; undefined when it is not one (damaged, another format).
+ * Checked by hand, as LockHolder (lock-holder-schema.ts) checks it, with its keys only and in its
+ * order: every store opened for writing loaded zod for this check alone
+ * (lock-holder-check.spec.ts holds the two the same).
+ */
 export function holderIn(raw: string): LockHolder | undefined {
+  let value: unknown;
   try {
-    const parsed = LockHolder.safeParse(JSON.parse(raw));
-    return parsed.success ? parsed.data : undefined;
+    value = JSON.parse(raw);
   } catch {
     return undefined;
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const fields = value as Record<string, unknown>;
+  const { pid, hostname, since, command, nonce } = fields;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid)) return undefined;
+  if (typeof hostname !== 'string' || typeof since !== 'string') return undefined;
+  if (typeof command !== 'string' || typeof nonce !== 'string') return undefined;
+  const tag = optionalString(fields, 'hostTag');
+  const source = optionalString(fields, 'source');
+  if (tag === false || source === false) return undefined;
+  return {
+    pid,
+    hostname,
+    ...(tag === undefined ? {} : { hostTag: tag }),
+    since,
+    command,
+    nonce,
+    ...(source === undefined ? {} : { source }),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aRecord, appliedSpec } from '../../test/state/helpers.js';
-import { MAX_RUNS, applyChanges, mergeRun, normaliseRecord } from './record-changes.js';
+import { MAX_RUNS, applyChanges, mergeRun } from './record-changes.js';
+import { normaliseRecord } from './normalise-record.js';
 import type { RunRecord } from './schema.js';
 
 const run = (runId: string, status = 'SUCCESS', createdAt = 1): RunRecord => ({

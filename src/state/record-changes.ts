@@ -1,11 +1,4 @@
-import {
-  AudienceRecord,
-  type AppliedSpec,
-  type AudienceRecordInput,
-  type Intent,
-  type PendingCreate,
-  type RunRecord,
-} from './schema.js';
+import type { AppliedSpec, AudienceRecord, Intent, PendingCreate, RunRecord } from './schema.js';
 import { RUN_BUDGET_WINDOW_SECONDS, withoutStaleFormerRuns } from './current-runs.js';
 
 /**
@@ -20,7 +13,7 @@ export const MAX_RUNS = 20;
  * beside its own), and cut, the budget would start a run too many. The service's own daily
  * limits bound what is kept.
  */
-function keptRuns(runs: RunRecord[]): RunRecord[] {
+export function keptRuns(runs: RunRecord[]): RunRecord[] {
   const newest = runs[0];
   if (newest === undefined || runs.length <= MAX_RUNS) return runs;
   const since = newest.createdAt - RUN_BUDGET_WINDOW_SECONDS;
@@ -80,14 +73,6 @@ export function newRecord(
 /** A record's format (its `schemaVersion`): 2 while a run carries `formerAudienceId`. */
 export function recordFormat(runs: readonly RunRecord[]): 1 | 2 {
   return runs.some((run) => run.formerAudienceId !== undefined) ? 2 : 1;
-}
-
-/** Validates a record, keeps its runs newest first and bounded, and sets its format. */
-export function normaliseRecord(input: AudienceRecordInput): AudienceRecord {
-  const record = AudienceRecord.parse(input);
-  // Sorted before the cut, so the bound drops the oldest runs whatever order they came in.
-  const runs = keptRuns([...record.runs].sort((a, b) => b.createdAt - a.createdAt));
-  return { ...record, schemaVersion: recordFormat(runs), runs };
 }
 
 export function mergeRun(runs: readonly RunRecord[], run: RunRecord): RunRecord[] {

@@ -1,12 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { StateError } from './errors.js';
-import { applyChanges, normaliseRecord, withoutIntent } from './record-changes.js';
+import { applyChanges, withoutIntent } from './record-changes.js';
+import type { normaliseRecord as NormaliseRecord } from './normalise-record.js';
 import type { AudienceRecord, AudienceRecordInput, Intent } from './schema.js';
 import { recordId, type WriteIds } from './record-id.js';
 import type { IntentExtra, IntentKind, IntentOutcome, StrayRemoval } from './store.js';
 import type { WriteDecision } from './write-path.js';
 import { manifestsCommand, manifestsDirNote, pastedFlags, type PasteFlags } from '../text/paste-flags.js';
+
+/**
+ * The records' validation (normalise-record.ts) once loaded: its schema is zod's, and a store
+ * opened only to be read (state list, show) loaded zod for it. A store loads it as it takes its
+ * lock (loadRecordValidation), so that a write started under the lock is under way at once, as
+ * before: an unlock waits for the writes in flight.
+ */
+let validation: { normaliseRecord: typeof NormaliseRecord } | undefined;
+
+/** Loads what a write validates records with; called by a store's `lock`, before any write. */
+export async function loadRecordValidation(): Promise<void> {
+  validation ??= await import('./normalise-record.js');
+}
+
+function normaliseRecord(input: AudienceRecordInput): AudienceRecord {
+  // Loaded by every lock: a write before any is one without the lock, which the store refuses.
+  if (validation === undefined) throw new Error('a record written without holding the lock (bug)');
+  return validation.normaliseRecord(input);
+}
 
 /**
  * The intent rules every store shares (see docs/state.md, "Intents"); a store only

@@ -1,10 +1,5 @@
-import {
-  LearnedChoice,
-  compatKey,
-  withLearned,
-  type CompatChoices,
-  type LearnedChoice as Learned,
-} from '../../aep/compat-schema.js';
+import { compatKey, withLearned } from '../../aep/compat-choices.js';
+import { LearnedChoice, type CompatChoices, type LearnedChoice as Learned } from '../../aep/compat-schema.js';
 
 /** One row of `{s}.compat` (migration 2): one choice of one base URL, or of one of its sandboxes. */
 export type CompatRow = { choice: string; sandbox: string; value: string };

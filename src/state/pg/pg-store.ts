@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { compatKey, type CompatChoices, type LearnedChoice } from '../../aep/compat-schema.js';
+import { compatKey } from '../../aep/compat-choices.js';
+import type { CompatChoices, LearnedChoice } from '../../aep/compat-schema.js';
 import pg, { escapeIdentifier, type ClientConfig, type PoolClient } from 'pg';
 import { StateError } from '../errors.js';
 import type { LockInfo, LockOptions } from '../lock.js';
@@ -52,7 +53,7 @@ import { acquireSession, heldBy, type LockSession } from './session.js';
 import { SpareLockClient } from './spare-lock-client.js';
 import { connectStoppable } from './connect-stopped.js';
 import { assertServerVersion, serverVersion } from './server-version.js';
-import { RecordWrites } from '../record-writes.js';
+import { RecordWrites, loadRecordValidation } from '../record-writes.js';
 import { pgInitCommand, pgStoreFlags, type PasteFlags } from '../../text/paste-flags.js';
 import { escapeText } from '../../text/safe-text.js';
 import type { CompatStore, ManifestCacheMirror, PushListener, QuietReader, StateStore } from '../store.js';
@@ -448,6 +449,7 @@ export class PgStateStore
     if (this.#session)
       throw new Error(`state store ${this.location} is already locked by this process (bug)`);
     this.#refuseAbandoned();
+    await loadRecordValidation();
     await connectStoppable(
       (async () => {
         await this.ready();
