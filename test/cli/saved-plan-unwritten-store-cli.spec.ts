@@ -1,3 +1,5 @@
+import { symlink } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { withSavedPlan } from '../helpers/saved-plan.js';
@@ -49,6 +51,30 @@ describe('apply of a plan saved against a store never written', { timeout: 60_00
         expect(own.stdout).toMatch(/^ok +prod\/gold create: /m);
       },
       { init: ['team-store', 'other-store'] },
+    );
+  });
+
+  // Found by the sixtieth pass's verification: a plan made through the manifest cache (the
+  // default; the store read through its snapshot) recorded where the store is but not what it
+  // is (origin.storeIdentity), so the same store by another spelling was refused, where the
+  // plan made with the cache off was taken. Both take it now.
+  it.each([
+    ['on (the default)', {}],
+    ['off', { AUDIENCECTL_MANIFEST_CACHE: 'off' }],
+  ])('takes it on the same store by another spelling, the manifest cache %s', async (_, env) => {
+    await withSavedPlan(
+      'team-store',
+      async (emulator, options) => {
+        await symlink('team-store', path.join(options.cwd, 'team-link'));
+        const applied = await runCli(
+          ['apply', 'plan.json', '--state', 'team-link', '--auto-approve'],
+          options,
+        );
+        expect(applied.code, applied.stdout + applied.stderr).toBe(0);
+        expect(applied.stdout).toMatch(/^ok +prod\/gold create: /m);
+        expect(emulator.control.counters().requests).toBeGreaterThan(0);
+      },
+      { init: ['team-store'], env },
     );
   });
 });

@@ -14,16 +14,17 @@ export type SavedPlanOptions = { env: Record<string, string | undefined>; cwd: s
 /**
  * In a directory of its own, against an emulator: `init` of each store in `init`, then
  * `plan aud --out plan.json` of one new audience (gold, no run) against `store`, checked to
- * hold its create; `then` goes on there (`apply plan.json` with `options`).
+ * hold its create; `then` goes on there (`apply plan.json` with `options`). `env` is added to
+ * every run's environment.
  */
 export async function withSavedPlan<T>(
   store: string,
   then: (emulator: RunningEmulator, options: SavedPlanOptions) => Promise<T>,
-  { init = [] as string[] } = {},
+  { init = [], env = {} }: { init?: string[]; env?: Record<string, string> } = {},
 ): Promise<T> {
   return withEmulator({ operationDelayMs: 5, runStageDelayMs: 5 }, (emulator) =>
     withTempDir(async (tmp) => {
-      const options = { env: emulatorEnv(emulator, { AEP_SANDBOX: 'prod' }), cwd: tmp };
+      const options = { env: emulatorEnv(emulator, { AEP_SANDBOX: 'prod', ...env }), cwd: tmp };
       const aud = path.join(tmp, 'aud');
       await mkdir(aud);
       await writeFile(path.join(aud, 'gold.yaml'), manifestYaml('gold', { ingestion: { onCreate: false } }));

@@ -185,7 +185,13 @@ async function readRecorded(
       paste,
       quiet,
     );
-    return { state: read.state, save: read.save, ...(read.quiet ? { quiet: read.quiet } : {}) };
+    const identity = await unwrittenDirIdentity(location.dir, flags, read.state);
+    return {
+      state: read.state,
+      save: read.save,
+      ...(identity === undefined ? {} : { identity }),
+      ...(read.quiet ? { quiet: read.quiet } : {}),
+    };
   }
   if (location.kind === 'dir') return readDirStore(location.dir, flags, paste);
   const store = await openStoreFor({ ...flags, paste }, location);
@@ -225,10 +231,21 @@ async function readDirStore(
   paste: PasteFlags,
 ): Promise<{ state: RecordedState; save: () => void; identity?: string }> {
   const state = await readState(path.resolve(dir), paste);
-  // As the store says it is (StateStore.identity), for a saved plan of a store never written.
-  const identity =
-    flags.output === 'json' && state.meta?.lineage === undefined ? await dirStoreIdentity(dir) : undefined;
+  const identity = await unwrittenDirIdentity(dir, flags, state);
   return { state, save: () => undefined, ...(identity === undefined ? {} : { identity }) };
+}
+
+/**
+ * A directory store as it says it is (StateStore.identity), for a saved plan of a store never
+ * written; read through its snapshot or not, the same (a plan made with the manifest cache left
+ * it out, and `apply` then refused the store by another spelling the uncached plan was taken by).
+ */
+async function unwrittenDirIdentity(
+  dir: string,
+  flags: Flags,
+  state: RecordedState,
+): Promise<string | undefined> {
+  return flags.output === 'json' && state.meta?.lineage === undefined ? dirStoreIdentity(dir) : undefined;
 }
 
 /** Whether `dir` is missing from the working tree (a link to nothing is missing too). */
