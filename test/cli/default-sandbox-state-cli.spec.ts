@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apply, emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestObject, manifestYaml } from '../helpers/manifests.js';
 import { withEmulator } from '../helpers/with-emulator.js';
 import { listRecordIds } from '../../src/state/read.js';
@@ -71,7 +72,8 @@ describe('defaultSandbox of the configuration file, for the state commands', () 
 
   it('state settle-run looks for the record in the sandbox of the file', async () => {
     await twinStore(async (dir, state, env) => {
-      await runCli(['state', 'forget', 'twin', '--sandbox', 'prod', '--state', state], {
+      // prod's twin forgotten is the premise: the CLI's entry in this process (cli-in-process.ts).
+      await runCliInProcess(['state', 'forget', 'twin', '--sandbox', 'prod', '--state', state], {
         cwd: dir,
         env: BARE,
       });

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 const execFileAsync = promisify(execFile);
@@ -39,7 +40,10 @@ describe('plan with --state naming a regular file', () => {
   it('a store directory the user cannot read is one line naming it, as state list says', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'audiences/gold.yaml': manifestYaml('gold') });
-      expect((await runCli(['init', '--state', 'state', '--state-only'], { cwd: dir })).code).toBe(0);
+      // The store made is the premise: the CLI's entry in this process (cli-in-process.ts).
+      expect((await runCliInProcess(['init', '--state', 'state', '--state-only'], { cwd: dir })).code).toBe(
+        0,
+      );
       await chmod(dir, 0o755);
       if ('uid' in asUser) await execFileAsync('chown', ['-R', `${asUser.uid}:${asUser.gid}`, dir]);
       await chmod(path.join(dir, 'state'), 0o000);

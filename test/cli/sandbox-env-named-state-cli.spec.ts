@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
+import { runCliInProcess } from '../helpers/cli-in-process.js';
 import { manifestYaml } from '../helpers/manifests.js';
 
 // AEP_SANDBOX is where the key's sandbox of `state show|forget|settle-run|import` comes from when
@@ -10,7 +11,10 @@ describe('state commands with an invalid AEP_SANDBOX', () => {
   it('name AEP_SANDBOX in their one-line refusal', async () => {
     await withTempDir(async (dir) => {
       await writeFiles(dir, { 'aud/gold.yaml': manifestYaml('gold') });
-      expect((await runCli(['init', '--state', 'state', '--state-only'], { cwd: dir })).code).toBe(0);
+      // The store made is the premise: the CLI's entry in this process (cli-in-process.ts).
+      expect((await runCliInProcess(['init', '--state', 'state', '--state-only'], { cwd: dir })).code).toBe(
+        0,
+      );
       const env = { AEP_SANDBOX: 'Prod' };
       // The reference: plan names it.
       const plan = await runCli(['plan', 'aud', '--state', 'state'], { cwd: dir, env });
