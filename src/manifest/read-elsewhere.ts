@@ -612,6 +612,28 @@ function fromShared(here: string, file: string): string {
 }
 
 /**
+ * Where a record's manifest moved, found by its key in `file`: out of the directory given
+ * (`from` is `here`), or from the directory it was applied from; in a git repository of its own
+ * inside the work tree `top` (a folder with a `.git` below `top`), which a plan of this
+ * repository's directories never reads, `nested-repository`.
+ */
+function movedTo(
+  named: Named,
+  file: string,
+  from: string,
+  here: string,
+  top: string,
+  show: (absolute: string) => string,
+): NamedElsewhere {
+  const { sandbox, key } = named;
+  const repository = gitTop(path.dirname(file));
+  if (repository !== undefined && repository !== top && isInside(top, repository))
+    return { kind: 'nested-repository', sandbox, key, file: show(file), repository: show(repository) };
+  if (from === here) return { kind: 'moved-out', sandbox, key, file: show(file) };
+  return { kind: 'moved', sandbox, key, file: show(file), dir: show(from) };
+}
+
+/**
  * The manifests under `top` but not `here` that name, in its sandbox, a record this work tree
  * removed (`removed`, by id, with the commit its file is compared at: read-moved.ts
  * placeRemovals): by its key, by its audience name under another key (moved and renamed), or a
@@ -993,11 +1015,7 @@ async function namedElsewhere(
       const { sandbox, key } = named;
       if (settled.has(recordId(sandbox, key))) continue;
       add(
-        foundAt(named, fromShared(here, file), show(file), () =>
-          dir === here
-            ? { kind: 'moved-out', sandbox, key, file: show(file) }
-            : { kind: 'moved', sandbox, key, file: show(file), dir: show(dir) },
-        ),
+        foundAt(named, fromShared(here, file), show(file), () => movedTo(named, file, dir, here, top, show)),
       );
     }
     for (const { g, why } of unplaced) {
@@ -1137,13 +1155,7 @@ async function movedFromBase(
     const file = fromTop(top, absolute);
     gone.set(recordId(record.sandbox, record.key), { record, at, file, compareAt: commit });
   }
-  return (await movedManifests(top, here, gone, maxBytes)).map(({ named, file }) => {
-    const { sandbox, key } = named;
-    return foundAt(named, fromShared(here, file), show(file), () => ({
-      kind: 'moved-out',
-      sandbox,
-      key,
-      file: show(file),
-    }));
-  });
+  return (await movedManifests(top, here, gone, maxBytes)).map(({ named, file }) =>
+    foundAt(named, fromShared(here, file), show(file), () => movedTo(named, file, here, here, top, show)),
+  );
 }

@@ -38,6 +38,11 @@ import { shownExtension, type Unselected } from '../source/file-filter.js';
  *   in the work tree that did not name it then does now (`git mv teams/mkt/b.yaml teams/web/`,
  *   then `apply teams/mkt` before `apply teams/web`, which takes it over; review 31, H-1).
  *
+ * - `nested-repository`: `moved` or `moved-out`, the manifest found in a git repository of its
+ *   own inside the work tree (`repository`: `git init other`, a clone, a submodule), which a
+ *   plan of this repository's directories never reads: its way out is moving it back, not
+ *   applying where it is (that plan is another repository's).
+ *
  * - `unplaced`: the record's file is gone from the directory it was applied from (`beside`),
  *   named by no other file (`moved`), and git does not show the work tree planned removing it
  *   since the commit the record was applied from (src/manifest/read-moved.ts): another
@@ -131,6 +136,7 @@ export type NamedElsewhere =
   | { kind: 'unreachable'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'moved'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'moved-out'; sandbox: string; key: string; file: string }
+  | { kind: 'nested-repository'; sandbox: string; key: string; file: string; repository: string }
   | ({ kind: 'unplaced'; sandbox: string; key: string; file: string; dir: string } & Unplaced)
   | { kind: 'sparse'; sandbox: string; key: string; file: string; dir: string }
   | { kind: 'renamed'; sandbox: string; key: string; file: string; as: string }
@@ -247,6 +253,8 @@ function foundReason(
     return `its manifest is now ${where}, outside the directory given and moved from the one it was applied from (${found.dir}); the audience is left as it is: apply the directory it is in now; to delete the audience, remove that file, or, if it is not this audience's manifest (another sandbox's, an example), ${emptyApply(found.dir)}`;
   if (found.kind === 'moved-out')
     return `its manifest is now ${where}, moved out of the directory given, which it was applied from; the audience is left as it is: apply the directory it is in now, which takes it over; to delete the audience, remove that file too, or, if it is not this audience's manifest (another sandbox's copy naming none, an example), give it its metadata.sandbox or take ${record.key} out of it`;
+  if (found.kind === 'nested-repository')
+    return `its manifest is now ${where}, in ${found.repository}, a git repository of its own inside the work tree; the audience is left as it is: to keep managing it from this repository, move the file back out of ${found.repository}; to delete the audience, remove that file too`;
   if (found.kind === 'unplaced') return unplacedReason(found);
   if (found.kind === 'renamed')
     return `its manifest is now ${found.file} under another metadata.name ("${found.as}", its spec.name this audience's), outside what this plan reads; the audience is left as it is: to keep it, set metadata.name back to ${record.key}; a plan of the directory that holds the file shows the rename as a blocked move`;

@@ -11,7 +11,8 @@ import { withEmulator } from '../helpers/with-emulator.js';
 /**
  * A manifest moved into a git repository inside the work tree (a folder with a `.git` of its
  * own: `git init`, a clone, a submodule), which git's own look at the work tree skips, is held as
- * one moved anywhere else in it: the search looks inside such a repository with its git. Before,
+ * one moved anywhere else in it, naming that repository (the way out is moving it back, not a
+ * plan of another repository): the search looks inside such a repository with its git. Before,
  * `- prod/gold delete: manifest removed`. One that the work tree's .gitignore names is out of
  * the search, as every ignored path is. Real git, the built CLI, the emulator over HTTP.
  */
@@ -21,8 +22,9 @@ const FILES = {
   'audiences/gold.yaml': manifestYaml('gold', quiet),
   'audiences/keep.yaml': manifestYaml('keep', quiet),
 };
-const movedHeld = (file: string) =>
-  `  prod/gold: its manifest is now ${file}, moved out of the directory given, which it was applied from; the audience is left as it is:`;
+/** The hold of a manifest moved into `repository` (as `file`), both as the plan of audiences shows them. */
+const nestedHeld = (file: string, repository: string) =>
+  `  prod/gold: its manifest is now ${file}, in ${repository}, a git repository of its own inside the work tree; the audience is left as it is: to keep managing it from this repository, move the file back out of ${repository}; to delete the audience, remove that file too\n`;
 
 describe('a manifest moved into a git repository inside the work tree', () => {
   it('not checked in there (git init, no commit yet): the removal is held', async () => {
@@ -35,7 +37,7 @@ describe('a manifest moved into a git repository inside the work tree', () => {
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
         expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-        expect(planned.stdout).toContain(movedHeld('../other/gold.yaml'));
+        expect(planned.stdout).toContain(nestedHeld('../other/gold.yaml', '../other'));
         expect(planned.code, planned.stderr).toBe(0);
       }),
     );
@@ -58,7 +60,9 @@ describe('a manifest moved into a git repository inside the work tree', () => {
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
         expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-        expect(planned.stdout).toContain(movedHeld('../vendor/outer/inner/old/gold.yaml'));
+        expect(planned.stdout).toContain(
+          nestedHeld('../vendor/outer/inner/old/gold.yaml', '../vendor/outer/inner'),
+        );
         expect(planned.code, planned.stderr).toBe(0);
       }),
     );
@@ -75,7 +79,7 @@ describe('a manifest moved into a git repository inside the work tree', () => {
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
         expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-        expect(planned.stdout).toContain(movedHeld('../shared/gold.yaml'));
+        expect(planned.stdout).toContain(nestedHeld('../shared/gold.yaml', '../shared'));
         expect(planned.code, planned.stderr).toBe(0);
       }),
     );
