@@ -570,17 +570,22 @@ async function readsCopyOf(
 }
 
 /**
- * A record applied from `here`, the directory given (real), whose file is gone from it: removed,
- * as the plan read it, unless git shows it moved elsewhere in the work tree `top` (`git mv
- * teams/mkt/b.yaml teams/web/`), where a plan of that directory takes it over (review 31, H-1).
+ * A record applied from `here`, the directory given (real), or from a directory below it, whose
+ * file is gone from it: removed, as the plan read it, unless git shows it moved elsewhere in the
+ * work tree `top` (`git mv teams/mkt/b.yaml teams/web/`), where a plan of that directory takes
+ * it over (review 31, H-1), or it names a repository this work tree may not be
+ * (ofUnconfirmedRepository). A directory below it too: a second team's `git init` planned at
+ * its top read `manifests/` there as the records' own, and deleted another repository's
+ * audiences applied from its `manifests` (found by the sixtieth pass's nestedgit).
  */
 function ownGone(record: AudienceRecord, here: string, top: string): Gone | undefined {
   const { sourceRoot, manifestFile } = record;
   if (sourceRoot === undefined || manifestFile === undefined) return undefined;
-  if (rootDirectory(sourceRoot, top) !== here) return undefined;
-  const at = { from: here, root: sourceRoot, manifestFile };
-  const absolute = path.resolve(here, manifestFile);
-  if (!isInside(here, absolute) || isFile(absolute)) return undefined;
+  const from = rootDirectory(sourceRoot, top);
+  if (from === undefined || !isInside(here, from)) return undefined;
+  const at = { from, root: sourceRoot, manifestFile };
+  const absolute = path.resolve(from, manifestFile);
+  if (!isInside(from, absolute) || isFile(absolute)) return undefined;
   return { record, at, file: fromTop(top, absolute) };
 }
 
@@ -629,7 +634,7 @@ function movedTo(
   const repository = gitTop(path.dirname(file));
   if (repository !== undefined && repository !== top && isInside(top, repository))
     return { kind: 'nested-repository', sandbox, key, file: show(file), repository: show(repository) };
-  if (from === here) return { kind: 'moved-out', sandbox, key, file: show(file) };
+  if (isInside(here, from)) return { kind: 'moved-out', sandbox, key, file: show(file) };
   return { kind: 'moved', sandbox, key, file: show(file), dir: show(from) };
 }
 
@@ -958,7 +963,7 @@ async function namedElsewhere(
       // git cannot say which files a sparse checkout leaves out: none is taken for removed (but
       // those of the directory given, removed from what the plan read, as without git).
       for (const { record, at } of gone.values()) {
-        if (at.from === here) continue;
+        if (isInside(here, at.from)) continue;
         const { sandbox, key } = record;
         const detail = sparse.failed;
         add({
@@ -1003,7 +1008,7 @@ async function namedElsewhere(
       if (place?.removed === true) looked.set(id, { ...g, compareAt: place.compareAt });
       if (place === undefined || place.removed) return [];
       const why = unplacedWhy(place);
-      if (g.at.from !== here) return [{ g, id, why }];
+      if (!isInside(here, g.at.from)) return [{ g, id, why }];
       const unconfirmed = ofUnconfirmedRepository(g.record, source);
       if (unconfirmed === undefined) return [];
       return [{ g, id, why: why.why === 'git-failed' ? why : unconfirmed }];

@@ -51,8 +51,9 @@ async function expectLeftAlone(
   state: string,
   env: Record<string, string>,
   emulator: TestEmulator,
+  dir = 'audiences',
 ) {
-  const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+  const planned = await runCli(['plan', dir, '--state', state], { cwd: repo, env });
   expect(planned.code, planned.stderr).toBe(0);
   expect(planned.stdout).toMatch(/\+ prod\/b1\s+create/);
   expect(planned.stdout).not.toMatch(/prod\/a[12]\s+delete/);
@@ -60,7 +61,7 @@ async function expectLeftAlone(
   expect(flat).toContain(heldLine('a1'));
   expect(flat).toContain(heldLine('a2'));
 
-  const applied = await runCli(['apply', 'audiences', '--state', state, '--auto-approve'], {
+  const applied = await runCli(['apply', dir, '--state', state, '--auto-approve'], {
     cwd: repo,
     env,
   });
@@ -69,17 +70,22 @@ async function expectLeftAlone(
   expect(audienceNames(emulator)).toEqual(['Audience a1', 'Audience a2', 'Audience b1']);
 }
 
+// Planned at its top (`.`, which holds a directory of the records' name), the records were read
+// as the plan's own, below the directory given, and deleted (found by the sixtieth pass).
 describe('a repository without a remote sharing a store with one that has one', () => {
-  it("neither plans nor applies the deletion of the other repository's audiences", async () => {
-    await withTempDir(async (root) =>
-      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const state = path.join(root, 'state');
-        const { b, env } = await sharing(root, emulator, state);
-        expect((await storedRecord(state, 'a1')).repository).toBe('acme/a');
-        await expectLeftAlone(b.repo, state, env, emulator);
-      }),
-    );
-  });
+  it.each(['audiences', '.'])(
+    "neither plans nor applies the deletion of the other repository's audiences (plan %s)",
+    async (dir) => {
+      await withTempDir(async (root) =>
+        withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+          const state = path.join(root, 'state');
+          const { b, env } = await sharing(root, emulator, state);
+          expect((await storedRecord(state, 'a1')).repository).toBe('acme/a');
+          await expectLeftAlone(b.repo, state, env, emulator, dir);
+        }),
+      );
+    },
+  );
 
   it('the same with a PostgreSQL store', async () => {
     await withTempDir(async (root) =>
@@ -91,26 +97,29 @@ describe('a repository without a remote sharing a store with one that has one', 
     );
   });
 
-  it('a clone of the repository with its remote removed still deletes what its history removed', async () => {
-    await withTempDir(async (root) =>
-      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const state = path.join(root, 'state');
-        const { a, env } = await sharing(root, emulator, state);
-        const clone = path.join(root, 'clone');
-        await run('git', ['clone', '--quiet', a.repo, clone], { env: { ...process.env, ...GIT_ENV } });
-        const git = gitIn(clone);
-        await git('remote', 'remove', 'origin');
-        await rm(path.join(clone, 'audiences/a1.yaml'));
-        await git('commit', '--quiet', '-am', 'remove a1');
-        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: clone, env });
-        expect(planned.stdout).toMatch(/- prod\/a1\s+delete: manifest removed/);
-        const applied = await runCli(['apply', 'audiences', '--state', state, '--auto-approve'], {
-          cwd: clone,
-          env,
-        });
-        expect(applied.code, applied.stderr).toBe(0);
-        expect(audienceNames(emulator)).toEqual(['Audience a2']);
-      }),
-    );
-  });
+  it.each(['audiences', '.'])(
+    'a clone of the repository with its remote removed still deletes what its history removed (plan %s)',
+    async (dir) => {
+      await withTempDir(async (root) =>
+        withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+          const state = path.join(root, 'state');
+          const { a, env } = await sharing(root, emulator, state);
+          const clone = path.join(root, 'clone');
+          await run('git', ['clone', '--quiet', a.repo, clone], { env: { ...process.env, ...GIT_ENV } });
+          const git = gitIn(clone);
+          await git('remote', 'remove', 'origin');
+          await rm(path.join(clone, 'audiences/a1.yaml'));
+          await git('commit', '--quiet', '-am', 'remove a1');
+          const planned = await runCli(['plan', dir, '--state', state], { cwd: clone, env });
+          expect(planned.stdout).toMatch(/- prod\/a1\s+delete: manifest removed/);
+          const applied = await runCli(['apply', dir, '--state', state, '--auto-approve'], {
+            cwd: clone,
+            env,
+          });
+          expect(applied.code, applied.stderr).toBe(0);
+          expect(audienceNames(emulator)).toEqual(['Audience a2']);
+        }),
+      );
+    },
+  );
 });
