@@ -390,14 +390,16 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
           { env: { ...process.env, NO_COLOR: '1', ...env, TMPDIR: temp }, stdio: 'ignore' },
         );
         const exited = once(child, 'exit');
-        // Its ssh outlives the kill (git's process group, no exit hook run): ended here.
-        let sshPidOf: number | undefined;
+        // Its git and ssh outlive the kill (git's process group, no exit hook run): ended here, the
+        // whole group: its git, its ssh killed alone, ran another (left running for the sleep's
+        // 10 minutes after every run; found by the sixtieth pass's ciwall).
+        let sshGroup: number | undefined;
         try {
           // Killed once its fetch is under way: the history repository is there, its settings in use.
           while (!existsSync(sshPid) && child.exitCode === null)
             await new Promise((resolve) => setTimeout(resolve, 50));
           expect(child.exitCode, 'the apply ended before its fetch').toBeNull();
-          sshPidOf = Number((await readFile(sshPid, 'utf8')).trim());
+          sshGroup = processGroupOf(Number((await readFile(sshPid, 'utf8')).trim()));
           const during = (await histories()).filter(
             (name) => ![gone, alive, reused, elsewhere].includes(name),
           );
@@ -410,7 +412,8 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
           expect(await histories()).toContain(during[0]);
         } finally {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-          if (sshPidOf !== undefined && sshPidOf > 1) process.kill(sshPidOf, 'SIGKILL');
+          if (sshGroup !== undefined && sshGroup > 1 && sshGroup !== processGroupOf(process.pid))
+            process.kill(-sshGroup, 'SIGKILL');
         }
         expect(emulator.control.counters().requests).toBe(0);
 
@@ -481,3 +484,9 @@ describe("a shallow clone lacking the commit an audience's record was applied fr
     );
   });
 });
+
+/** The process group of a live process (/proc/<pid>/stat's fifth field, after its name). */
+function processGroupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+}
