@@ -26,19 +26,31 @@ const FILES = {
 const nestedHeld = (file: string, repository: string) =>
   `  prod/gold: its manifest is now ${file}, in ${repository}, a git repository of its own inside the work tree; the audience is left as it is: to keep managing it from this repository, move the file back out of ${repository}; to delete the audience, remove that file too\n`;
 
+/** gold's manifest moved into `other/`, a repository made there with `git init` (no commit). */
+async function goldIntoNewRepository(repo: string): Promise<void> {
+  await mkdir(path.join(repo, 'other'));
+  await gitIn(path.join(repo, 'other'))('init', '--quiet');
+  await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+}
+
+/** `plan audiences`, checked to exit 0 without gold's delete: its output. */
+async function planHoldingGold(repo: string, state: string, env: Record<string, string>): Promise<string> {
+  const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+  expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+  expect(planned.code, planned.stderr).toBe(0);
+  return planned.stdout;
+}
+
 describe('a manifest moved into a git repository inside the work tree', () => {
   it('not checked in there (git init, no commit yet): the removal is held', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const { repo, state, env } = await appliedRepository(root, emulator, FILES);
-        await mkdir(path.join(repo, 'other'));
-        await gitIn(path.join(repo, 'other'))('init', '--quiet');
-        await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+        await goldIntoNewRepository(repo);
 
-        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
-        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-        expect(planned.stdout).toContain(nestedHeld('../other/gold.yaml', '../other'));
-        expect(planned.code, planned.stderr).toBe(0);
+        expect(await planHoldingGold(repo, state, env)).toContain(
+          nestedHeld('../other/gold.yaml', '../other'),
+        );
       }),
     );
   });
@@ -58,12 +70,9 @@ describe('a manifest moved into a git repository inside the work tree', () => {
         await git('add', '--all', 'audiences');
         await git('commit', '--quiet', '-m', 'gold moved out');
 
-        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
-        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-        expect(planned.stdout).toContain(
+        expect(await planHoldingGold(repo, state, env)).toContain(
           nestedHeld('../vendor/outer/inner/old/gold.yaml', '../vendor/outer/inner'),
         );
-        expect(planned.code, planned.stderr).toBe(0);
       }),
     );
   });
@@ -77,10 +86,9 @@ describe('a manifest moved into a git repository inside the work tree', () => {
         await git('commit', '--quiet', '-m', 'shared added');
         await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'shared/gold.yaml'));
 
-        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
-        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-        expect(planned.stdout).toContain(nestedHeld('../shared/gold.yaml', '../shared'));
-        expect(planned.code, planned.stderr).toBe(0);
+        expect(await planHoldingGold(repo, state, env)).toContain(
+          nestedHeld('../shared/gold.yaml', '../shared'),
+        );
       }),
     );
   });
@@ -89,17 +97,12 @@ describe('a manifest moved into a git repository inside the work tree', () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
         const { repo, state, env } = await appliedRepository(root, emulator, FILES);
-        await mkdir(path.join(repo, 'other'));
-        await gitIn(path.join(repo, 'other'))('init', '--quiet');
-        await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+        await goldIntoNewRepository(repo);
         await writeFile(path.join(repo, 'other/.git/index'), 'not an index');
 
-        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
-        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-        expect(planned.stdout).toContain(
+        expect(await planHoldingGold(repo, state, env)).toContain(
           "  prod/gold: ../other may name it but cannot be read (git grep: could not search 'other', a git repository inside the work tree: fatal: .git/index: index file smaller than expected); the audience is left as it is:",
         );
-        expect(planned.code, planned.stderr).toBe(0);
       }),
     );
   });
@@ -110,17 +113,12 @@ describe('a manifest moved into a git repository inside the work tree', () => {
       await withTempDir(async (root) =>
         withEmulator({ operationDelayMs: 10 }, async (emulator) => {
           const { repo, state, env } = await appliedRepository(root, emulator, FILES);
-          await mkdir(path.join(repo, 'other'));
-          await gitIn(path.join(repo, 'other'))('init', '--quiet');
-          await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+          await goldIntoNewRepository(repo);
           await run('chown', ['-R', '65534:65534', path.join(repo, 'other')]);
 
-          const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
-          expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
-          expect(planned.stdout).toContain(
+          expect(await planHoldingGold(repo, state, env)).toContain(
             "  prod/gold: ../other may name it but cannot be read (git grep: could not search 'other', a git repository inside the work tree: fatal: detected dubious ownership in repository at ",
           );
-          expect(planned.code, planned.stderr).toBe(0);
         }),
       );
     },
@@ -133,9 +131,7 @@ describe('a manifest moved into a git repository inside the work tree', () => {
         await writeFile(path.join(repo, '.gitignore'), 'other/\n');
         await git('add', '.gitignore');
         await git('commit', '--quiet', '-m', 'other ignored');
-        await mkdir(path.join(repo, 'other'));
-        await gitIn(path.join(repo, 'other'))('init', '--quiet');
-        await rename(path.join(repo, 'audiences/gold.yaml'), path.join(repo, 'other/gold.yaml'));
+        await goldIntoNewRepository(repo);
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
         expect(planned.stdout).toContain(
