@@ -81,6 +81,16 @@ export function brokenLink(relative: string): Diagnostic {
   );
 }
 
+/**
+ * Why a listed file is not there: its name (or a folder's in its path) is not UTF-8, and the
+ * listing, decoding it, gave a name of U+FFFD characters that names no file (ENOENT). Said as
+ * that, not as "no such file or directory" (found by the sixtieth pass's verify, F4).
+ */
+function notUtf8Name(relative: string, cause: unknown): string | undefined {
+  if ((cause as NodeJS.ErrnoException).code !== 'ENOENT' || !relative.includes('\ufffd')) return undefined;
+  return 'its name is not UTF-8 text (shown with \ufffd for the bytes that are not): rename it in UTF-8';
+}
+
 export function readSourceFile(relative: string, absolute: string, maxBytes: number): ReadSource {
   let fd: number | undefined;
   try {
@@ -101,7 +111,7 @@ export function readSourceFile(relative: string, absolute: string, maxBytes: num
     return { file: sourceFileFromBytes(relative, bytes), facts, bytes };
   } catch (cause) {
     if (isSymlink(absolute)) return { file: { path: relative, unreadable: brokenLink(relative) } };
-    const message = `cannot read file: ${(cause as Error).message}`;
+    const message = `cannot read file: ${notUtf8Name(relative, cause) ?? (cause as Error).message}`;
     return {
       file: { path: relative, unreadable: fileDiagnostic(relative, 'error', 'source/unreadable', message) },
     };

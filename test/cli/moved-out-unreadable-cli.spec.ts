@@ -52,6 +52,38 @@ describe('a manifest moved out to a file the search cannot read', () => {
     );
   });
 
+  // Found by the sixtieth pass's verify (F4): the same name inside the directory planned was held
+  // with "ENOENT: no such file or directory" (the listing's name, decoded, names no file).
+  it('is held, and said to have a name not UTF-8, when renamed so inside the directory given', async () => {
+    await withTempDir(async (root) =>
+      withEmulator({ operationDelayMs: 10 }, async (emulator) => {
+        const files = {
+          'audiences/gold.yaml': manifestYaml('gold', quiet),
+          'audiences/keep.yaml': manifestYaml('keep', quiet),
+        };
+        const { repo, git, state, env } = await appliedRepository(root, emulator, files);
+        const name = Buffer.concat([
+          Buffer.from(`${repo}/audiences/g`),
+          Buffer.from([0xff]),
+          Buffer.from('old.yaml'),
+        ]);
+        await writeFile(name, manifestYaml('gold', quiet));
+        await git('rm', '--quiet', 'audiences/gold.yaml');
+
+        const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
+        expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
+        expect(planned.stdout).toContain(
+          'prod/gold: not found, but some file could not be read; deletions are held until it is fixed',
+        );
+        expect(planned.stdout).toContain(
+          'g\uFFFDold.yaml: error: cannot read file: its name is not UTF-8 text (shown with \uFFFD for the bytes that are not): rename it in UTF-8 [source/unreadable]',
+        );
+        expect(planned.stdout).not.toContain('ENOENT');
+        expect(planned.code).toBe(1);
+      }),
+    );
+  });
+
   // Root reads any file: the CLI runs as nobody for these cases (CI runs as root). git translates
   // its messages (`Fehler:`, `Warnung:`) in a user's locale, and the lines the search reads as
   // skipped files must not depend on it: the CLI runs git with its messages in English (git-run.ts).
