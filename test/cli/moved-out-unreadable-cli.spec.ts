@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli, withTempDir } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { appliedRepository } from '../helpers/work-tree.js';
-import { withEmulator } from '../helpers/with-emulator.js';
+import { withEmulator, type TestEmulator } from '../helpers/with-emulator.js';
 
 /**
  * A manifest moved out of the directory given to a file the search elsewhere cannot read is
@@ -23,24 +23,32 @@ async function cliAsNobody(dir: string, repo: string, args: string[], env: Recor
   return runCli(args, { cwd: repo, env: { ...env, HOME: dir }, uid: 65534, gid: 65534 });
 }
 
+/**
+ * gold and keep applied from audiences/, then gold's manifest `git rm`'d and written again as
+ * `<folder>/g<0xFF>old.yaml`: a name no UTF-8 string spells.
+ */
+async function goldRenamedNotUtf8(root: string, emulator: TestEmulator, folder: string) {
+  const files = {
+    'audiences/gold.yaml': manifestYaml('gold', quiet),
+    'audiences/keep.yaml': manifestYaml('keep', quiet),
+  };
+  const applied = await appliedRepository(root, emulator, files);
+  await mkdir(path.join(applied.repo, folder), { recursive: true });
+  const name = Buffer.concat([
+    Buffer.from(`${applied.repo}/${folder}/g`),
+    Buffer.from([0xff]),
+    Buffer.from('old.yaml'),
+  ]);
+  await writeFile(name, manifestYaml('gold', quiet));
+  await applied.git('rm', '--quiet', 'audiences/gold.yaml');
+  return applied;
+}
+
 describe('a manifest moved out to a file the search cannot read', () => {
   it('is held when its name is not UTF-8 (git gives it as bytes)', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const files = {
-          'audiences/gold.yaml': manifestYaml('gold', quiet),
-          'audiences/keep.yaml': manifestYaml('keep', quiet),
-        };
-        const { repo, git, state, env } = await appliedRepository(root, emulator, files);
-        await mkdir(path.join(repo, 'other'));
-        // other/g<0xFF>old.yaml: a name no UTF-8 string spells.
-        const name = Buffer.concat([
-          Buffer.from(`${repo}/other/g`),
-          Buffer.from([0xff]),
-          Buffer.from('old.yaml'),
-        ]);
-        await writeFile(name, manifestYaml('gold', quiet));
-        await git('rm', '--quiet', 'audiences/gold.yaml');
+        const { repo, state, env } = await goldRenamedNotUtf8(root, emulator, 'other');
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
         expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
@@ -57,18 +65,7 @@ describe('a manifest moved out to a file the search cannot read', () => {
   it('is held, and said to have a name not UTF-8, when renamed so inside the directory given', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const files = {
-          'audiences/gold.yaml': manifestYaml('gold', quiet),
-          'audiences/keep.yaml': manifestYaml('keep', quiet),
-        };
-        const { repo, git, state, env } = await appliedRepository(root, emulator, files);
-        const name = Buffer.concat([
-          Buffer.from(`${repo}/audiences/g`),
-          Buffer.from([0xff]),
-          Buffer.from('old.yaml'),
-        ]);
-        await writeFile(name, manifestYaml('gold', quiet));
-        await git('rm', '--quiet', 'audiences/gold.yaml');
+        const { repo, state, env } = await goldRenamedNotUtf8(root, emulator, 'audiences');
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
         expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
