@@ -3,7 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
+import { appliedGoldAndSilver } from '../helpers/loads.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { NO_RUN } from '../helpers/partner-org.js';
@@ -27,15 +28,7 @@ describe('apply: no Intl.ListFormat is made for words no error used', () => {
   it('an apply that sends a PATCH makes none, and applies the change', async () => {
     await withEmulator({ clients: [DEMO_CLIENT], operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (dir) => {
-        await writeFiles(dir, {
-          'm/gold.yaml': manifestYaml('gold', NO_RUN),
-          'm/silver.yaml': manifestYaml('silver', NO_RUN),
-        });
-        const state = path.join(dir, 'state');
-        await ensureDirStore(state);
-        const args = ['apply', 'm', '--state', state, '--auto-approve'];
-        const first = await runCli(args, { cwd: dir, env: emulatorEnv(emulator) });
-        expect(first.code, first.stderr).toBe(0);
+        const args = await appliedGoldAndSilver(dir, emulator);
 
         const counter = path.join(dir, 'counter.mjs');
         writeFileSync(counter, COUNTER);

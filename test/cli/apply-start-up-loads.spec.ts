@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CLIENT } from '../../src/emulator/index.js';
-import { emulatorEnv, ensureDirStore } from '../helpers/apply-env.js';
+import { emulatorEnv } from '../helpers/apply-env.js';
 import { runCli, withTempDir, writeFiles } from '../helpers/cli.js';
-import { distFilesLoaded, packagesLoaded, recordingLoads } from '../helpers/loads.js';
+import { appliedGoldAndSilver, distFilesLoaded, packagesLoaded, recordingLoads } from '../helpers/loads.js';
 import { manifestYaml } from '../helpers/manifests.js';
 import { NO_RUN } from '../helpers/partner-org.js';
 import { withEmulator } from '../helpers/with-emulator.js';
@@ -73,15 +73,7 @@ describe('apply: the HTTP client loads at the first call, the configuration file
   it('an apply with nothing to do loads none of them (credentials in the environment); one given --config loads the reader; one with a change loads the client and applies the change', async () => {
     await withEmulator({ clients: [DEMO_CLIENT], operationDelayMs: 10 }, async (emulator) => {
       await withTempDir(async (dir) => {
-        await writeFiles(dir, {
-          'm/gold.yaml': manifestYaml('gold', NO_RUN),
-          'm/silver.yaml': manifestYaml('silver', NO_RUN),
-        });
-        const state = path.join(dir, 'state');
-        await ensureDirStore(state);
-        const args = ['apply', 'm', '--state', state, '--auto-approve'];
-        const first = await runCli(args, { cwd: dir, env: emulatorEnv(emulator) });
-        expect(first.code, first.stderr).toBe(0);
+        const args = await appliedGoldAndSilver(dir, emulator);
         emulator.control.resetCounters();
 
         const log = path.join(dir, 'loaded.txt');

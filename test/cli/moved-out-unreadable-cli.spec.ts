@@ -25,30 +25,31 @@ async function cliAsNobody(dir: string, repo: string, args: string[], env: Recor
 
 /**
  * gold and keep applied from audiences/, then gold's manifest `git rm`'d and written again as
- * `<folder>/g<0xFF>old.yaml`: a name no UTF-8 string spells.
+ * `<folder>/<name>` (a string, or bytes: a name no UTF-8 string spells).
  */
-async function goldRenamedNotUtf8(root: string, emulator: TestEmulator, folder: string) {
+async function goldMovedOut(root: string, emulator: TestEmulator, name: string | Buffer, folder = 'other') {
   const files = {
     'audiences/gold.yaml': manifestYaml('gold', quiet),
     'audiences/keep.yaml': manifestYaml('keep', quiet),
   };
   const applied = await appliedRepository(root, emulator, files);
   await mkdir(path.join(applied.repo, folder), { recursive: true });
-  const name = Buffer.concat([
-    Buffer.from(`${applied.repo}/${folder}/g`),
-    Buffer.from([0xff]),
-    Buffer.from('old.yaml'),
-  ]);
-  await writeFile(name, manifestYaml('gold', quiet));
+  await writeFile(
+    Buffer.concat([Buffer.from(`${applied.repo}/${folder}/`), Buffer.from(name)]),
+    manifestYaml('gold', quiet),
+  );
   await applied.git('rm', '--quiet', 'audiences/gold.yaml');
   return applied;
 }
+
+/** g<0xFF>old.yaml: a name no UTF-8 string spells. */
+const NOT_UTF8 = Buffer.concat([Buffer.from('g'), Buffer.from([0xff]), Buffer.from('old.yaml')]);
 
 describe('a manifest moved out to a file the search cannot read', () => {
   it('is held when its name is not UTF-8 (git gives it as bytes)', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, state, env } = await goldRenamedNotUtf8(root, emulator, 'other');
+        const { repo, state, env } = await goldMovedOut(root, emulator, NOT_UTF8);
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
         expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
@@ -65,7 +66,7 @@ describe('a manifest moved out to a file the search cannot read', () => {
   it('is held, and said to have a name not UTF-8, when renamed so inside the directory given', async () => {
     await withTempDir(async (root) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const { repo, state, env } = await goldRenamedNotUtf8(root, emulator, 'audiences');
+        const { repo, state, env } = await goldMovedOut(root, emulator, NOT_UTF8, 'audiences');
 
         const planned = await runCli(['plan', 'audiences', '--state', state], { cwd: repo, env });
         expect(planned.stdout).not.toMatch(/^ +- prod\/gold delete/m);
@@ -102,14 +103,7 @@ describe('a manifest moved out to a file the search cannot read', () => {
     it.skipIf(skip)(title, async () => {
       await withTempDir(async (dir) =>
         withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-          const files = {
-            'audiences/gold.yaml': manifestYaml('gold', quiet),
-            'audiences/keep.yaml': manifestYaml('keep', quiet),
-          };
-          const { repo, git, state, env } = await appliedRepository(dir, emulator, files);
-          await mkdir(path.join(repo, 'other'));
-          await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
-          await git('rm', '--quiet', 'audiences/gold.yaml');
+          const { repo, state, env } = await goldMovedOut(dir, emulator, 'gold.yaml');
           await chmod(path.join(repo, 'other', 'gold.yaml'), 0o000);
 
           const planned = await cliAsNobody(dir, repo, ['plan', 'audiences', '--state', state], {
@@ -129,14 +123,7 @@ describe('a manifest moved out to a file the search cannot read', () => {
   it.skipIf(!root)('is held when its folder cannot be listed (EACCES: git warns, not errs)', async () => {
     await withTempDir(async (dir) =>
       withEmulator({ operationDelayMs: 10 }, async (emulator) => {
-        const files = {
-          'audiences/gold.yaml': manifestYaml('gold', quiet),
-          'audiences/keep.yaml': manifestYaml('keep', quiet),
-        };
-        const { repo, git, state, env } = await appliedRepository(dir, emulator, files);
-        await mkdir(path.join(repo, 'other'));
-        await writeFile(path.join(repo, 'other', 'gold.yaml'), manifestYaml('gold', quiet));
-        await git('rm', '--quiet', 'audiences/gold.yaml');
+        const { repo, state, env } = await goldMovedOut(dir, emulator, 'gold.yaml');
         await chmod(path.join(repo, 'other'), 0o000);
 
         const planned = await cliAsNobody(dir, repo, ['plan', 'audiences', '--state', state], env);

@@ -1,7 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CLI } from './cli.js';
+import { expect } from 'vitest';
+import type { RunningEmulator } from '../../src/emulator/index.js';
+import { emulatorEnv, ensureDirStore } from './apply-env.js';
+import { CLI, runCli, writeFiles } from './cli.js';
+import { manifestYaml } from './manifests.js';
+import { NO_RUN } from './partner-org.js';
 
 // What a spawned CLI process loads, its threads' modules included: a loader hook appends
 // every module's URL to a log, and each bundle chunk's source map says which packages it holds.
@@ -53,4 +58,21 @@ export function packagesLoaded(log: string): Set<string> {
     }
   }
   return packages;
+}
+
+/**
+ * gold and silver (no run) in `dir`/m, applied by the built CLI to the directory store
+ * `dir`/state: the arguments of that apply (from `dir`), for the runs whose loads are recorded.
+ */
+export async function appliedGoldAndSilver(dir: string, emulator: RunningEmulator): Promise<string[]> {
+  await writeFiles(dir, {
+    'm/gold.yaml': manifestYaml('gold', NO_RUN),
+    'm/silver.yaml': manifestYaml('silver', NO_RUN),
+  });
+  const state = path.join(dir, 'state');
+  await ensureDirStore(state);
+  const args = ['apply', 'm', '--state', state, '--auto-approve'];
+  const first = await runCli(args, { cwd: dir, env: emulatorEnv(emulator) });
+  expect(first.code, first.stderr).toBe(0);
+  return args;
 }
