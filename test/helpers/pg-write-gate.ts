@@ -13,8 +13,10 @@ export type GatedWrite = {
 
 export type PgWriteGate = {
   /**
-   * Resolves once a backend other than the gate's waits on an advisory lock in this database:
-   * the picked write, held inside the server, so a kill now lands in it. Resolves with the
+   * Resolves once a backend waits on the gate's own advisory lock (`key`): the picked write, held
+   * inside the server, so a kill now lands in it. Not any advisory wait: a store's fenced write
+   * waits on its mark while a takeover holds it, and spec files share the server (CI of 85ff2cad
+   * took such a wait, the write's own fenced read, for the held write). Resolves with the
    * statements waiting, for the spec to see that what is held is the write it means. Rejects
    * if `exited` settles first (the process ended before its write reached the gate).
    */
@@ -63,10 +65,13 @@ export async function withPgWriteGate<T>(
             throw new Error(
               `the process ended before its write reached the gate: ${JSON.stringify(ended.how)}`,
             );
+          // pg_advisory_lock(bigint) is kept as classid (its high 32 bits), objid (low), objsubid 1.
           const waiting = await postgres.query<{ query: string }>(
-            `SELECT pid, query FROM pg_stat_activity WHERE datname = current_database()
-             AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> $1`,
-            [gatePid],
+            `SELECT a.query FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE NOT l.granted AND l.locktype = 'advisory' AND l.objsubid = 1
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND (l.classid::bigint << 32 | l.objid::bigint) = $1::bigint AND l.pid <> $2`,
+            [write.key, gatePid],
           );
           if (waiting.length > 0) return waiting.map((one) => one.query);
           await new Promise((resolve) => setTimeout(resolve, 10));
